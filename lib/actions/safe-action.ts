@@ -1,0 +1,88 @@
+import "server-only";
+import { headers } from "next/headers";
+import { getTranslations } from "next-intl/server";
+import type { z } from "zod";
+import { getSessionUser, type SessionUser } from "@/lib/auth";
+import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { can, type Permission } from "@/lib/rbac";
+
+// One way into every mutation: session → permission → zod → work.
+// Every file in lib/actions/ exports an action built with defineAction.
+
+export type ActionContext = {
+  user: SessionUser;
+  clientIp: string;
+  userAgent: string;
+};
+
+export type ActionError = {
+  code: ErrorCode;
+  /** Translated for the current user. */
+  message: string;
+  fieldErrors?: FieldErrors;
+};
+
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: ActionError };
+
+export async function requestContext(): Promise<{ clientIp: string; userAgent: string }> {
+  const h = await headers();
+  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return {
+    clientIp: forwarded || h.get("x-real-ip") || "",
+    userAgent: h.get("user-agent") ?? "",
+  };
+}
+
+/** Maps Prisma "cannot reach the database" failures to a clear code. */
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? "")}` : String(e);
+  if (/ECONNREFUSED|ECONNRESET|P1001|P1017|DatabaseNotReachable|Can't reach database|Connection terminated|timeout exceeded when trying to connect/i.test(text)) {
+    return new AppError("database_unavailable", text, { cause: e });
+  }
+  return new AppError("internal", text, { cause: e });
+}
+
+export async function errorResult(e: unknown): Promise<{ ok: false; error: ActionError }> {
+  const err = toAppError(e);
+  if (err.code === "internal" || err.code === "database_unavailable") {
+    log.error("action.failed", { code: err.code, error: err.message });
+  }
+  const t = await getTranslations("errors");
+  const message = t.has(err.code) ? t(err.code, err.params) : err.code;
+  return { ok: false, error: { code: err.code, message, fieldErrors: err.fieldErrors } };
+}
+
+export function zodFieldErrors(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_form";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+export function defineAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  handler: (input: z.output<S>, ctx: ActionContext) => Promise<T>,
+): (input: z.input<S>) => Promise<ActionResult<T>> {
+  return async (input) => {
+    try {
+      const user = await getSessionUser();
+      if (!user) throw new AppError("unauthorized", "no session");
+      if (!can(user.role, permission)) {
+        throw new AppError("forbidden", `${user.email} (${user.role}) lacks ${permission}`);
+      }
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        throw new AppError("invalid_input", "validation failed", { fieldErrors: zodFieldErrors(parsed.error) });
+      }
+      const ctx: ActionContext = { user, ...(await requestContext()) };
+      return { ok: true, data: await handler(parsed.data, ctx) };
+    } catch (e) {
+      return errorResult(e);
+    }
+  };
+}

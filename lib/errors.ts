@@ -1,0 +1,45 @@
+// Errors with two faces: a stable machine code (translated for people through the
+// `errors` message catalog) and an internal message that only reaches the logs.
+
+export const ERROR_STATUS = {
+  unauthorized: 401,
+  forbidden: 403,
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  gateway_error: 502,
+  database_unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Values interpolated into the translated message, e.g. { service: "shop" }. */
+  readonly params: Record<string, string | number>;
+  readonly fieldErrors?: FieldErrors;
+
+  constructor(
+    code: ErrorCode,
+    internalMessage: string,
+    opts: { params?: Record<string, string | number>; fieldErrors?: FieldErrors; cause?: unknown } = {},
+  ) {
+    super(internalMessage, { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.params = opts.params ?? {};
+    this.fieldErrors = opts.fieldErrors;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
