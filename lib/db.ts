@@ -1,0 +1,58 @@
+// The portal's one Prisma client.
+//
+// Prisma 7 runs queries in-process through a driver adapter (@prisma/adapter-pg
+// over node-postgres); no native engine is involved. GRAYLANE_DB_POOL_MAX caps
+// the pool: the embedded PGlite database of `npm run demo` serves one session,
+// so the demo sets it to 1.
+//
+// The client is created on first use, not at import: `next build` imports
+// server modules while collecting pages, and a missing DATABASE_URL should fail
+// the request that needs the database with a clear message, not the build.
+import { PrismaPg } from "@prisma/adapter-pg";
+
+import { PrismaClient } from "./generated/prisma/client";
+
+type Client = InstanceType<typeof PrismaClient>;
+
+const globalForDb = globalThis as unknown as { graylaneDb?: Client };
+
+function poolMax(): number {
+  const raw = process.env.GRAYLANE_DB_POOL_MAX ?? "10";
+  const max = Number(raw);
+  if (!Number.isInteger(max) || max < 1) {
+    throw new Error(`GRAYLANE_DB_POOL_MAX must be a positive integer, got "${raw}".`);
+  }
+  return max;
+}
+
+export function createDbClient(connectionString = process.env.DATABASE_URL): Client {
+  if (!connectionString) {
+    throw new Error(
+      "DATABASE_URL is not set. Set it to a PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/graylane " +
+        "(`npm run demo` sets it for you).",
+    );
+  }
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolMax() }) });
+}
+
+let processClient: Client | undefined;
+
+/**
+ * The shared client. Outside production it lives on globalThis so Next.js hot
+ * reloads (which re-evaluate this module) do not open a new pool each time.
+ */
+export function getDb(): Client {
+  const client = globalForDb.graylaneDb ?? processClient ?? createDbClient();
+  processClient = client;
+  if (process.env.NODE_ENV !== "production") globalForDb.graylaneDb = client;
+  return client;
+}
+
+/** `db.user.findMany()` etc.; the client is created on first property access. */
+export const db: Client = new Proxy({} as Client, {
+  get(_target, property) {
+    const client = getDb();
+    const value = Reflect.get(client, property, client);
+    return typeof value === "function" ? value.bind(client) : value;
+  },
+});
