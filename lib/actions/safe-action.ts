@@ -1,7 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
-import { getTranslations } from "next-intl/server";
-import type { z } from "zod";
+import { getLocale, getTranslations } from "next-intl/server";
+import { z } from "zod";
 import { getSessionUser, type SessionUser } from "@/lib/auth";
 import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
 import { log } from "@/lib/log";
@@ -50,8 +50,36 @@ export async function errorResult(e: unknown): Promise<{ ok: false; error: Actio
     log.error("action.failed", { code: err.code, error: err.message });
   }
   const t = await getTranslations("errors");
-  const message = t.has(err.code) ? t(err.code, err.params) : err.code;
-  return { ok: false, error: { code: err.code, message, fieldErrors: err.fieldErrors } };
+  // Field messages are catalog keys: "required" → errors.validation.required,
+  // "specific.emailTaken" → errors.specific.emailTaken (with the error's params);
+  // anything else (zod's own, already localized) passes through.
+  const translate = (m: string): string => {
+    try {
+      if (t.has(`validation.${m}`)) return t(`validation.${m}`);
+      if (/^[a-zA-Z_]+(\.[a-zA-Z_]+)+$/.test(m) && t.has(m)) return t(m, err.params);
+    } catch {
+      // A catalog entry whose params are missing: show the key rather than crash.
+    }
+    return m;
+  };
+  const fieldErrors = err.fieldErrors
+    ? Object.fromEntries(Object.entries(err.fieldErrors).map(([k, msgs]) => [k, msgs.map(translate)]))
+    : undefined;
+  // A form-level reason (e.g. "would leave no admin") is more useful than the generic one.
+  const formMessage = fieldErrors?._form?.join(" ");
+  let message: string = err.code;
+  try {
+    message = formMessage || (t.has(err.code) ? t(err.code, err.params) : err.code);
+  } catch {
+    message = err.code;
+  }
+  return { ok: false, error: { code: err.code, message, fieldErrors } };
+}
+
+/** zod's built-in messages in the request's language, for schemas that set none. */
+async function zodErrorMap(): Promise<z.core.$ZodErrorMap | undefined> {
+  const locale = await getLocale().catch(() => "en");
+  return locale === "zh-CN" ? z.locales.zhCN().localeError : undefined;
 }
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
@@ -75,7 +103,7 @@ export function defineAction<S extends z.ZodType, T>(
       if (!can(user.role, permission)) {
         throw new AppError("forbidden", `${user.email} (${user.role}) lacks ${permission}`);
       }
-      const parsed = schema.safeParse(input);
+      const parsed = schema.safeParse(input, { error: await zodErrorMap() });
       if (!parsed.success) {
         throw new AppError("invalid_input", "validation failed", { fieldErrors: zodFieldErrors(parsed.error) });
       }
