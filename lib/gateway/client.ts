@@ -1,0 +1,230 @@
+// Typed client of one gateway's admin API. Every call has a timeout; failures are
+// GatewayErrors carrying the gateway's code/field/status, or gateway_unreachable /
+// gateway_timeout when no answer came back.
+
+import { GatewayError } from "./errors";
+import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
+
+export type GatewayClientOptions = {
+  adminUrl: string;
+  token: string;
+  /** Per request; default 2000 ms. */
+  timeoutMs?: number;
+};
+
+export type PutOptions = {
+  /** The version read before; the gateway answers 412 when it moved. */
+  ifMatch?: number;
+  /** Allow a state that leaves no stable-capable node. */
+  force?: boolean;
+};
+
+export type GatewayClient = {
+  readonly adminUrl: string;
+  getUpstreams(): Promise<GatewayState[]>;
+  /** null when the gateway does not know the service (404). */
+  getUpstream(name: string): Promise<GatewayState | null>;
+  putUpstream(name: string, state: GatewayState, opts?: PutOptions): Promise<GatewayState>;
+  /** false when it was not there (404). */
+  deleteUpstream(name: string): Promise<boolean>;
+  getStats(): Promise<GatewayStats>;
+  getStatus(): Promise<GatewayStatus>;
+};
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "UND_ERR_SOCKET"]);
+
+function networkCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur && typeof cur === "object"; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
+  const base = opts.adminUrl.replace(/\/+$/, "");
+  const timeoutMs = opts.timeoutMs ?? 2000;
+
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; allow404?: boolean } = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${opts.token}`,
+      accept: "application/json",
+      ...init.headers,
+    };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(timeoutMs),
+        cache: "no-store",
+      });
+    } catch (e) {
+      const name = e instanceof Error ? e.name : "";
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new GatewayError("gateway_timeout", `${method} ${path}: no answer within ${timeoutMs} ms`, { cause: e });
+      }
+      const code = networkCode(e);
+      throw new GatewayError("gateway_unreachable", `${method} ${path}: ${code && NETWORK_CODES.has(code) ? code : e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      const name = e instanceof Error ? e.name : "";
+      throw new GatewayError(name === "TimeoutError" ? "gateway_timeout" : "gateway_unreachable", `${method} ${path}: body not received`, { status: res.status, cause: e });
+    }
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+    }
+    if (res.ok || (init.allow404 && res.status === 404)) return { status: res.status, body };
+    const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+    const code = typeof err?.code === "string" ? err.code : `http_${res.status}`;
+    const message = typeof err?.message === "string" ? err.message : text.slice(0, 200) || res.statusText;
+    throw new GatewayError(code, message, {
+      status: res.status,
+      field: typeof err?.field === "string" ? err.field : undefined,
+    });
+  }
+
+  const enc = encodeURIComponent;
+
+  return {
+    adminUrl: base,
+    async getUpstreams() {
+      const { body } = await call("GET", "/v1/upstreams");
+      return parseUpstreamList(body);
+    },
+    async getUpstream(name) {
+      const { status, body } = await call("GET", `/v1/upstreams/${enc(name)}`, { allow404: true });
+      if (status === 404) return null;
+      return parseUpstream(body);
+    },
+    async putUpstream(name, state, putOpts = {}) {
+      const headers: Record<string, string> = {};
+      if (putOpts.ifMatch !== undefined) headers["if-match"] = String(putOpts.ifMatch);
+      const { body } = await call("PUT", `/v1/upstreams/${enc(name)}`, {
+        body: putOpts.force ? { ...state, force: true } : state,
+        headers,
+      });
+      return parseUpstream(body);
+    },
+    async deleteUpstream(name) {
+      const { status } = await call("DELETE", `/v1/upstreams/${enc(name)}`, { allow404: true });
+      return status !== 404;
+    },
+    async getStats() {
+      const { body } = await call("GET", "/v1/stats");
+      return parseStats(body);
+    },
+    async getStatus() {
+      const { body } = await call("GET", "/v1/status");
+      if (!body || typeof body !== "object") throw new GatewayError("bad_response", "status: not a JSON object");
+      return body as GatewayStatus;
+    },
+  };
+}
+
+// ---- response parsing: tolerant of wrappers, strict about what the portal relies on ----
+
+function unwrap(body: unknown, key: string): unknown {
+  if (body && typeof body === "object" && !Array.isArray(body) && key in body) {
+    return (body as Record<string, unknown>)[key];
+  }
+  return body;
+}
+
+export function parseUpstream(body: unknown): GatewayState {
+  const v = unwrap(body, "upstream") as Partial<GatewayState> | undefined;
+  if (!v || typeof v !== "object" || typeof v.name !== "string" || !Array.isArray(v.nodes)) {
+    throw new GatewayError("bad_response", "upstream: unexpected JSON shape");
+  }
+  const gray = (v.gray ?? {}) as Partial<GatewayState["gray"]>;
+  const health = v.health as GatewayState["health"] | undefined;
+  return {
+    name: v.name,
+    version: typeof v.version === "number" ? v.version : undefined,
+    revision: typeof v.revision === "number" ? v.revision : null,
+    algorithm: (v.algorithm ?? "round_robin") as GatewayState["algorithm"],
+    nodes: v.nodes.map((n) => ({
+      addr: String(n.addr),
+      weight: Number(n.weight ?? 1),
+      state: (n.state ?? "active") as GatewayState["nodes"][number]["state"],
+      backup: Boolean(n.backup),
+    })),
+    gray: {
+      header: gray.header ?? null,
+      cookie: gray.cookie ?? null,
+      cidrs: Array.isArray(gray.cidrs) ? gray.cidrs.map(String) : [],
+      percent: Number(gray.percent ?? 0),
+      tester: gray.tester && typeof gray.tester === "object" ? { cookie: String(gray.tester.cookie) } : null,
+    },
+    health: health && typeof health === "object" ? { max_fails: Number(health.max_fails), fail_timeout: Number(health.fail_timeout) } : null,
+  };
+}
+
+function parseUpstreamList(body: unknown): GatewayState[] {
+  const v = unwrap(body, "upstreams");
+  if (Array.isArray(v)) return v.map(parseUpstream);
+  // A map keyed by service name is accepted too.
+  if (v && typeof v === "object") return Object.values(v).map(parseUpstream);
+  throw new GatewayError("bad_response", "upstreams: unexpected JSON shape");
+}
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+function parseNodeStats(raw: Record<string, unknown>): NodeStats {
+  const status: Record<string, number> = {};
+  const src = (raw.status ?? raw.statuses ?? raw.codes) as Record<string, unknown> | undefined;
+  if (src && typeof src === "object") {
+    for (const [k, v] of Object.entries(src)) status[k] = num(v);
+  }
+  for (const cls of ["1xx", "2xx", "3xx", "4xx", "5xx"]) {
+    const flat = raw[`status_${cls}`] ?? raw[`s${cls}`];
+    if (flat !== undefined) status[cls] = num(flat);
+  }
+  const latency = raw.latency_ms_avg ?? raw.latency_avg_ms ?? (raw.latency as { avg_ms?: unknown } | undefined)?.avg_ms;
+  return {
+    requests: num(raw.requests),
+    status,
+    failures: num(raw.failures ?? raw.fails),
+    inFlight: num(raw.in_flight ?? raw.inflight ?? raw.inFlight),
+    ejected: typeof raw.ejected === "boolean" ? raw.ejected : undefined,
+    healthy: typeof raw.healthy === "boolean" ? raw.healthy : undefined,
+    latencyMsAvg: latency === undefined ? undefined : num(latency),
+  };
+}
+
+export function parseStats(body: unknown): GatewayStats {
+  const v = unwrap(body, "services") ?? unwrap(body, "upstreams");
+  const out: GatewayStats = {};
+  if (!v || typeof v !== "object") throw new GatewayError("bad_response", "stats: unexpected JSON shape");
+  for (const [service, nodesRaw] of Object.entries(v as Record<string, unknown>)) {
+    const nodes = unwrap(nodesRaw, "nodes");
+    const perNode: Record<string, NodeStats> = {};
+    if (Array.isArray(nodes)) {
+      for (const n of nodes as Record<string, unknown>[]) perNode[String(n.addr)] = parseNodeStats(n);
+    } else if (nodes && typeof nodes === "object") {
+      for (const [addr, n] of Object.entries(nodes as Record<string, unknown>)) {
+        perNode[addr] = parseNodeStats((n ?? {}) as Record<string, unknown>);
+      }
+    }
+    out[service] = perNode;
+  }
+  return out;
+}

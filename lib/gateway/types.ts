@@ -1,0 +1,68 @@
+// Shapes of the gateway admin API (shared/DESIGN.md, "Gateway state" and "Admin API").
+// Kept free of server-only imports so client components can use the types.
+
+export const ALGORITHMS = ["round_robin", "ip_hash", "least_conn"] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const NODE_STATES = ["active", "gray", "draining", "down"] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+export type GatewayNode = {
+  addr: string;
+  weight: number;
+  state: NodeState;
+  backup: boolean;
+};
+
+/** A request is gray traffic when any part matches; null disables that part. */
+export type GrayRule = {
+  header: { name: string; value: string } | null;
+  cookie: { name: string; value: string } | null;
+  cidrs: string[];
+  percent: number;
+  /** Signed tester cookie (releases); null when off. */
+  tester?: { cookie: string } | null;
+};
+
+/** Passive health: eject a node for fail_timeout seconds after max_fails failures. */
+export type HealthSettings = { max_fails: number; fail_timeout: number };
+
+/** One service as a gateway stores and returns it. */
+export type GatewayState = {
+  name: string;
+  /** The gateway's own change counter; absent in what the portal sends. */
+  version?: number;
+  /** Set by the portal when it pushes; the gateway only stores it. */
+  revision?: number | null;
+  algorithm: Algorithm;
+  nodes: GatewayNode[];
+  gray: GrayRule;
+  /** Omitted → the gateway's defaults. */
+  health?: HealthSettings | null;
+};
+
+/** Per-node counters from GET /v1/stats. Fields the gateway does not report stay undefined. */
+export type NodeStats = {
+  requests: number;
+  /** Responses by status class: { "2xx": n, "5xx": n, … }. */
+  status: Record<string, number>;
+  failures: number;
+  inFlight: number;
+  /** Passive health: true when the gateway currently skips the node. */
+  ejected?: boolean;
+  healthy?: boolean;
+  latencyMsAvg?: number;
+};
+
+/** service name → node addr → counters. */
+export type GatewayStats = Record<string, Record<string, NodeStats>>;
+
+export type GatewayStatus = {
+  id?: string;
+  nginxVersion?: string;
+  workers?: number;
+  uptimeSeconds?: number;
+  stateFile?: string;
+  lastChange?: string | number | null;
+  [key: string]: unknown;
+};

@@ -1,0 +1,198 @@
+import "server-only";
+import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
+import type { GatewayState } from "@/lib/gateway/types";
+import type { Db } from "./db-types";
+import { loadAllDesired, loadDesired, type StoredService } from "./read";
+import { countNodes, diffState, type Drift } from "./state";
+import { mergeRates, rates, SampleHistory, type ServiceRates } from "./stats";
+import { loadGatewayTargets } from "./targets";
+
+/** Page reads wait this long for a gateway, then show it as unreachable. */
+export const LIVE_TIMEOUT_MS = 1500;
+
+export type GatewayReach = {
+  gatewayId: string;
+  gatewayName: string;
+  reachable: boolean;
+  error: { code: string; message: string } | null;
+};
+
+export type SyncInfo = {
+  /** ok: the last push of the current revision landed; failed: it did not; stale: an older revision was pushed; never: no push recorded. */
+  status: "ok" | "failed" | "stale" | "never";
+  pushedRevision: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+};
+
+export type LiveOnGateway = GatewayReach & {
+  /** Live node counts by state (null when unreachable or missing). */
+  live: { active: number; gray: number; draining: number; down: number; total: number } | null;
+  drift: Drift | null;
+  sync: SyncInfo;
+};
+
+export type ServiceSummary = {
+  name: string;
+  algorithm: string;
+  revision: number;
+  counts: ReturnType<typeof countNodes>;
+  gateways: LiveOnGateway[];
+  /** Some gateway differs from the desired state, or the last push there failed. */
+  drifted: boolean;
+  outOfSync: boolean;
+};
+
+export type UnmanagedService = {
+  name: string;
+  /** Where it was found, with its node count there. */
+  gateways: { gatewayId: string; gatewayName: string; nodes: number; version: number | null }[];
+};
+
+export type ServicesOverview = {
+  gateways: GatewayReach[];
+  services: ServiceSummary[];
+  unmanaged: UnmanagedService[];
+};
+
+function reach(r: FanOutResult<unknown>): GatewayReach {
+  return {
+    gatewayId: r.gatewayId ?? "",
+    gatewayName: r.gatewayName,
+    reachable: r.ok,
+    error: r.ok ? null : { code: r.error.code, message: r.error.message },
+  };
+}
+
+type SyncRow = { gatewayId: string; serviceId: string; pushedRevision: number; ok: boolean; lastError: string | null; lastAttemptAt: Date; lastSuccessAt: Date | null };
+
+export function syncInfo(row: SyncRow | undefined, revision: number): SyncInfo {
+  if (!row) return { status: "never", pushedRevision: null, lastError: null, lastAttemptAt: null, lastSuccessAt: null };
+  const status = !row.ok ? "failed" : row.pushedRevision < revision ? "stale" : "ok";
+  return {
+    status,
+    pushedRevision: row.pushedRevision,
+    lastError: row.lastError,
+    lastAttemptAt: row.lastAttemptAt.toISOString(),
+    lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
+  };
+}
+
+function liveCounts(s: GatewayState | undefined) {
+  if (!s) return null;
+  const c = countNodes(s.nodes);
+  return { active: c.active, gray: c.gray, draining: c.draining, down: c.down, total: c.total };
+}
+
+function summarize(
+  desired: StoredService,
+  reads: FanOutResult<GatewayState[]>[],
+  syncs: SyncRow[],
+): ServiceSummary {
+  const gateways = reads.map((r): LiveOnGateway => {
+    const sync = syncInfo(syncs.find((s) => s.gatewayId === r.gatewayId && s.serviceId === desired.id), desired.revision);
+    if (!r.ok) return { ...reach(r), live: null, drift: null, sync };
+    const live = r.value.find((u) => u.name === desired.name);
+    return { ...reach(r), live: liveCounts(live), drift: diffState(desired, live), sync };
+  });
+  const drifted = gateways.some((g) => g.drift && g.drift.kind !== "in_sync");
+  const outOfSync = gateways.some((g) => g.sync.status !== "ok");
+  return {
+    name: desired.name,
+    algorithm: desired.algorithm,
+    revision: desired.revision,
+    counts: countNodes(desired.nodes),
+    gateways,
+    drifted,
+    outOfSync,
+  };
+}
+
+async function readAll(targets: readonly GatewayTarget[]) {
+  return fanOut(targets, (c) => c.getUpstreams(), { timeoutMs: LIVE_TIMEOUT_MS });
+}
+
+/** Every service with its desired counts and its live state on each gateway, plus unmanaged ones. */
+export async function getServicesOverview(db: Db): Promise<ServicesOverview> {
+  const [services, targets, syncs] = await Promise.all([loadAllDesired(db), loadGatewayTargets(db), db.gatewaySync.findMany()]);
+  const reads = await readAll(targets);
+  const known = new Set(services.map((s) => s.name));
+  const unmanaged = new Map<string, UnmanagedService>();
+  for (const r of reads) {
+    if (!r.ok) continue;
+    for (const u of r.value) {
+      if (known.has(u.name)) continue;
+      const entry = unmanaged.get(u.name) ?? { name: u.name, gateways: [] };
+      entry.gateways.push({ gatewayId: r.gatewayId ?? "", gatewayName: r.gatewayName, nodes: u.nodes.length, version: u.version ?? null });
+      unmanaged.set(u.name, entry);
+    }
+  }
+  return {
+    gateways: reads.map(reach),
+    services: services.map((s) => summarize(s, reads, syncs)),
+    unmanaged: [...unmanaged.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+export type LiveNode = { addr: string; weight: number; state: string; backup: boolean };
+
+export type ServiceDetail = {
+  service: StoredService;
+  gateways: (LiveOnGateway & { nodes: LiveNode[] | null; version: number | null })[];
+  drifted: boolean;
+  outOfSync: boolean;
+};
+
+/** One service: desired state, and its live copy and sync status on each gateway. */
+export async function getServiceDetail(db: Db, name: string): Promise<ServiceDetail | null> {
+  const service = await loadDesired(db, name);
+  if (!service) return null;
+  const [targets, syncs] = await Promise.all([loadGatewayTargets(db), db.gatewaySync.findMany({ where: { serviceId: service.id } })]);
+  const reads = await fanOut(targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS });
+  const gateways = reads.map((r) => {
+    const sync = syncInfo(syncs.find((s) => s.gatewayId === r.gatewayId), service.revision);
+    if (!r.ok) return { ...reach(r), live: null, drift: null, sync, nodes: null, version: null };
+    const live = r.value ?? undefined;
+    return {
+      ...reach(r),
+      live: liveCounts(live),
+      drift: diffState(service, live),
+      sync,
+      nodes: live ? live.nodes.map((n) => ({ ...n })) : null,
+      version: live?.version ?? null,
+    };
+  });
+  return {
+    service,
+    gateways,
+    drifted: gateways.some((g) => g.drift && g.drift.kind !== "in_sync"),
+    outOfSync: gateways.some((g) => g.sync.status !== "ok"),
+  };
+}
+
+// Process-wide so every poller shares one history per gateway.
+const history = ((globalThis as unknown as { graylaneStatsHistory?: SampleHistory }).graylaneStatsHistory ??= new SampleHistory());
+
+export type LiveStats = {
+  at: string;
+  gateways: GatewayReach[];
+  /** service → totals and per-node rates over all reachable gateways. */
+  services: Record<string, ServiceRates>;
+};
+
+/** Live counters of every gateway → requests/s and 5xx rate, per service and node (optionally one service). */
+export async function getLiveStats(db: Db, opts: { service?: string } = {}): Promise<LiveStats> {
+  const targets = await loadGatewayTargets(db);
+  const reads = await fanOut(targets, (c) => c.getStats(), { timeoutMs: LIVE_TIMEOUT_MS });
+  const now = Date.now();
+  const perGateway = reads.flatMap((r) => {
+    if (!r.ok) return [];
+    const curr = { at: now, stats: r.value };
+    const prev = history.push(r.gatewayId ?? r.gatewayName, curr);
+    return [rates(prev, curr)];
+  });
+  const merged = mergeRates(perGateway);
+  const services = opts.service ? (merged[opts.service] ? { [opts.service]: merged[opts.service] } : {}) : merged;
+  return { at: new Date(now).toISOString(), gateways: reads.map(reach), services };
+}

@@ -1,0 +1,158 @@
+import "server-only";
+import type { GatewayClient } from "@/lib/gateway/client";
+import { isGatewayError } from "@/lib/gateway/errors";
+import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
+import type { GatewayState } from "@/lib/gateway/types";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import type { Db } from "./db-types";
+import { hasStableCapable } from "./impact";
+import { loadDesired } from "./read";
+import { loadGatewayTargets } from "./targets";
+import { toGatewayState } from "./state";
+
+/** One gateway's result of a push, as shown to people and stored as an AuditOutcome. */
+export type PushOutcome = {
+  gatewayId: string | null;
+  gatewayName: string;
+  ok: boolean;
+  /** HTTP status of the failing call; null when no answer came back or on success. */
+  status: number | null;
+  /** The gateway's error code, or gateway_unreachable / gateway_timeout; null on success. */
+  code: string | null;
+  message: string;
+  durationMs: number;
+  /** The gateway's version of the service after the push. */
+  version: number | null;
+};
+
+export type PushReport = { service: string; revision: number; outcomes: PushOutcome[] };
+
+type PutResult = { version: number | null; superseded: boolean };
+
+/**
+ * Writes the full desired state of one service to one gateway. Reads the live version
+ * first and PUTs with If-Match, so a concurrent writer is detected (412): then re-reads
+ * and tries once more. A gateway already holding a newer portal revision is left alone,
+ * so a slow push never overwrites a newer one.
+ */
+export async function putDesiredState(client: GatewayClient, state: GatewayState): Promise<PutResult> {
+  const force = !hasStableCapable(state.nodes);
+  for (let attempt = 0; ; attempt++) {
+    const live = await client.getUpstream(state.name);
+    if (live && typeof live.revision === "number" && typeof state.revision === "number" && live.revision > state.revision) {
+      return { version: live.version ?? null, superseded: true };
+    }
+    try {
+      const saved = await client.putUpstream(state.name, state, { ifMatch: live?.version, force });
+      return { version: saved.version ?? null, superseded: false };
+    } catch (e) {
+      if (attempt === 0 && isGatewayError(e) && e.status === 412) continue;
+      throw e;
+    }
+  }
+}
+
+export function toOutcome(r: FanOutResult<{ version: number | null }>): PushOutcome {
+  if (r.ok) {
+    return { gatewayId: r.gatewayId, gatewayName: r.gatewayName, ok: true, status: null, code: null, message: "", durationMs: r.durationMs, version: r.value.version };
+  }
+  return {
+    gatewayId: r.gatewayId,
+    gatewayName: r.gatewayName,
+    ok: false,
+    status: r.error.status ?? null,
+    code: r.error.code,
+    message: r.error.message,
+    durationMs: r.durationMs,
+    version: null,
+  };
+}
+
+/**
+ * Records what a push did: one AuditOutcome per gateway for the audit event (if any), and
+ * the per-(gateway, service) sync row. The sync row never goes back to an older revision,
+ * so a late answer of an older push cannot hide a newer one.
+ */
+export async function recordOutcomes(
+  db: Db,
+  input: { eventId: bigint | null; serviceId: string | null; revision: number; outcomes: readonly PushOutcome[] },
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    if (input.eventId !== null && input.outcomes.length) {
+      await tx.auditOutcome.createMany({
+        data: input.outcomes.map((o) => ({
+          eventId: input.eventId!,
+          gatewayId: o.gatewayId,
+          gatewayName: o.gatewayName,
+          ok: o.ok,
+          status: o.status,
+          code: o.code,
+          message: o.message,
+          durationMs: o.durationMs,
+        })),
+      });
+    }
+    if (input.serviceId === null) return;
+    for (const o of input.outcomes) {
+      if (!o.gatewayId) continue;
+      const lastError = o.ok ? null : `${o.code ?? "error"}: ${o.message}`.slice(0, 1000);
+      await tx.$executeRaw`
+        INSERT INTO "GatewaySync" ("gatewayId", "serviceId", "pushedRevision", "ok", "lastError", "lastAttemptAt", "lastSuccessAt")
+        VALUES (${o.gatewayId}, ${input.serviceId}, ${input.revision}, ${o.ok}, ${lastError}, now(), CASE WHEN ${o.ok} THEN now() ELSE NULL END)
+        ON CONFLICT ("gatewayId", "serviceId") DO UPDATE SET
+          "pushedRevision" = EXCLUDED."pushedRevision",
+          "ok" = EXCLUDED."ok",
+          "lastError" = EXCLUDED."lastError",
+          "lastAttemptAt" = EXCLUDED."lastAttemptAt",
+          "lastSuccessAt" = COALESCE(EXCLUDED."lastSuccessAt", "GatewaySync"."lastSuccessAt")
+        WHERE "GatewaySync"."pushedRevision" <= EXCLUDED."pushedRevision"`;
+    }
+  });
+}
+
+/**
+ * Pushes the current desired state of a service (read fresh from the database) to the
+ * given gateways — all of them by default — in parallel, and records each outcome
+ * against `eventId`. Reused by retry, sync-now and reconciliation.
+ */
+export async function pushService(
+  db: Db,
+  serviceName: string,
+  opts: { eventId?: bigint | null; targets?: readonly GatewayTarget[]; timeoutMs?: number } = {},
+): Promise<PushReport> {
+  const desired = await loadDesired(db, serviceName);
+  if (!desired) throw new AppError("not_found", `service ${serviceName} not found`, { params: { service: serviceName } });
+  const targets = opts.targets ?? (await loadGatewayTargets(db));
+  const state = toGatewayState(desired);
+  const results = await fanOut(targets, (client) => putDesiredState(client, state), { timeoutMs: opts.timeoutMs });
+  const outcomes = results.map(toOutcome);
+  try {
+    await recordOutcomes(db, { eventId: opts.eventId ?? null, serviceId: desired.id, revision: desired.revision, outcomes });
+  } catch (e) {
+    // The gateways changed; failing to record that must not turn into "push failed".
+    log.error("push.record_failed", { service: serviceName, error: e instanceof Error ? e.message : String(e) });
+  }
+  for (const o of outcomes) {
+    if (!o.ok) log.warn("push.failed", { service: serviceName, gateway: o.gatewayName, code: o.code, status: o.status, message: o.message });
+  }
+  return { service: serviceName, revision: desired.revision, outcomes };
+}
+
+/** Removes a service from the given gateways (DELETE); a gateway that did not have it counts as done. */
+export async function deleteFromGateways(
+  db: Db,
+  serviceName: string,
+  opts: { eventId?: bigint | null; targets?: readonly GatewayTarget[]; timeoutMs?: number } = {},
+): Promise<PushOutcome[]> {
+  const targets = opts.targets ?? (await loadGatewayTargets(db));
+  const results = await fanOut(targets, async (client) => {
+    await client.deleteUpstream(serviceName);
+    return { version: null };
+  }, { timeoutMs: opts.timeoutMs });
+  const outcomes = results.map(toOutcome);
+  await recordOutcomes(db, { eventId: opts.eventId ?? null, serviceId: null, revision: 0, outcomes }).catch((e: unknown) =>
+    log.error("push.record_failed", { service: serviceName, error: e instanceof Error ? e.message : String(e) }),
+  );
+  return outcomes;
+}

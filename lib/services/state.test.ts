@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { countNodes, DEFAULT_GRAY, diffState, fromGatewayState, normalizeGray, toGatewayState, type DesiredService } from "./state";
+
+const shop: DesiredService = {
+  name: "shop",
+  algorithm: "round_robin",
+  revision: 7,
+  gray: { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: ["10.0.0.0/8"], percent: 5, tester: null },
+  nodes: [
+    { addr: "127.0.0.1:8081", weight: 1, state: "active", backup: false, note: "a" },
+    { addr: "127.0.0.1:8082", weight: 3, state: "gray", backup: false },
+  ],
+};
+
+describe("toGatewayState", () => {
+  it("maps the full service with the portal revision and no portal-only fields", () => {
+    const g = toGatewayState(shop);
+    assert.deepEqual(g, {
+      name: "shop",
+      revision: 7,
+      algorithm: "round_robin",
+      nodes: [
+        { addr: "127.0.0.1:8081", weight: 1, state: "active", backup: false },
+        { addr: "127.0.0.1:8082", weight: 3, state: "gray", backup: false },
+      ],
+      gray: { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: ["10.0.0.0/8"], percent: 5, tester: null },
+    });
+  });
+
+  it("sends a disabled header/cookie as null (absent would mean the gateway default)", () => {
+    const g = toGatewayState({ ...shop, gray: { ...shop.gray, header: null } });
+    assert.equal(g.gray.header, null);
+    assert.ok("header" in g.gray);
+  });
+
+  it("sends health only when set", () => {
+    assert.equal("health" in toGatewayState(shop), false);
+    assert.deepEqual(toGatewayState({ ...shop, health: { max_fails: 2, fail_timeout: 5 } }).health, { max_fails: 2, fail_timeout: 5 });
+  });
+
+  it("round-trips through fromGatewayState", () => {
+    const back = fromGatewayState(toGatewayState(shop));
+    assert.equal(back.name, "shop");
+    assert.deepEqual(back.nodes.map((n) => n.addr), ["127.0.0.1:8081", "127.0.0.1:8082"]);
+    assert.deepEqual(back.gray, shop.gray);
+  });
+});
+
+describe("normalizeGray", () => {
+  it("fills missing parts as off", () => {
+    assert.deepEqual(normalizeGray({}), { header: null, cookie: null, cidrs: [], percent: 0, tester: null });
+    assert.deepEqual(normalizeGray(null), { header: null, cookie: null, cidrs: [], percent: 0, tester: null });
+  });
+  it("keeps a complete rule", () => {
+    assert.deepEqual(normalizeGray(DEFAULT_GRAY), DEFAULT_GRAY);
+  });
+});
+
+describe("diffState", () => {
+  const live = () => ({ ...toGatewayState(shop), version: 3 });
+
+  it("missing service", () => {
+    assert.deepEqual(diffState(shop, null), { kind: "missing", fields: [], liveRevision: null });
+  });
+  it("in sync regardless of node order and version", () => {
+    const l = live();
+    l.nodes.reverse();
+    l.version = 99;
+    assert.equal(diffState(shop, l).kind, "in_sync");
+  });
+  it("revision differs (push did not land)", () => {
+    const d = diffState(shop, { ...live(), revision: 6 });
+    assert.equal(d.kind, "revision");
+    assert.equal(d.liveRevision, 6);
+    assert.deepEqual(d.fields, []);
+  });
+  it("content differs with the same revision (changed on the gateway)", () => {
+    const l = live();
+    l.nodes[0].weight = 5;
+    assert.deepEqual(diffState(shop, l), { kind: "content", fields: ["nodes"], liveRevision: 7 });
+  });
+  it("reports algorithm and gray differences", () => {
+    const l = { ...live(), algorithm: "ip_hash" as const, gray: { ...live().gray, percent: 50 } };
+    assert.deepEqual(diffState(shop, l).fields, ["algorithm", "gray"]);
+  });
+  it("treats an unset revision on the gateway (brief API) as a difference", () => {
+    assert.equal(diffState(shop, { ...live(), revision: null }).kind, "revision");
+  });
+  it("compares addresses canonically", () => {
+    const desired = { ...shop, nodes: [{ addr: "[::1]:80", weight: 1, state: "active" as const, backup: false }] };
+    const l = { ...toGatewayState(desired), nodes: [{ addr: "[0:0:0:0:0:0:0:1]:80", weight: 1, state: "active" as const, backup: false }] };
+    assert.equal(diffState(desired, l).kind, "in_sync");
+  });
+  it("compares health only when the portal sets it", () => {
+    const withHealth = { ...shop, health: { max_fails: 1, fail_timeout: 10 } };
+    assert.equal(diffState(shop, { ...live(), health: { max_fails: 3, fail_timeout: 10 } }).kind, "in_sync");
+    assert.deepEqual(diffState(withHealth, { ...live(), health: { max_fails: 3, fail_timeout: 10 } }).fields, ["health"]);
+  });
+});
+
+describe("countNodes", () => {
+  it("counts per state and backups", () => {
+    assert.deepEqual(
+      countNodes([
+        { state: "active", backup: false },
+        { state: "active", backup: true },
+        { state: "draining", backup: false },
+        { state: "down", backup: false },
+      ]),
+      { active: 2, gray: 0, draining: 1, down: 1, backup: 1, total: 4 },
+    );
+  });
+});

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+// One schema per form, shared by the form and its server action. Messages are keys of
+// errors.validation (translated in safe-action).
+
+export const GATEWAY_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+export const GATEWAY_TOKEN_MIN = 8;
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && Boolean(u.hostname) && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
+const name = z.string().trim().regex(GATEWAY_NAME_RE, { error: "gatewayName" });
+const adminUrl = z
+  .string()
+  .trim()
+  .refine(isHttpUrl, { error: "adminUrl" })
+  .transform((v) => v.replace(/\/+$/, ""));
+const token = z.string().min(GATEWAY_TOKEN_MIN, { error: "tokenMin" }).max(512, { error: "tokenMax" });
+
+export const createGatewaySchema = z.object({ name, adminUrl, token });
+export type CreateGatewayInput = z.output<typeof createGatewaySchema>;
+
+/** An empty token keeps the stored one. */
+export const updateGatewaySchema = z.object({
+  id: z.string().min(1),
+  name,
+  adminUrl,
+  token: z.union([z.literal(""), token]),
+});
+export type UpdateGatewayInput = z.output<typeof updateGatewaySchema>;
+
+export const gatewayIdSchema = z.object({ id: z.string().min(1) });

@@ -1,0 +1,79 @@
+// Node input, shared by the forms and the server actions. Error messages are keys of the
+// `services` catalog (validation.*); forms translate them next to the field.
+
+import { z } from "zod";
+import { NODE_STATES } from "@/lib/gateway/types";
+import { canonicalAddr } from "./addr";
+import { algorithmSchema, grayRuleSchema, serviceNameSchema } from "./service";
+
+/** `host:port` with an IPv4 address, a `[IPv6]` address or a hostname; port 1–65535. */
+export function isValidAddr(addr: string): boolean {
+  return canonicalAddr(addr) !== null;
+}
+
+export const addrSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "validation.required" })
+  .refine(isValidAddr, { error: "validation.addr" })
+  .transform((v) => canonicalAddr(v) ?? v);
+
+export const weightSchema = z.coerce
+  .number({ error: "validation.weight" })
+  .int({ error: "validation.weight" })
+  .min(1, { error: "validation.weight" })
+  .max(100, { error: "validation.weight" });
+
+export const nodeStateSchema = z.enum(NODE_STATES, { error: "validation.state" });
+
+export const nodeSchema = z.object({
+  addr: addrSchema,
+  weight: weightSchema.default(1),
+  state: nodeStateSchema.default("active"),
+  backup: z.boolean().default(false),
+  note: z.string().trim().max(200, { error: "validation.note" }).default(""),
+});
+export type NodeInput = z.output<typeof nodeSchema>;
+
+/** Every node change names the service and the revision the form was rendered with. */
+const target = {
+  service: serviceNameSchema,
+  revision: z.coerce.number().int().min(1),
+  /** Accept a change that leaves no stable-capable node. */
+  force: z.boolean().default(false),
+};
+
+export const addNodeSchema = z.object({ ...target, node: nodeSchema });
+export const removeNodeSchema = z.object({ ...target, addr: addrSchema });
+export const setNodeStateSchema = z.object({ ...target, addr: addrSchema, state: nodeStateSchema });
+export const updateNodeSchema = z
+  .object({
+    ...target,
+    addr: addrSchema,
+    weight: weightSchema.optional(),
+    backup: z.boolean().optional(),
+  })
+  .refine((v) => v.weight !== undefined || v.backup !== undefined, { error: "validation.nothingToChange", path: ["weight"] });
+
+export type AddNodeInput = z.output<typeof addNodeSchema>;
+export type RemoveNodeInput = z.output<typeof removeNodeSchema>;
+export type SetNodeStateInput = z.output<typeof setNodeStateSchema>;
+export type UpdateNodeInput = z.output<typeof updateNodeSchema>;
+
+export const createServiceSchema = z
+  .object({
+    name: serviceNameSchema,
+    algorithm: algorithmSchema.default("round_robin"),
+    gray: grayRuleSchema,
+    nodes: z.array(nodeSchema).max(200).default([]),
+    force: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    const seen = new Set<string>();
+    v.nodes.forEach((n, i) => {
+      const key = n.addr.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["nodes", i, "addr"], message: "validation.duplicateAddr" });
+      seen.add(key);
+    });
+  });
+export type CreateServiceInput = z.output<typeof createServiceSchema>;

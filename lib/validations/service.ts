@@ -1,0 +1,79 @@
+// Service input (name, algorithm, gray rule), shared by the forms and the server actions.
+// Error messages are keys of the `services` catalog (validation.*).
+
+import { z } from "zod";
+import { ALGORITHMS } from "@/lib/gateway/types";
+import { canonicalCidr } from "./addr";
+
+/** The gateway's rule for service names; "." and ".." are refused as they break URLs. */
+export const SERVICE_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const serviceNameSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "validation.required" })
+  .regex(SERVICE_NAME_RE, { error: "validation.serviceName" })
+  .refine((v) => v !== "." && v !== "..", { error: "validation.serviceName" });
+
+export const algorithmSchema = z.enum(ALGORITHMS, { error: "validation.algorithm" });
+
+// The gateway's patterns (lua/graylane/validate.lua check_pair).
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+const COOKIE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+// 1–256 characters, no control characters, no ";".
+const VALUE = /^[^\x00-\x1f\x7f;]{1,256}$/;
+
+export function isValidCidr(v: string): boolean {
+  return canonicalCidr(v) !== null;
+}
+
+function matchPair(name: RegExp) {
+  return z
+    .object({
+      name: z.string().trim().regex(name, { error: "validation.matchName" }),
+      value: z.string().trim().regex(VALUE, { error: "validation.matchValue" }),
+    })
+    .nullable()
+    .default(null);
+}
+
+export const grayRuleSchema = z.object({
+  header: matchPair(HEADER_NAME),
+  cookie: matchPair(COOKIE_NAME),
+  cidrs: z
+    .array(z.string().trim().refine(isValidCidr, { error: "validation.cidr" }).transform((v) => canonicalCidr(v) ?? v))
+    .max(256, { error: "validation.cidrCount" })
+    .default([]),
+  percent: z.coerce
+    .number({ error: "validation.percent" })
+    .min(0, { error: "validation.percent" })
+    .max(100, { error: "validation.percent" })
+    .default(0),
+  tester: z.object({ cookie: z.string().regex(COOKIE_NAME, { error: "validation.matchName" }) }).nullable().optional(),
+});
+export type GrayRuleInput = z.output<typeof grayRuleSchema>;
+
+export const updateServiceSchema = z.object({
+  service: serviceNameSchema,
+  revision: z.coerce.number().int().min(1),
+  algorithm: algorithmSchema,
+  gray: grayRuleSchema,
+});
+
+export const deleteServiceSchema = z.object({
+  service: serviceNameSchema,
+  revision: z.coerce.number().int().min(1),
+});
+
+export const adoptServiceSchema = z.object({
+  service: serviceNameSchema,
+  gatewayId: z.string().min(1),
+});
+
+export const retryPushSchema = z.object({ service: serviceNameSchema });
+
+export const syncGatewaySchema = z.object({ gatewayId: z.string().min(1) });
+
+export type UpdateServiceInput = z.output<typeof updateServiceSchema>;
+export type DeleteServiceInput = z.output<typeof deleteServiceSchema>;
+export type AdoptServiceInput = z.output<typeof adoptServiceSchema>;
