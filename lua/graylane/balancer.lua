@@ -1,0 +1,249 @@
+-- The data plane: balancer_by_lua picks the node of every try. The first call
+-- of a request resolves the service, decides stable or gray, and sets how many
+-- tries the request gets; later calls (nginx retrying after a connect error or
+-- timeout) record the failure and pick another node, never one already tried.
+--
+-- Pools, in order: gray (gray traffic only) -> stable (active, not backup)
+-- -> backup (active backup) -> ejected stable/backup nodes as a last resort
+-- (like nginx, which tries "down" peers when all of them failed).
+local ngx_balancer = require "ngx.balancer"
+local cache = require "graylane.cache"
+local gray = require "graylane.gray"
+local health = require "graylane.health"
+local util = require "graylane.util"
+
+local ngx = ngx
+local var = ngx.var
+local ngx_now = ngx.now
+local set_current_peer = ngx_balancer.set_current_peer
+local set_more_tries = ngx_balancer.set_more_tries
+
+local STATS = ngx.shared.graylane_stats
+
+local _M = {}
+
+local function usable(n, st, now, ignore_ejection)
+    local tried = st.tried
+    if tried and tried[n] then
+        return false
+    end
+    return ignore_ejection or n.ejected_until <= now
+end
+
+-- smooth weighted round robin (nginx's algorithm), skipping unusable nodes
+local function pick_rr(pool, st, now, ign)
+    local np = #pool
+    if np == 1 then
+        local n = pool[1]
+        return usable(n, st, now, ign) and n or nil
+    end
+    local best, total = nil, 0
+    for i = 1, np do
+        local n = pool[i]
+        if usable(n, st, now, ign) then
+            local w = n.weight
+            local cw = n.cw + w
+            n.cw = cw
+            total = total + w
+            if not best or cw > best.cw then
+                best = n
+            end
+        end
+    end
+    if best then
+        best.cw = best.cw - total
+    end
+    return best
+end
+
+local function pick_hash(pool, st, now, ign)
+    local ring = pool.ring
+    local len = #ring
+    local h = gray.client_hash(st)
+    -- use bits the gray percentage does not use, so the two are independent
+    local start = (h - h % 10000) / 10000 % len
+    for i = 0, len - 1 do
+        local n = ring[(start + i) % len + 1]
+        if usable(n, st, now, ign) then
+            return n
+        end
+    end
+    return nil
+end
+
+local function pick_least(svc, pool, st, now, ign)
+    local np = #pool
+    local best, best_score
+    svc.rr = svc.rr + 1
+    local start = svc.rr
+    for j = 0, np - 1 do
+        local n = pool[(start + j) % np + 1]
+        if usable(n, st, now, ign) then
+            local score = (STATS:get(n.if_key) or 0) / n.weight
+            if not best or score < best_score then
+                best, best_score = n, score
+            end
+        end
+    end
+    return best
+end
+
+local function pick_pool(svc, pool, st, now, ign)
+    if #pool == 0 then
+        return nil
+    end
+    local alg = svc.algorithm
+    if alg == "round_robin" then
+        return pick_rr(pool, st, now, ign)
+    elseif alg == "ip_hash" then
+        return pick_hash(pool, st, now, ign)
+    end
+    return pick_least(svc, pool, st, now, ign)
+end
+
+local function pick(svc, st, now)
+    local n
+    if st.gray then
+        n = pick_pool(svc, svc.gray, st, now, false)
+        if n then
+            return n
+        end
+    end
+    n = pick_pool(svc, svc.stable, st, now, false)
+    if n then
+        return n
+    end
+    n = pick_pool(svc, svc.backup, st, now, false)
+    if n then
+        return n
+    end
+    if svc.any_ejected then
+        n = pick_pool(svc, svc.stable, st, now, true)
+        if n then
+            return n
+        end
+        return pick_pool(svc, svc.backup, st, now, true)
+    end
+    return nil
+end
+
+local function service_name()
+    local name = var.graylane_service
+    if not name or name == "" then
+        name = var.host
+    end
+    return name
+end
+
+function _M.balance()
+    local ctx = ngx.ctx
+    local st = ctx.gl
+    local svc, node
+    if not st then
+        svc = cache.get(service_name())
+        if not svc then
+            -- error_page 500 -> error_page() answers 404 unknown_service
+            return ngx.exit(ngx.ERROR)
+        end
+        st = { svc = svc, gray = false, node = false, tried = false, hash = false }
+        ctx.gl = st
+        if svc.gray_possible then
+            st.gray = gray.match(svc, st)
+        end
+        node = pick(svc, st, svc.any_ejected and ngx_now() or 0)
+        if not node then
+            -- error_page 500 -> error_page() answers 503 no_available_node
+            return ngx.exit(ngx.ERROR)
+        end
+        local tries = st.gray and svc.tries_gray or svc.tries_stable
+        if tries > 1 then
+            local ok, err = set_more_tries(tries - 1)
+            if not ok then
+                ngx.log(ngx.ERR, "graylane: set_more_tries: ", err)
+            end
+        end
+    else
+        -- a retry: the previous node failed (connect error, timeout, reset)
+        svc = st.svc
+        local prev = st.node
+        if prev then
+            STATS:incr(prev.if_key, -1)
+            health.failed(svc, prev)
+            local tried = st.tried
+            if not tried then
+                tried = {}
+                st.tried = tried
+            end
+            tried[prev] = true
+            st.node = false
+        end
+        -- ejections made since the first try count too
+        local fresh = cache.get(svc.name)
+        if fresh and fresh ~= svc then
+            local tried = st.tried
+            for n in pairs(tried) do
+                local same = fresh.by_hostport[n.ip .. ":" .. n.port]
+                if same then
+                    tried[same] = true
+                end
+            end
+            svc = fresh
+            st.svc = fresh
+        end
+        node = pick(svc, st, ngx_now())
+        if not node then
+            return ngx.exit(ngx.ERROR)
+        end
+    end
+    local ok, err = set_current_peer(node.ip, node.port)
+    if not ok then
+        ngx.log(ngx.ERR, "graylane: set_current_peer ", node.addr, ": ", err)
+        return ngx.exit(ngx.ERROR)
+    end
+    st.node = node
+    STATS:incr(node.if_key, 1, 0)
+end
+
+local function json_error(status, code, message, service)
+    ngx.status = status
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["Cache-Control"] = "no-store"
+    ngx.say(util.encode({ error = { code = code, message = message, service = service } }))
+    return ngx.exit(status)
+end
+
+-- error_page 500/502/504 of the proxy. ngx.ctx does not survive the internal
+-- redirect, so the outcome is reconstructed from variables.
+function _M.error_page(code)
+    local name = service_name()
+    local svc = cache.get(name)
+    if not svc then
+        return json_error(404, "unknown_service", "no service named " .. tostring(name), name)
+    end
+    local addrs = var.upstream_addr
+    if code == 500 then
+        if not addrs or addrs == "" then
+            return json_error(503, "no_available_node",
+                              "service " .. name .. " has no available node", name)
+        end
+        return json_error(502, "upstream_unavailable",
+                          "every node tried for service " .. name .. " failed", name)
+    end
+    -- the last try failed in nginx itself: account it like a retry would
+    local last = addrs and addrs:match("([^,%s]+)%s*$")
+    local node = last and svc.by_hostport[last]
+    if node then
+        STATS:incr(node.if_key, -1)
+        health.failed(svc, node)
+    end
+    if code == 504 then
+        return json_error(504, "upstream_timeout", "node " .. tostring(last) .. " of service "
+                          .. name .. " timed out", name)
+    end
+    return json_error(502, "upstream_unavailable", "every node tried for service " .. name
+                      .. " failed", name)
+end
+
+_M._test = { pick = pick }
+
+return _M

@@ -1,0 +1,223 @@
+-- Per-worker decoded view of the state. A request costs one shared-dict read
+-- (the global version); tables are rebuilt only when that version moves, and
+-- then only the services whose data key changed are decoded again.
+--
+-- Hostname nodes are resolved here, when a service is (re)built: "localhost"
+-- and names in /etc/hosts. A name that does not resolve is kept in the state
+-- but serves nothing (logged); there is no DNS lookup on the request path.
+local util = require "graylane.util"
+local validate = require "graylane.validate"
+local store = require "graylane.store"
+local stats = require "graylane.stats"
+
+local ngx = ngx
+local STATE = ngx.shared.graylane_state
+local STATS = ngx.shared.graylane_stats
+local str_lower = string.lower
+
+local _M = {}
+
+local services = {}
+local cached_ver = -1
+
+local function read_hosts()
+    local map = { localhost = "127.0.0.1" }
+    local data = util.read_file("/etc/hosts")
+    if not data then
+        return map
+    end
+    for line in data:gmatch("[^\n]+") do
+        line = line:gsub("#.*$", "")
+        local ip, rest = line:match("^%s*(%S+)%s+(.+)$")
+        if ip then
+            for name in rest:gmatch("%S+") do
+                name = str_lower(name)
+                if not map[name] then
+                    local v4 = validate.parse_ipv4(ip)
+                    if v4 then
+                        map[name] = ip
+                    else
+                        local v6 = validate.parse_ipv6(ip)
+                        if v6 and name ~= "localhost" then
+                            map[name] = "[" .. validate.format_ipv6(v6) .. "]"
+                        end
+                    end
+                end
+            end
+        end
+    end
+    return map
+end
+
+local function compile_gray(g)
+    local out = { any = false }
+    if g.header ~= util.null and g.header then
+        out.header_var = "http_" .. str_lower(g.header.name):gsub("-", "_")
+        out.header_value = g.header.value
+        out.any = true
+    end
+    if g.cookie ~= util.null and g.cookie then
+        out.cookie_var = "cookie_" .. g.cookie.name
+        out.cookie_value = g.cookie.value
+        out.any = true
+    end
+    if g.tester ~= util.null and g.tester then
+        out.tester_var = "cookie_" .. g.tester.cookie
+        out.any = true
+    end
+    local cidrs = g.cidrs or {}
+    if #cidrs > 0 then
+        out.cidrs = {}
+        for i = 1, #cidrs do
+            out.cidrs[i] = validate.parse_cidr(cidrs[i])
+        end
+        out.any = true
+    end
+    out.percent100 = (g.percent or 0) * 100
+    if out.percent100 > 0 then
+        out.any = true
+    end
+    return out
+end
+
+-- ip_hash: each node appears `weight` times, so the hash honours weights.
+local function ring_of(pool)
+    local ring = {}
+    for i = 1, #pool do
+        local n = pool[i]
+        for _ = 1, n.weight do
+            ring[#ring + 1] = n
+        end
+    end
+    return ring
+end
+
+local MAX_TRIES = 5
+
+local function build(st, seq, hosts)
+    local name = st.name
+    local svc = {
+        name = name,
+        seq = seq,
+        version = st.version,
+        algorithm = st.algorithm,
+        health = st.health,
+        nodes = {},
+        stable = {},
+        backup = {},
+        gray = {},
+        by_hostport = {},
+        any_ejected = false,
+        rr = 0,
+    }
+    for i = 1, #st.nodes do
+        local cfg = st.nodes[i]
+        local a = validate.parse_addr(cfg.addr)
+        local ip
+        if a.kind == "ipv4" then
+            ip = a.host
+        elseif a.kind == "ipv6" then
+            ip = "[" .. a.host .. "]"
+        else
+            ip = hosts[a.host]
+            if not ip then
+                ngx.log(ngx.ERR, "graylane: cannot resolve ", a.host, " (node ", cfg.addr,
+                        " of service ", name, ") via /etc/hosts; it serves nothing")
+            end
+        end
+        local key = name .. "|" .. cfg.addr
+        local node = {
+            addr = cfg.addr,
+            ip = ip,
+            port = a.port,
+            weight = cfg.weight,
+            state = cfg.state,
+            backup = cfg.backup,
+            key = key,
+            if_key = "if:" .. key,
+            fl_key = "fl:" .. key,
+            ej_key = "ej:" .. key,
+            cw = 0,
+            ejected_until = 0,
+            counters = stats.counters(key),
+        }
+        svc.nodes[i] = node
+        if ip then
+            svc.by_hostport[ip .. ":" .. a.port] = node
+            if cfg.state == "active" then
+                local pool = cfg.backup and svc.backup or svc.stable
+                pool[#pool + 1] = node
+            elseif cfg.state == "gray" then
+                svc.gray[#svc.gray + 1] = node
+            end
+        end
+    end
+    if svc.algorithm == "ip_hash" then
+        svc.stable.ring = ring_of(svc.stable)
+        svc.backup.ring = ring_of(svc.backup)
+        svc.gray.ring = ring_of(svc.gray)
+    end
+    svc.gray_rule = compile_gray(st.gray)
+    svc.gray_possible = svc.gray_rule.any and #svc.gray > 0
+    local stable_n = #svc.stable + #svc.backup
+    svc.tries_stable = stable_n < MAX_TRIES and stable_n or MAX_TRIES
+    local gray_n = stable_n + #svc.gray
+    svc.tries_gray = gray_n < MAX_TRIES and gray_n or MAX_TRIES
+    return svc
+end
+
+local function refresh(ver)
+    local names = store.names()
+    local fresh = {}
+    local hosts
+    for i = 1, #names do
+        local name = names[i]
+        local raw, seq = store.get_raw(name)
+        if not raw then
+            -- a change landed between our reads; keep the old view, retry next request
+            return
+        end
+        local old = services[name]
+        if old and old.seq == seq then
+            fresh[name] = old
+        else
+            local st, err = util.decode(raw)
+            if not st then
+                ngx.log(ngx.ERR, "graylane: cannot decode service ", name, ": ", err)
+                return
+            end
+            hosts = hosts or read_hosts()
+            fresh[name] = build(st, seq, hosts)
+        end
+    end
+    for _, svc in pairs(fresh) do
+        local any = false
+        local nodes = svc.nodes
+        for i = 1, #nodes do
+            local n = nodes[i]
+            local untl = STATS:get(n.ej_key)
+            n.ejected_until = untl or 0
+            if untl then
+                any = true
+            end
+        end
+        svc.any_ejected = any
+    end
+    services = fresh
+    cached_ver = ver
+end
+
+function _M.get(name)
+    local ver = STATE:get("ver")
+    if ver ~= cached_ver then
+        refresh(ver)
+    end
+    return services[name]
+end
+
+_M._test = {
+    build = build,
+    read_hosts = read_hosts,
+}
+
+return _M

@@ -1,0 +1,25 @@
+-- Entry points for init_by_lua (master) and init_worker_by_lua.
+local config = require "graylane.config"
+local store = require "graylane.store"
+local stats = require "graylane.stats"
+
+local _M = {}
+
+function _M.init(opts)
+    config.init(opts)
+    local ok, err = store.load()
+    if not ok then
+        ngx.log(ngx.ERR, "graylane: ", err)
+    end
+    -- load every module now so workers share the compiled code (copy-on-write)
+    require "graylane.cache"
+    require "graylane.balancer"
+    require "graylane.admin"
+    require "graylane.tester"
+end
+
+function _M.init_worker()
+    stats.init_worker()
+end
+
+return _M

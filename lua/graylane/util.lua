@@ -1,0 +1,298 @@
+-- Small helpers shared by the admin API, the store and the data plane:
+-- a deterministic JSON encoder (lua-cjson 2.1.0 cannot encode empty arrays),
+-- file I/O with atomic replace, and a constant-time compare.
+local cjson = require "cjson.safe"
+local ffi = require "ffi"
+local bit = require "bit"
+
+local type = type
+local pairs = pairs
+local tostring = tostring
+local tonumber = tonumber
+local concat = table.concat
+local sort = table.sort
+local floor = math.floor
+local str_format = string.format
+local str_byte = string.byte
+local getmetatable = getmetatable
+local setmetatable = setmetatable
+local bxor = bit.bxor
+local bor = bit.bor
+
+local _M = {}
+
+local ARRAY_MT = { __graylane_array = true }
+_M.ARRAY_MT = ARRAY_MT
+_M.null = cjson.null
+
+-- Marks a table as a JSON array, so an empty one encodes as [] and not {}.
+function _M.array(t)
+    return setmetatable(t or {}, ARRAY_MT)
+end
+
+local function is_array(t)
+    if getmetatable(t) == ARRAY_MT then
+        return true
+    end
+    return t[1] ~= nil
+end
+
+local encode_into
+
+local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
+                  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+
+local function escape_char(c)
+    return ESCAPES[c] or str_format("\\u%04x", str_byte(c))
+end
+
+-- lua-cjson 2.1.0 escapes "/" as "\/"; this keeps it readable.
+local function encode_string(s)
+    if s:find('[%c"\\]') then
+        s = s:gsub('[%c"\\]', escape_char)
+    end
+    return '"' .. s .. '"'
+end
+
+local function encode_number(v)
+    if v ~= v or v == math.huge or v == -math.huge then
+        return "null"
+    end
+    if floor(v) == v and v > -9007199254740992 and v < 9007199254740992 then
+        return str_format("%d", v)
+    end
+    return str_format("%.14g", v)
+end
+
+encode_into = function(v, buf, n)
+    local t = type(v)
+    if t == "string" then
+        n = n + 1
+        buf[n] = encode_string(v)
+    elseif t == "number" then
+        n = n + 1
+        buf[n] = encode_number(v)
+    elseif t == "boolean" then
+        n = n + 1
+        buf[n] = v and "true" or "false"
+    elseif t == "table" then
+        if is_array(v) then
+            n = n + 1
+            buf[n] = "["
+            for i = 1, #v do
+                if i > 1 then
+                    n = n + 1
+                    buf[n] = ","
+                end
+                n = encode_into(v[i], buf, n)
+            end
+            n = n + 1
+            buf[n] = "]"
+        else
+            local keys, nk = {}, 0
+            for k in pairs(v) do
+                nk = nk + 1
+                keys[nk] = tostring(k)
+            end
+            sort(keys)
+            n = n + 1
+            buf[n] = "{"
+            for i = 1, nk do
+                local k = keys[i]
+                if i > 1 then
+                    n = n + 1
+                    buf[n] = ","
+                end
+                n = n + 1
+                buf[n] = encode_string(k)
+                n = n + 1
+                buf[n] = ":"
+                n = encode_into(v[k], buf, n)
+            end
+            n = n + 1
+            buf[n] = "}"
+        end
+    else
+        -- nil, cjson.null and anything not representable
+        n = n + 1
+        buf[n] = "null"
+    end
+    return n
+end
+
+-- Encodes with sorted object keys so snapshots and responses are stable.
+function _M.encode(v)
+    local buf = {}
+    encode_into(v, buf, 0)
+    return concat(buf)
+end
+
+function _M.decode(s)
+    return cjson.decode(s)
+end
+
+-- A decoded JSON object: a table whose keys are all strings (or empty).
+function _M.is_object(v)
+    if type(v) ~= "table" or getmetatable(v) == ARRAY_MT then
+        return false
+    end
+    for k in pairs(v) do
+        if type(k) ~= "string" then
+            return false
+        end
+    end
+    return true
+end
+
+-- A decoded JSON array: keys 1..n (an empty table counts as an empty array).
+function _M.is_array(v)
+    if type(v) ~= "table" then
+        return false
+    end
+    local n = 0
+    for k in pairs(v) do
+        if type(k) ~= "number" then
+            return false
+        end
+        n = n + 1
+    end
+    return n == #v
+end
+
+function _M.is_integer(v)
+    return type(v) == "number" and floor(v) == v and v > -9007199254740992
+        and v < 9007199254740992
+end
+
+-- Compares a secret without an early exit on the first differing byte.
+function _M.secure_equals(a, b)
+    if type(a) ~= "string" or type(b) ~= "string" then
+        return false
+    end
+    local la, lb = #a, #b
+    local diff = la == lb and 0 or 1
+    if la == 0 then
+        return false
+    end
+    for i = 1, lb do
+        local ca = str_byte(a, ((i - 1) % la) + 1)
+        diff = bor(diff, bxor(ca, str_byte(b, i)))
+    end
+    return diff == 0
+end
+
+function _M.read_file(path)
+    local f, err = io.open(path, "rb")
+    if not f then
+        return nil, err
+    end
+    local data, rerr = f:read("*a")
+    f:close()
+    if not data then
+        return nil, rerr
+    end
+    return data
+end
+
+function _M.file_exists(path)
+    local f = io.open(path, "rb")
+    if f then
+        f:close()
+        return true
+    end
+    return false
+end
+
+pcall(ffi.cdef, [[
+int open(const char *pathname, int flags, int mode);
+long write(int fd, const void *buf, size_t count);
+int fsync(int fd);
+int close(int fd);
+char *strerror(int errnum);
+]])
+
+local O_WRONLY, O_CREAT, O_TRUNC = 1, 64, 512
+local O_RDONLY, O_DIRECTORY = 0, 65536
+local C = ffi.C
+
+local function errno_msg()
+    return ffi.string(C.strerror(ffi.errno()))
+end
+
+local function dirname(path)
+    return path:match("^(.*)/[^/]*$") or "."
+end
+_M.dirname = dirname
+
+-- Writes data to path.tmp-<pid>, fsyncs, and renames over path, so a reader
+-- (or a crash) sees either the old file or the new one, never half of one.
+function _M.write_atomic(path, data, mode)
+    local okp, pid = pcall(ngx.worker.pid)
+    local tmp = path .. ".tmp-" .. tostring(okp and pid or 0)
+    local fd = C.open(tmp, bor(O_WRONLY, O_CREAT, O_TRUNC), mode or 420)
+    if fd < 0 then
+        return nil, "open " .. tmp .. ": " .. errno_msg()
+    end
+    local len, off = #data, 0
+    local buf = ffi.cast("const char *", data)
+    while off < len do
+        local w = tonumber(C.write(fd, buf + off, len - off))
+        if w < 0 then
+            local msg = errno_msg()
+            C.close(fd)
+            os.remove(tmp)
+            return nil, "write " .. tmp .. ": " .. msg
+        end
+        off = off + w
+    end
+    if C.fsync(fd) ~= 0 then
+        local msg = errno_msg()
+        C.close(fd)
+        os.remove(tmp)
+        return nil, "fsync " .. tmp .. ": " .. msg
+    end
+    C.close(fd)
+    local ok, err = os.rename(tmp, path)
+    if not ok then
+        os.remove(tmp)
+        return nil, "rename " .. tmp .. ": " .. tostring(err)
+    end
+    local dfd = C.open(dirname(path), bor(O_RDONLY, O_DIRECTORY), 0)
+    if dfd >= 0 then
+        C.fsync(dfd)
+        C.close(dfd)
+    end
+    return true
+end
+
+function _M.random_hex(nbytes)
+    local f = io.open("/dev/urandom", "rb")
+    if not f then
+        return nil, "cannot open /dev/urandom"
+    end
+    local raw = f:read(nbytes)
+    f:close()
+    return (raw:gsub(".", function(c)
+        return str_format("%02x", str_byte(c))
+    end))
+end
+
+function _M.split(s, sep)
+    local out, n = {}, 0
+    if not s or s == "" then
+        return out
+    end
+    local start = 1
+    while true do
+        local i = s:find(sep, start, true)
+        n = n + 1
+        if not i then
+            out[n] = s:sub(start)
+            return out
+        end
+        out[n] = s:sub(start, i - 1)
+        start = i + #sep
+    end
+end
+
+return _M

@@ -1,0 +1,62 @@
+// Fixtures for gateway tests: a real gateway (nginx + the real Lua) and real
+// backend processes on free loopback ports, torn down by the test's after hook.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { startGateway, type GatewayHandle, type GatewayOptions } from "../../scripts/lib/gateway";
+import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
+import { freePort } from "../../scripts/lib/net";
+import { request, type Res, type ReqOpts } from "./http";
+
+export const TOKEN = "test-token-" + Math.random().toString(36).slice(2);
+
+export async function tempDir(tag = "t"): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `graylane-${tag}-`));
+}
+
+export interface TestGateway extends GatewayHandle {
+  admin(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
+  proxy(p: string, opts?: ReqOpts): Promise<Res>;
+  put(name: string, state: unknown): Promise<Res>;
+}
+
+export function wrap(gw: GatewayHandle): TestGateway {
+  const admin = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) =>
+    request(gw.adminUrl + p, {
+      method,
+      headers: { authorization: `Bearer ${gw.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return Object.assign(gw, {
+    admin,
+    proxy: (p: string, opts: ReqOpts = {}) => request(gw.proxyUrl + p, opts),
+    put: async (name: string, state: unknown) => {
+      const r = await admin("PUT", `/v1/upstreams/${name}`, state);
+      if (r.status !== 200 && r.status !== 201) throw new Error(`PUT ${name}: ${r.status} ${r.text}`);
+      return r;
+    },
+  });
+}
+
+export async function gateway(opts: Partial<GatewayOptions> = {}): Promise<TestGateway> {
+  const stateDir = opts.stateDir ?? (await tempDir("state"));
+  const gw = await startGateway({ token: TOKEN, workers: 2, ...opts, stateDir });
+  return wrap(gw);
+}
+
+export async function backends(n: number, version = "v1"): Promise<BackendsHandle> {
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freePort());
+  return startBackends({ ports, version });
+}
+
+/** Counts which backend answered each of `n` sequential requests. */
+export async function tally(gw: TestGateway, host: string, n: number, opts: ReqOpts = {}): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const r = await gw.proxy("/", { host, ...opts });
+    const key = r.status === 200 ? String(r.json.name) : `status-${r.status}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
