@@ -1,0 +1,142 @@
+"use client";
+
+import { useFormatter, useTranslations } from "next-intl";
+import { useState } from "react";
+import { removeNodeAction } from "@/lib/actions/remove-node";
+import { setNodeStateAction } from "@/lib/actions/set-node-state";
+import { updateNodeAction } from "@/lib/actions/update-node";
+import type { NodeState } from "@/lib/gateway/types";
+import { impactOfChange, type NodeChange } from "@/lib/services/impact";
+import type { DesiredNode } from "@/lib/services/state";
+import { useLiveStats } from "@/lib/swr/use-live-stats";
+import { ConfirmButton } from "../../_components/dialog";
+import { Badge } from "../../_components/states";
+import { NodeStateBadge } from "./badges";
+import { ImpactText } from "./impact-text";
+import { useServiceAction } from "./use-service-action";
+
+type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean };
+
+/** Nodes with live numbers (polled every 2 s) and their actions. */
+export function NodeTable({ service, revision, nodes, canWrite }: Props) {
+  const t = useTranslations("services");
+  const format = useFormatter();
+  const { data, error } = useLiveStats(service);
+  const live = data?.services[service];
+  const dash = <span className="text-slate-400">—</span>;
+
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="w-full min-w-[720px] text-sm" data-testid="node-table">
+        <thead className="bg-slate-50 text-left text-xs text-slate-500">
+          <tr>
+            <th className="px-3 py-2">{t("nodes.addr")}</th>
+            <th className="px-3 py-2">{t("nodes.weight")}</th>
+            <th className="px-3 py-2">{t("nodes.state")}</th>
+            <th className="px-3 py-2">{t("nodes.health")}</th>
+            <th className="px-3 py-2 text-right">{t("nodes.inFlight")}</th>
+            <th className="px-3 py-2 text-right">{t("nodes.rps")}</th>
+            <th className="px-3 py-2 text-right">{t("nodes.errorRate")}</th>
+            {canWrite ? <th className="px-3 py-2">{t("nodes.actions")}</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((n) => {
+            const s = live?.nodes[n.addr];
+            return (
+              <tr key={n.addr} className="border-t border-slate-100 align-top" data-testid={`node-${n.addr}`}>
+                <td className="px-3 py-2 font-mono text-xs break-all">{n.addr}</td>
+                <td className="px-3 py-2 tabular-nums">{n.weight}</td>
+                <td className="px-3 py-2">
+                  <span className="flex flex-wrap gap-1">
+                    <NodeStateBadge state={n.state} />
+                    {n.backup ? <Badge tone="blue">{t("nodes.backup")}</Badge> : null}
+                  </span>
+                </td>
+                <td className="px-3 py-2">
+                  {!s ? dash : s.ejected ? <Badge tone="red">{t("nodes.ejected")}</Badge> : <Badge tone="green">{t("nodes.healthy")}</Badge>}
+                </td>
+                <td className="px-3 py-2 text-right tabular-nums">{s ? format.number(s.inFlight) : dash}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{s && s.rps !== null ? format.number(s.rps, { maximumFractionDigits: 1 }) : dash}</td>
+                <td className="px-3 py-2 text-right tabular-nums">
+                  {s && s.errorRate !== null ? format.number(s.errorRate, { style: "percent", maximumFractionDigits: 1 }) : dash}
+                </td>
+                {canWrite ? (
+                  <td className="px-3 py-2">
+                    <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
+                  </td>
+                ) : null}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="border-t border-slate-100 px-3 py-1.5 text-xs text-slate-500" aria-live="polite">
+        {error && !data ? t("live.unavailable") : data ? t("live.updated", { count: data.gateways.filter((g) => g.reachable).length, total: data.gateways.length }) : t("live.measuring")}
+      </p>
+    </div>
+  );
+}
+
+const STATE_ACTIONS: { to: NodeState; key: "drain" | "down" | "gray" | "activate"; danger: boolean }[] = [
+  { to: "draining", key: "drain", danger: true },
+  { to: "down", key: "down", danger: true },
+  { to: "gray", key: "gray", danger: true },
+  { to: "active", key: "activate", danger: false },
+];
+
+function NodeActions({ service, revision, nodes, node }: { service: string; revision: number; nodes: DesiredNode[]; node: DesiredNode }) {
+  const t = useTranslations("services");
+  const [force, setForce] = useState(false);
+  const stateAction = useServiceAction(setNodeStateAction, { successMessage: t("toast.stateChanged", { addr: node.addr }) });
+  const remove = useServiceAction(removeNodeAction, { successMessage: t("toast.removed", { addr: node.addr }) });
+  const update = useServiceAction(updateNodeAction, { successMessage: t("toast.updated", { addr: node.addr }) });
+  const [weight, setWeight] = useState(String(node.weight));
+
+  const impact = (change: NodeChange) => <ImpactText impact={impactOfChange(nodes, change)} force={force} onForce={setForce} />;
+  const base = { service, revision, addr: node.addr };
+
+  return (
+    <div className="flex flex-wrap items-center gap-1">
+      {STATE_ACTIONS.filter((a) => a.to !== node.state).map((a) => (
+        <ConfirmButton
+          key={a.key}
+          label={t(`actions.${a.key}`)}
+          title={t(`actions.${a.key}Title`, { addr: node.addr })}
+          impact={impact({ kind: "state", addr: node.addr, state: a.to })}
+          danger={a.danger}
+          disabled={stateAction.pending}
+          onConfirm={() => stateAction.run({ ...base, state: a.to, force })}
+        />
+      ))}
+      <ConfirmButton
+        label={node.backup ? t("actions.unsetBackup") : t("actions.setBackup")}
+        title={t(node.backup ? "actions.unsetBackupTitle" : "actions.setBackupTitle", { addr: node.addr })}
+        impact={impact({ kind: "backup", addr: node.addr, backup: !node.backup })}
+        disabled={update.pending}
+        onConfirm={() => update.run({ ...base, backup: !node.backup, force })}
+      />
+      <ConfirmButton
+        label={t("actions.weight")}
+        title={t("actions.weightTitle", { addr: node.addr })}
+        impact={
+          <label className="block">
+            <span className="text-xs font-medium">{t("nodes.weight")}</span>
+            <input className="input mt-1" type="number" min={1} max={100} value={weight} onChange={(e) => setWeight(e.target.value)} name="weight" />
+            <span className="text-xs text-slate-500">{t("form.weightHint")}</span>
+          </label>
+        }
+        disabled={update.pending}
+        onConfirm={() => update.run({ ...base, weight: Number(weight), force })}
+      />
+      <ConfirmButton
+        label={t("actions.remove")}
+        title={t("actions.removeTitle", { addr: node.addr })}
+        impact={impact({ kind: "remove", addr: node.addr })}
+        danger
+        disabled={remove.pending}
+        onConfirm={() => remove.run({ ...base, force })}
+      />
+    </div>
+  );
+}

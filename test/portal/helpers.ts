@@ -1,0 +1,78 @@
+// Shared setup of the portal integration tests: a fresh PostgreSQL database with the
+// migrations applied, real gateways registered in it, and an actor.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { encrypt } from "@/lib/crypto";
+import { createDbClient } from "@/lib/db";
+import type { Actor, Db } from "@/lib/services/db-types";
+import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { startGateway } from "../../scripts/lib/gateway";
+import { freePort } from "../../scripts/lib/net";
+
+process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
+
+export const actor: Actor = { id: "u-op", email: "op@example.test", role: "OPERATOR", clientIp: "203.0.113.9", userAgent: "integration-test" };
+
+export type TestGateway = {
+  id: string;
+  name: string;
+  adminUrl: string;
+  proxyUrl: string;
+  token: string;
+  stateDir: string;
+  adminListen: string;
+  stop: () => Promise<void>;
+  /** Starts it again on the same admin address and state directory. */
+  restart: (opts?: { freshState?: boolean }) => Promise<void>;
+};
+
+export async function setupDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
+  const baseUrl = await ensurePostgresServer();
+  const t = await createTestDatabase(baseUrl);
+  const db = createDbClient(t.url);
+  return {
+    db,
+    drop: async () => {
+      await db.$disconnect();
+      await t.drop();
+    },
+  };
+}
+
+export async function addGateway(db: Db, name: string): Promise<TestGateway> {
+  const token = randomBytes(16).toString("hex");
+  const adminPort = await freePort();
+  const adminListen = `127.0.0.1:${adminPort}`;
+  let stateDir = mkdtempSync(path.join(tmpdir(), `graylane-${name}-`));
+  let gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
+  const row = await db.gateway.create({ data: { name, adminUrl: gw.adminUrl, tokenEnc: encrypt(token) } });
+  let running = true;
+  const tg: TestGateway = {
+    id: row.id,
+    name,
+    adminUrl: gw.adminUrl,
+    proxyUrl: gw.proxyUrl,
+    token,
+    get stateDir() {
+      return stateDir;
+    },
+    adminListen,
+    stop: async () => {
+      if (running) await gw.stop();
+      running = false;
+    },
+    restart: async (opts = {}) => {
+      if (running) await gw.stop();
+      if (opts.freshState) {
+        rmSync(stateDir, { recursive: true, force: true });
+        stateDir = mkdtempSync(path.join(tmpdir(), `graylane-${name}-`));
+      }
+      gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
+      running = true;
+      tg.proxyUrl = gw.proxyUrl;
+    },
+  };
+  return tg;
+}
