@@ -179,8 +179,6 @@ export function parseUpstream(body: unknown): GatewayState {
 function parseUpstreamList(body: unknown): GatewayState[] {
   const v = unwrap(body, "upstreams");
   if (Array.isArray(v)) return v.map(parseUpstream);
-  // A map keyed by service name is accepted too.
-  if (v && typeof v === "object") return Object.values(v).map(parseUpstream);
   throw new GatewayError("bad_response", "upstreams: unexpected JSON shape");
 }
 
@@ -190,41 +188,32 @@ function num(v: unknown): number {
 
 function parseNodeStats(raw: Record<string, unknown>): NodeStats {
   const status: Record<string, number> = {};
-  const src = (raw.status ?? raw.statuses ?? raw.codes) as Record<string, unknown> | undefined;
+  const src = raw.responses;
   if (src && typeof src === "object") {
-    for (const [k, v] of Object.entries(src)) status[k] = num(v);
+    for (const [k, v] of Object.entries(src as Record<string, unknown>)) status[k] = num(v);
   }
-  for (const cls of ["1xx", "2xx", "3xx", "4xx", "5xx"]) {
-    const flat = raw[`status_${cls}`] ?? raw[`s${cls}`];
-    if (flat !== undefined) status[cls] = num(flat);
-  }
-  const latency = raw.latency_ms_avg ?? raw.latency_avg_ms ?? (raw.latency as { avg_ms?: unknown } | undefined)?.avg_ms;
+  const latency = raw.latency as { sum?: unknown; count?: unknown } | undefined;
+  const count = num(latency?.count);
   return {
     requests: num(raw.requests),
     status,
-    failures: num(raw.failures ?? raw.fails),
-    inFlight: num(raw.in_flight ?? raw.inflight ?? raw.inFlight),
+    failures: num(raw.connect_failures),
+    inFlight: num(raw.in_flight),
     ejected: typeof raw.ejected === "boolean" ? raw.ejected : undefined,
-    healthy: typeof raw.healthy === "boolean" ? raw.healthy : undefined,
-    latencyMsAvg: latency === undefined ? undefined : num(latency),
+    latencyMsAvg: count > 0 ? (num(latency?.sum) / count) * 1000 : undefined,
   };
 }
 
+/** GET /v1/stats: `{ services: [{ name, nodes: [{ addr, requests, responses, … }] }] }`. */
 export function parseStats(body: unknown): GatewayStats {
-  const v = unwrap(body, "services") ?? unwrap(body, "upstreams");
+  const list = (body as { services?: unknown } | undefined)?.services;
+  if (!Array.isArray(list)) throw new GatewayError("bad_response", "stats: unexpected JSON shape");
   const out: GatewayStats = {};
-  if (!v || typeof v !== "object") throw new GatewayError("bad_response", "stats: unexpected JSON shape");
-  for (const [service, nodesRaw] of Object.entries(v as Record<string, unknown>)) {
-    const nodes = unwrap(nodesRaw, "nodes");
+  for (const svc of list as { name?: unknown; nodes?: unknown }[]) {
+    if (typeof svc?.name !== "string" || !Array.isArray(svc.nodes)) continue;
     const perNode: Record<string, NodeStats> = {};
-    if (Array.isArray(nodes)) {
-      for (const n of nodes as Record<string, unknown>[]) perNode[String(n.addr)] = parseNodeStats(n);
-    } else if (nodes && typeof nodes === "object") {
-      for (const [addr, n] of Object.entries(nodes as Record<string, unknown>)) {
-        perNode[addr] = parseNodeStats((n ?? {}) as Record<string, unknown>);
-      }
-    }
-    out[service] = perNode;
+    for (const n of svc.nodes as Record<string, unknown>[]) perNode[String(n.addr)] = parseNodeStats(n);
+    out[svc.name] = perNode;
   }
   return out;
 }

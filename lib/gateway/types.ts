@@ -48,9 +48,8 @@ export type NodeStats = {
   status: Record<string, number>;
   failures: number;
   inFlight: number;
-  /** Passive health: true when the gateway currently skips the node. */
+  /** Passive health: true while the gateway skips the node after failures. */
   ejected?: boolean;
-  healthy?: boolean;
   latencyMsAvg?: number;
 };
 

@@ -44,8 +44,9 @@ describe("impact", () => {
     assert.equal(computeImpact([], []).leavesNoStable, false);
   });
 
-  it("a gray-only service is refused", () => {
-    assert.equal(computeImpact([], [n("a:1", "gray")]).leavesNoStable, true);
+  it("like the gateway, only taking away the last stable-capable node is refused", () => {
+    assert.equal(computeImpact([], [n("a:1", "gray")]).leavesNoStable, false);
+    assert.equal(computeImpact([n("a:1", "gray")], [n("a:1", "down")]).leavesNoStable, false);
     assert.equal(hasStableCapable([n("a:1", "gray")]), false);
   });
 });

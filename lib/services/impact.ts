@@ -81,7 +81,8 @@ export function computeImpact(before: readonly DesiredNode[], after: readonly De
     totalBefore: before.length,
     totalAfter: after.length,
     reducesStable: stableAfter < stableBefore || capableAfter < capableBefore,
-    leavesNoStable: capableAfter === 0 && (capableBefore > 0 || after.length > 0),
+    // The gateway's guard: refuse taking away the last stable-capable node.
+    leavesNoStable: capableBefore > 0 && capableAfter === 0,
   };
 }
 
