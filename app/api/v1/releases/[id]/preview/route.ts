@@ -1,0 +1,8 @@
+import { apiDeps } from "@/lib/releases/api-deps";
+import { releasesApi } from "@/lib/releases/api";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(req: Request, ctx: RouteContext<"/api/v1/releases/[id]/preview">) {
+  return releasesApi.preview(req, apiDeps, (await ctx.params).id);
+}

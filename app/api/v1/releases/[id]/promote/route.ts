@@ -1,0 +1,8 @@
+import { apiDeps } from "@/lib/releases/api-deps";
+import { releasesApi } from "@/lib/releases/api";
+
+export const dynamic = "force-dynamic";
+
+export async function POST(req: Request, ctx: RouteContext<"/api/v1/releases/[id]/promote">) {
+  return releasesApi.promote(req, apiDeps, (await ctx.params).id);
+}

@@ -1,0 +1,9 @@
+import { apiDeps } from "@/lib/releases/api-deps";
+import { releasesApi } from "@/lib/releases/api";
+
+export const dynamic = "force-dynamic";
+
+/** The split a start would lead to (?service=&target=…), with the guard rails' verdict. */
+export function GET(req: Request) {
+  return releasesApi.previewStart(req, apiDeps);
+}

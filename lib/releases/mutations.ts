@@ -1,0 +1,305 @@
+import "server-only";
+// The release flow. Each step is one audited change of the service's desired state, made
+// like every other change (lib/services): one transaction writes the service, its nodes and
+// the release row and appends the audit event; after commit the service is pushed to every
+// gateway and each gateway's outcome is recorded on that event.
+import { randomBytes } from "node:crypto";
+import { appendAuditEvent } from "@/lib/audit-chain";
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { log } from "@/lib/log";
+import type { Actor, Db, Tx } from "@/lib/services/db-types";
+import { SYSTEM_ACTOR } from "@/lib/services/db-types";
+import { assertKeepsStable } from "@/lib/services/mutations";
+import { pushService, type PushOutcome } from "@/lib/services/push";
+import { loadDesired, type StoredService } from "@/lib/services/read";
+import { sameAddr } from "@/lib/services/impact";
+import type { DesiredService } from "@/lib/services/state";
+import { loadGatewayTargets } from "@/lib/services/targets";
+import type {
+  OverrideInput,
+  PromoteReleaseInput,
+  RollbackReleaseInput,
+  StartReleaseInput,
+  StepReleaseInput,
+} from "@/lib/validations/release";
+import { enforceGuards, startRefusals, stableHealth, stepRefusals, type GuardRefusal } from "./guards";
+import {
+  nextPlannedPercent,
+  promoteState,
+  rollbackState,
+  snapshotOf,
+  startState,
+  stepIndexFor,
+  stepState,
+  testerCookieName,
+  type ReleaseSnapshot,
+} from "./plan";
+import { readServiceSample } from "./stats-source";
+import { testerExpiry } from "./tester";
+
+export type ReleaseAuditAction = "release.start" | "release.step" | "release.promote" | "release.rollback";
+
+export type ReleaseResult = {
+  releaseId: string;
+  service: string;
+  revision: number;
+  eventId: string;
+  outcomes: PushOutcome[];
+};
+
+type ReleaseRow = NonNullable<Awaited<ReturnType<typeof findRelease>>>;
+
+function findRelease(db: Db | Tx, id: string) {
+  return db.release.findUnique({ where: { id }, include: { service: { select: { name: true } } } });
+}
+
+type Json = Prisma.InputJsonValue;
+
+function auditBase(actor: Actor) {
+  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
+}
+
+function conflict(service: string, why: string): AppError {
+  return new AppError("conflict", `${service}: ${why}`, { params: { service } });
+}
+
+function splitJson(s: DesiredService) {
+  return {
+    revision: s.revision,
+    gray: s.gray as unknown as Json,
+    nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
+  };
+}
+
+/**
+ * Writes a release's change of node states/weights and gray rule. Releases never add or
+ * remove nodes; the revision check catches a concurrent change of the service.
+ */
+async function writeService(tx: Tx, before: StoredService, after: DesiredService): Promise<void> {
+  const updated = await tx.service.updateMany({
+    where: { id: before.id, revision: before.revision },
+    data: { revision: { increment: 1 }, gray: after.gray as unknown as Json },
+  });
+  if (updated.count !== 1) throw conflict(before.name, "revision moved");
+  for (const n of after.nodes) {
+    const old = before.nodes.find((o) => sameAddr(o.addr, n.addr));
+    if (old && (old.state !== n.state || old.weight !== n.weight || old.backup !== n.backup)) {
+      await tx.node.update({
+        where: { serviceId_addr: { serviceId: before.id, addr: old.addr } },
+        data: { state: n.state, weight: n.weight, backup: n.backup },
+      });
+    }
+  }
+}
+
+type Planned = {
+  action: ReleaseAuditAction;
+  after: DesiredService;
+  /** The release row's new fields (ignored for start, which creates the row). */
+  release: Prisma.ReleaseUpdateManyMutationInput;
+  /** Extra audit detail beside the before/after split. */
+  detail: Record<string, Json | null>;
+  reason: string | null;
+  /** Allow a state with no stable-capable node (rollback restores, an override accepts). */
+  force: boolean;
+};
+
+/** Runs one release change: tx (service + release + audit) → push → record outcomes. */
+async function commit(
+  db: Db,
+  actor: Actor,
+  service: string,
+  releaseId: string,
+  plan: (tx: Tx, before: StoredService) => Promise<Planned & { create?: Prisma.ReleaseUncheckedCreateInput; expectStatusOpen?: { currentStep?: number } }>,
+): Promise<ReleaseResult> {
+  const { eventId, revision } = await db.$transaction(async (tx) => {
+    const before = await loadDesired(tx, service);
+    if (!before) throw new AppError("not_found", `service ${service} not found`, { params: { service } });
+    const p = await plan(tx, before);
+    const after = { ...p.after, revision: before.revision + 1 };
+    assertKeepsStable(service, before.nodes, after.nodes, p.force);
+    await writeService(tx, before, after);
+    if (p.create) {
+      await tx.release.create({ data: p.create });
+    } else {
+      const where: Prisma.ReleaseWhereInput = { id: releaseId, status: "OPEN" };
+      if (p.expectStatusOpen?.currentStep !== undefined) where.currentStep = p.expectStatusOpen.currentStep;
+      const updated = await tx.release.updateMany({ where, data: p.release });
+      if (updated.count !== 1) throw conflict(service, `release ${releaseId} moved`);
+    }
+    const event = await appendAuditEvent(tx, {
+      ...auditBase(actor),
+      action: p.action,
+      targetType: "release",
+      targetName: releaseId,
+      serviceName: service,
+      releaseId,
+      reason: p.reason,
+      before: splitJson(before),
+      after: { ...splitJson(after), ...p.detail },
+    });
+    return { eventId: event.id as bigint, revision: after.revision };
+  });
+  const report = await pushService(db, service, { eventId });
+  return { releaseId, service, revision, eventId: eventId.toString(), outcomes: report.outcomes };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  const code = (e as { code?: unknown }).code;
+  const text = e instanceof Error ? e.message : "";
+  return code === "P2002" || code === "23505" || /Release_one_open|Unique constraint/i.test(text);
+}
+
+function overrideDetail(overridden: readonly GuardRefusal[], override: OverrideInput | undefined): Record<string, Json | null> {
+  if (!overridden.length || !override) return {};
+  return { override: { confirm: override.confirm, reason: override.reason, refusals: overridden as unknown as Json } };
+}
+
+async function healthOf(db: Db, desired: DesiredService, targets: readonly string[]) {
+  const read = await readServiceSample(await loadGatewayTargets(db), desired.name);
+  return stableHealth(desired, targets, read.sample, read.unreachable);
+}
+
+export function newReleaseId(): string {
+  // cuid-like: time-ordered prefix + randomness; the tail names the tester cookie.
+  return `r${Date.now().toString(36)}${randomBytes(8).toString("hex")}`;
+}
+
+/** Start: targets → gray, tester cookie on, share 0. Refused while stable nodes are unhealthy. */
+export async function startRelease(db: Db, actor: Actor, input: StartReleaseInput): Promise<ReleaseResult> {
+  const current = await loadDesired(db, input.service);
+  if (!current) throw new AppError("not_found", `service ${input.service} not found`, { params: { service: input.service } });
+  const missing = input.targets.filter((t) => !current.nodes.some((n) => sameAddr(n.addr, t)));
+  if (missing.length) {
+    throw new AppError("invalid_input", `${input.service}: unknown targets ${missing.join(", ")}`, {
+      params: { service: input.service, nodes: missing.join(", ") },
+      fieldErrors: { targets: ["validation.unknownTarget"] },
+    });
+  }
+  const open = await db.release.findFirst({ where: { serviceId: current.id, status: "OPEN" }, select: { id: true } });
+  if (open) throw openConflict(input.service, open.id);
+  const targets = input.targets.map((t) => current.nodes.find((n) => sameAddr(n.addr, t))!.addr);
+  const overridden = enforceGuards(input.service, startRefusals(await healthOf(db, current, targets)), input.override);
+  const id = newReleaseId();
+  const cookie = testerCookieName(id);
+  const expires = testerExpiry(input.testerHours);
+  try {
+    return await commit(db, actor, input.service, id, async (_tx, before) => {
+      if (before.revision !== current.revision) throw conflict(input.service, "revision moved during start");
+      return {
+        action: "release.start",
+        after: startState(before, targets, cookie),
+        release: {},
+        create: {
+          id,
+          serviceId: before.id,
+          version: input.version,
+          notes: input.notes,
+          targets,
+          steps: input.steps,
+          currentStep: -1,
+          status: "OPEN",
+          snapshot: snapshotOf(before) as unknown as Json,
+          autoAdvance: input.autoAdvance,
+          startedBy: actor.email,
+          testerExpires: expires,
+        },
+        detail: {
+          release: { version: input.version, targets, steps: input.steps, testerCookie: cookie, testerExpires: expires.toISOString(), autoAdvance: input.autoAdvance },
+          ...overrideDetail(overridden, input.override),
+        },
+        reason: input.override && overridden.length ? input.override.reason : null,
+        force: overridden.some((r) => r.code === "noStableLeft"),
+      };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw openConflict(input.service, null);
+    throw e;
+  }
+}
+
+function openConflict(service: string, id: string | null): AppError {
+  return new AppError("conflict", `${service}: release ${id ?? "?"} is already open`, {
+    params: { service },
+    fieldErrors: { service: ["validation.releaseOpen"] },
+  });
+}
+
+async function loadOpen(db: Db, id: string): Promise<ReleaseRow> {
+  const r = await findRelease(db, id);
+  if (!r) throw new AppError("not_found", `release ${id} not found`, { params: { release: id } });
+  if (r.status !== "OPEN") {
+    throw new AppError("conflict", `release ${id} is ${r.status}`, { params: { service: r.service.name }, fieldErrors: { _form: ["specific.releaseClosed"] } });
+  }
+  return r;
+}
+
+/** A traffic step: the gray share goes to `percent` (default: the next step of the plan). */
+export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput): Promise<ReleaseResult> {
+  const r = await loadOpen(db, input.id);
+  if (input.expectedStep !== undefined && input.expectedStep !== r.currentStep) throw conflict(r.service.name, "step moved");
+  const percent = input.percent ?? nextPlannedPercent(r.steps, r.currentStep);
+  if (percent === null) {
+    throw new AppError("invalid_input", `release ${r.id}: no further step planned`, { fieldErrors: { percent: ["validation.noNextStep"] } });
+  }
+  const current = await loadDesired(db, r.service.name);
+  if (!current) throw new AppError("not_found", `service ${r.service.name} not found`, { params: { service: r.service.name } });
+  const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
+  const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
+  const at = new Date();
+  return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
+    action: "release.step",
+    after: stepState(before, percent),
+    release: { currentStep: stepIndex, analysis: { percent, stepStartedAt: at.toISOString() } },
+    expectStatusOpen: { currentStep: r.currentStep },
+    detail: { release: { percent, step: stepIndex, previousPercent: before.gray.percent }, ...overrideDetail(overridden, input.override) },
+    reason: input.override && overridden.length ? input.override.reason : null,
+    force: false,
+  }));
+}
+
+/** Promote: targets join the stable pool, share 0, tester cookie off; the release is done. */
+export async function promoteRelease(db: Db, actor: Actor, input: PromoteReleaseInput): Promise<ReleaseResult> {
+  const r = await loadOpen(db, input.id);
+  return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
+    action: "release.promote",
+    after: promoteState(before, r.targets),
+    release: { status: "PROMOTED", endedBy: actor.email, endedAt: new Date(), endReason: null },
+    detail: { release: { version: r.version, targets: r.targets } },
+    reason: null,
+    force: false,
+  }));
+}
+
+/** Roll back: targets down, pool and gray rule as before the release. Always allowed. */
+export async function rollbackRelease(
+  db: Db,
+  actor: Actor,
+  input: RollbackReleaseInput & { automatic?: Record<string, Json | null> },
+): Promise<ReleaseResult> {
+  const r = await loadOpen(db, input.id);
+  const snapshot = r.snapshot as unknown as ReleaseSnapshot;
+  const reason = input.reason || null;
+  return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
+    action: "release.rollback",
+    after: rollbackState(before, r.targets, snapshot),
+    release: { status: "ROLLED_BACK", endedBy: actor.email, endedAt: new Date(), endReason: reason },
+    detail: { release: { version: r.version, targets: r.targets }, ...(input.automatic ? { automatic: input.automatic } : {}) },
+    reason,
+    force: true,
+  }));
+}
+
+/** The analyzer's rollback: the system actor, with the measurements that triggered it. */
+export async function autoRollback(db: Db, releaseId: string, reason: string, evidence: Record<string, Json | null>): Promise<ReleaseResult | null> {
+  try {
+    return await rollbackRelease(db, SYSTEM_ACTOR, { id: releaseId, reason: `automatic: ${reason}`, automatic: evidence });
+  } catch (e) {
+    // Someone ended it first: nothing to do.
+    if (e instanceof AppError && e.code === "conflict") return null;
+    log.error("release.auto_rollback_failed", { releaseId, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}

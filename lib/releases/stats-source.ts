@@ -1,0 +1,72 @@
+import "server-only";
+// Reads one service's per-node counters, with the latency histogram, from every gateway
+// (GET /v1/stats). The typed client in lib/gateway keeps only the fields the live views
+// need; the analysis needs the histogram buckets, so they are read here.
+import { DEFAULT_TIMEOUT_MS, type GatewayTarget } from "@/lib/gateway/fanout";
+import type { NodeCounters, ServiceSample } from "./analysis";
+
+type RawNode = {
+  addr?: unknown;
+  requests?: unknown;
+  responses?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  ejected?: unknown;
+  state?: unknown;
+  latency?: { sum?: unknown; count?: unknown; buckets?: { le?: unknown; count?: unknown }[] };
+};
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+export function parseNodeCounters(n: RawNode): NodeCounters {
+  const classes = n.responses ?? n.status ?? {};
+  const buckets = Array.isArray(n.latency?.buckets) ? n.latency.buckets : [];
+  return {
+    requests: num(n.requests),
+    errors5xx: num(classes["5xx"]),
+    latencyCount: num(n.latency?.count),
+    latencySumSec: num(n.latency?.sum),
+    bounds: buckets.map((b) => (typeof b.le === "number" ? b.le : Infinity)),
+    cumulative: buckets.map((b) => num(b.count)),
+    ejected: n.ejected === true,
+    state: typeof n.state === "string" ? n.state : undefined,
+  };
+}
+
+/** One service's nodes from a /v1/stats document ({ services: [{ name, nodes: [...] }] }). */
+export function serviceCounters(doc: unknown, service: string): Record<string, NodeCounters> | null {
+  const services = (doc as { services?: unknown } | null)?.services;
+  if (!Array.isArray(services)) return null;
+  const svc = services.find((s) => (s as { name?: unknown }).name === service) as { nodes?: RawNode[] } | undefined;
+  if (!svc || !Array.isArray(svc.nodes)) return null;
+  const out: Record<string, NodeCounters> = {};
+  for (const n of svc.nodes) if (typeof n.addr === "string") out[n.addr] = parseNodeCounters(n);
+  return out;
+}
+
+export type StatsRead = { sample: ServiceSample; unreachable: string[] };
+
+/** Counters of one service on every gateway; a gateway that does not answer is listed, not fatal. */
+export async function readServiceSample(targets: readonly GatewayTarget[], service: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<StatsRead> {
+  const at = Date.now();
+  const gateways: ServiceSample["gateways"] = {};
+  const unreachable: string[] = [];
+  await Promise.all(
+    targets.map(async (t) => {
+      try {
+        const res = await fetch(`${t.adminUrl.replace(/\/+$/, "")}/v1/stats`, {
+          headers: { authorization: `Bearer ${t.token}`, accept: "application/json" },
+          signal: AbortSignal.timeout(timeoutMs),
+          cache: "no-store",
+        });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const counters = serviceCounters(await res.json(), service);
+        gateways[t.name] = counters ?? {};
+      } catch {
+        unreachable.push(t.name);
+      }
+    }),
+  );
+  return { sample: { at, gateways }, unreachable };
+}

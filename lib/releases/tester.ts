@@ -1,0 +1,67 @@
+// Tester links: a URL on a gateway's proxy that sets the signed tester cookie
+// (lua/graylane/tester.lua). Value "<service>.<expiryUnix>.<hex HMAC-SHA256>", the HMAC over
+// "<service>.<expiryUnix>" with GRAYLANE_TESTER_KEY, which portal and gateways share.
+
+import { createHmac } from "node:crypto";
+import { AppError } from "@/lib/errors";
+import { MAX_TESTER_HOURS } from "./plan";
+
+export function testerKey(env: NodeJS.ProcessEnv = process.env): string {
+  const key = env.GRAYLANE_TESTER_KEY;
+  if (!key) {
+    throw new AppError("internal", "GRAYLANE_TESTER_KEY is not set: tester links need the key the gateways use", {
+      params: { variable: "GRAYLANE_TESTER_KEY" },
+    });
+  }
+  return key;
+}
+
+export function signTester(key: string, service: string, expUnix: number): string {
+  return createHmac("sha256", key).update(`${service}.${expUnix}`).digest("hex");
+}
+
+/** The cookie value the gateway accepts for `service` until `expUnix`. */
+export function testerCookieValue(key: string, service: string, expUnix: number): string {
+  return `${service}.${expUnix}.${signTester(key, service, expUnix)}`;
+}
+
+/** Expiry for a link made now, capped at 24 h (the gateway refuses more). */
+export function testerExpiry(hours: number, now = Date.now()): Date {
+  const h = Math.min(Math.max(hours, 0.25), MAX_TESTER_HOURS);
+  return new Date(Math.floor((now + h * 3600_000) / 1000) * 1000);
+}
+
+/**
+ * Where clients reach a gateway: its configured proxy URL, else the admin URL's host on
+ * the default HTTP port (the admin API listens on its own port, usually 6000).
+ */
+export function proxyBase(g: { adminUrl: string; proxyUrl?: string | null }): string {
+  if (g.proxyUrl) return g.proxyUrl.replace(/\/+$/, "");
+  try {
+    const u = new URL(g.adminUrl);
+    return `${u.protocol}//${u.hostname.includes(":") && !u.hostname.startsWith("[") ? `[${u.hostname}]` : u.hostname}`;
+  } catch {
+    return g.adminUrl.replace(/\/+$/, "");
+  }
+}
+
+export type TesterLink = { gatewayName: string; enter: string; leave: string };
+
+export function testerLinks(
+  key: string,
+  service: string,
+  expires: Date,
+  gateways: readonly { name: string; adminUrl: string; proxyUrl?: string | null }[],
+): TesterLink[] {
+  const exp = Math.floor(expires.getTime() / 1000);
+  const sig = signTester(key, service, exp);
+  const q = new URLSearchParams({ service, exp: String(exp), sig }).toString();
+  return gateways.map((g) => {
+    const base = proxyBase(g);
+    return {
+      gatewayName: g.name,
+      enter: `${base}/__graylane/tester?${q}`,
+      leave: `${base}/__graylane/leave?${new URLSearchParams({ service }).toString()}`,
+    };
+  });
+}
