@@ -7,7 +7,7 @@ import type { Locale } from "./locales";
 
 export type Messages = { [key: string]: string | Messages };
 
-const MESSAGES_DIR = path.join(process.cwd(), "messages");
+const MESSAGES_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "messages");
 const cache = new Map<string, Messages>();
 
 export function loadMessages(locale: Locale, dir: string = MESSAGES_DIR): Messages {
@@ -16,10 +16,10 @@ export function loadMessages(locale: Locale, dir: string = MESSAGES_DIR): Messag
   if (cached) return cached;
   const folder = path.join(dir, locale);
   const messages: Messages = {};
-  for (const file of readdirSync(folder).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(/*turbopackIgnore: true*/ folder).filter((f) => f.endsWith(".json")).sort()) {
     const namespace = file.slice(0, -".json".length);
     try {
-      messages[namespace] = JSON.parse(readFileSync(path.join(folder, file), "utf8")) as Messages;
+      messages[namespace] = JSON.parse(readFileSync(path.join(/*turbopackIgnore: true*/ folder, file), "utf8")) as Messages;
     } catch (e) {
       throw new Error(`messages/${locale}/${file} is not valid JSON: ${(e as Error).message}`);
     }

@@ -1,0 +1,62 @@
+import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
+import { requirePermission } from "@/lib/auth";
+import { listGatewaysWithStatus } from "@/lib/gateways";
+import { can } from "@/lib/rbac";
+import { DateTime } from "../_components/date-time";
+import { Badge, EmptyState, PageHeader } from "../_components/states";
+import { GatewayFormButton } from "./_components/gateway-form";
+import { GatewayRowActions } from "./_components/gateway-row-actions";
+import { GatewayStatusCell } from "./_components/gateway-status";
+
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("gateways");
+  return { title: t("title") };
+}
+
+export default async function GatewaysPage(_props: PageProps<"/gateways">) {
+  const user = await requirePermission("gateways.read");
+  const canWrite = can(user.role, "gateways.write");
+  const [t, gateways] = await Promise.all([getTranslations("gateways"), listGatewaysWithStatus()]);
+  return (
+    <>
+      <PageHeader title={t("title")} description={t("description")} actions={canWrite ? <GatewayFormButton mode="create" /> : null} />
+      {gateways.length === 0 ? (
+        <EmptyState title={t("empty.title")}>{canWrite ? t("empty.admin") : t("empty.reader")}</EmptyState>
+      ) : (
+        <div className="card overflow-x-auto">
+          <table className="table" data-testid="gateways-table">
+            <thead>
+              <tr>
+                <th>{t("columns.name")}</th>
+                <th>{t("columns.adminUrl")}</th>
+                <th>{t("columns.status")}</th>
+                <th>{t("columns.lastSeen")}</th>
+                {canWrite ? <th className="text-right">{t("columns.actions")}</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {gateways.map(({ probe, ...g }) => (
+                <tr key={g.id} data-testid={`gateway-row-${g.name}`}>
+                  <td className="font-medium">{g.name}</td>
+                  <td className="font-mono text-xs break-all">{g.adminUrl}</td>
+                  <td>
+                    <GatewayStatusCell probe={probe} />
+                  </td>
+                  <td className="text-xs whitespace-nowrap text-slate-600">
+                    {g.lastSeenAt ? <DateTime value={g.lastSeenAt} /> : <Badge>{t("neverSeen")}</Badge>}
+                  </td>
+                  {canWrite ? (
+                    <td className="text-right">
+                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl }} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

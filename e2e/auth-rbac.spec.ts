@@ -1,0 +1,77 @@
+import type { Page, Request } from "@playwright/test";
+import { createDbClient } from "../lib/db";
+import { env, expect, login, test, uniqueName } from "./fixtures/env";
+
+// The UI hides what a MANAGER may not do, but only the server decides: a server action
+// replayed with a MANAGER's session must be refused, while the same replay with an
+// ADMIN's session works (so the replay itself is proven sound).
+
+async function captureCreateGatewayCall(page: Page): Promise<{ actionId: string; routerState: string | undefined }> {
+  await page.goto("/gateways");
+  await page.getByRole("button", { name: "Add gateway" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("bad name!");
+  await dialog.getByLabel("Admin API URL").fill(env.gateway.adminUrl);
+  await dialog.getByLabel("Admin token").fill(env.gateway.token);
+  const [req] = await Promise.all([
+    page.waitForRequest((r: Request) => r.method() === "POST" && Boolean(r.headers()["next-action"])),
+    dialog.getByRole("button", { name: "Add gateway" }).click(),
+  ]);
+  await expect(dialog.getByTestId("field-error")).toBeVisible();
+  return { actionId: req.headers()["next-action"], routerState: req.headers()["next-router-state-tree"] };
+}
+
+async function replay(page: Page, call: { actionId: string; routerState: string | undefined }, input: unknown): Promise<string> {
+  const res = await page.request.post("/gateways", {
+    headers: {
+      "Next-Action": call.actionId,
+      ...(call.routerState ? { "Next-Router-State-Tree": call.routerState } : {}),
+      Accept: "text/x-component",
+      "Content-Type": "text/plain;charset=UTF-8",
+      Origin: env.baseURL,
+    },
+    data: JSON.stringify([input]),
+  });
+  expect(res.status()).toBe(200);
+  return res.text();
+}
+
+test("a MANAGER sees no mutation controls and a replayed mutation is refused on the server", async ({ page, browser }) => {
+  const db = createDbClient(env.databaseUrl);
+  try {
+    await login(page, "ADMIN");
+    const call = await captureCreateGatewayCall(page);
+
+    // Positive control: the captured call works with an ADMIN session.
+    const adminName = uniqueName("replay-admin");
+    const adminBody = await replay(page, call, { name: adminName, adminUrl: env.gateway.adminUrl, token: env.gateway.token });
+    expect(adminBody).toContain('"ok":true');
+    expect(await db.gateway.count({ where: { name: adminName } })).toBe(1);
+
+    const managerContext = await browser.newContext({ baseURL: env.baseURL });
+    const manager = await managerContext.newPage();
+    await login(manager, "MANAGER");
+
+    await manager.goto("/gateways");
+    await expect(manager.getByRole("heading", { name: "Gateways" })).toBeVisible();
+    await expect(manager.getByTestId(`gateway-row-${env.gateway.name}`)).toBeVisible();
+    for (const name of ["Add gateway", "Test connection", "Sync now", "Edit", "Remove"]) {
+      await expect(manager.getByRole("button", { name })).toHaveCount(0);
+    }
+    await manager.goto("/users");
+    await expect(manager.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+    await expect(manager.getByRole("link", { name: "Users" })).toHaveCount(0);
+
+    const managerName = uniqueName("replay-manager");
+    const managerBody = await replay(manager, call, { name: managerName, adminUrl: env.gateway.adminUrl, token: env.gateway.token });
+    expect(managerBody).toContain('"code":"forbidden"');
+    expect(managerBody).not.toContain('"ok":true');
+    expect(await db.gateway.count({ where: { name: managerName } })).toBe(0);
+    expect(await db.auditEvent.count({ where: { targetName: managerName } })).toBe(0);
+    await managerContext.close();
+
+    await db.gateway.deleteMany({ where: { name: adminName } });
+  } finally {
+    await db.$disconnect();
+  }
+});

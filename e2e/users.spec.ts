@@ -1,0 +1,94 @@
+import { createDbClient } from "../lib/db";
+import { env, expect, login, test, uniqueName } from "./fixtures/env";
+
+async function signIn(page: import("@playwright/test").Page, email: string, password: string) {
+  await page.goto("/login");
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('form button[type="submit"]').click();
+}
+
+test("an ADMIN creates a user, changes the role, resets the password and disables the account", async ({ page, browser }) => {
+  const db = createDbClient(env.databaseUrl);
+  const email = `${uniqueName("user")}@e2e.graylane.test`;
+  try {
+    await login(page, "ADMIN");
+    await page.goto("/users");
+    await page.getByRole("button", { name: "Add user" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Email").fill("not-an-email");
+    await dialog.getByRole("button", { name: "Add user" }).click();
+    await expect(dialog.getByText("Enter a valid email address.")).toBeVisible();
+
+    await dialog.getByLabel("Email").fill(email);
+    await dialog.getByLabel("Name").fill("New Operator");
+    await dialog.getByLabel("Role").selectOption("OPERATOR");
+    await dialog.getByRole("button", { name: "Add user" }).click();
+    const password = (await dialog.getByTestId("secret-value").textContent())!.trim();
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    const row = page.getByTestId(`user-row-${email}`);
+    await expect(row).toContainText("Operator");
+    const stored = await db.user.findUniqueOrThrow({ where: { email } });
+    expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "user.create", targetName: email } });
+    expect(JSON.stringify(audit)).not.toContain(password);
+
+    // The new user signs in in their own browser.
+    const ctx = await browser.newContext({ baseURL: env.baseURL });
+    const other = await ctx.newPage();
+    await signIn(other, email, password);
+    await expect(other).toHaveURL(/\/services$/);
+
+    // Role change takes effect on their next request.
+    await row.getByLabel(`Role of ${email}`).selectOption("MANAGER");
+    await expect(page.getByTestId("toast-success").last()).toContainText(`${email} is now Manager.`);
+    await other.goto("/settings");
+    await expect(other.getByTestId("user-menu")).toContainText("Manager");
+
+    // Reset: the old password stops working, the new one works.
+    await row.getByRole("button", { name: "Reset password" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reset password" }).click();
+    const resetDialog = page.getByRole("dialog");
+    const newPassword = (await resetDialog.getByTestId("secret-value").textContent())!.trim();
+    expect(newPassword).not.toBe(password);
+    await resetDialog.getByRole("button", { name: "Close" }).click();
+    expect(await db.auditEvent.count({ where: { action: "user.password_reset", targetName: email } })).toBe(1);
+
+    // Disable: their open session ends at once.
+    await row.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
+    await expect(row).toContainText("Disabled");
+    await other.goto("/settings");
+    await expect(other).toHaveURL(/\/login/);
+    await signIn(other, email, newPassword);
+    await expect(other.getByTestId("login-error")).toContainText("disabled");
+    await ctx.close();
+
+    await row.getByRole("button", { name: "Enable" }).click();
+    await expect(row).toContainText("Enabled");
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+test("the last ADMIN cannot demote or disable themself", async ({ page }) => {
+  const db = createDbClient(env.databaseUrl);
+  try {
+    // Only the seeded admin may be an enabled ADMIN for this test to mean anything.
+    expect(await db.user.count({ where: { role: "ADMIN", disabled: false } })).toBe(1);
+    await login(page, "ADMIN");
+    await page.goto("/users");
+    const me = page.getByTestId(`user-row-${env.users.ADMIN.email}`);
+    await expect(me.getByRole("button", { name: "Disable" })).toBeDisabled();
+    await me.getByLabel(`Role of ${env.users.ADMIN.email}`).selectOption("OPERATOR");
+    await expect(page.getByTestId("toast-error")).toContainText("it would leave no enabled administrator");
+    const admin = await db.user.findUniqueOrThrow({ where: { email: env.users.ADMIN.email } });
+    expect(admin.role).toBe("ADMIN");
+    await page.reload();
+    await expect(me).toContainText("Admin");
+  } finally {
+    await db.$disconnect();
+  }
+});

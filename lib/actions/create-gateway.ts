@@ -1,0 +1,13 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { actorFrom } from "@/lib/actions/actor";
+import { defineAction } from "@/lib/actions/safe-action";
+import { createGateway } from "@/lib/gateways";
+import { createGatewaySchema } from "@/lib/validations/gateway";
+
+export const createGatewayAction = defineAction("gateways.write", createGatewaySchema, async (input, ctx) => {
+  const gateway = await createGateway(actorFrom(ctx), input);
+  revalidatePath("/gateways");
+  return { id: gateway.id, name: gateway.name };
+});

@@ -1,0 +1,143 @@
+import "server-only";
+import { appendAuditEvent } from "@/lib/audit-chain";
+import { db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { generatePassword, hashPassword } from "@/lib/passwords";
+import type { Role } from "@/lib/rbac";
+import type { Actor } from "@/lib/services/db-types";
+import type { CreateUserInput } from "@/lib/validations/user";
+
+// User administration. Passwords and hashes never leave this module except the one
+// generated password returned to the admin who asked for it (shown once, never stored).
+
+export type UserView = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: Date;
+};
+
+const VIEW_SELECT = { id: true, email: true, name: true, role: true, disabled: true, createdAt: true } as const;
+
+export async function listUsers(): Promise<UserView[]> {
+  return db.user.findMany({ select: VIEW_SELECT, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
+}
+
+function auditBase(actor: Actor) {
+  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
+}
+
+function auditJson(u: { email: string; name: string; role: string; disabled: boolean }) {
+  return { email: u.email, name: u.name, role: u.role, disabled: u.disabled };
+}
+
+/**
+ * Refuses a change that would leave no enabled ADMIN. The enabled admins are locked
+ * (FOR UPDATE) so two admins demoting each other at once cannot both succeed.
+ */
+async function assertAdminRemains(tx: Prisma.TransactionClient, losingAdminId: string): Promise<void> {
+  const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE role = 'ADMIN' AND disabled = false FOR UPDATE`;
+  if (!admins.some((a) => a.id !== losingAdminId)) {
+    throw new AppError("conflict", "would leave no enabled admin", { fieldErrors: { _form: ["specific.lastAdmin"] } });
+  }
+}
+
+async function loadForChange(tx: Prisma.TransactionClient, id: string): Promise<UserView> {
+  const user = await tx.user.findUnique({ where: { id }, select: VIEW_SELECT });
+  if (!user) throw new AppError("not_found", `user ${id} not found`);
+  return user;
+}
+
+export async function createUser(actor: Actor, input: CreateUserInput): Promise<{ user: UserView; generatedPassword: string | null }> {
+  const generatedPassword = input.password ? null : generatePassword();
+  const passwordHash = await hashPassword(input.password || generatedPassword!);
+  try {
+    const user = await db.$transaction(async (tx) => {
+      const created = await tx.user.create({
+        data: { email: input.email, name: input.name, role: input.role, passwordHash },
+        select: VIEW_SELECT,
+      });
+      await appendAuditEvent(tx, {
+        ...auditBase(actor),
+        action: "user.create",
+        targetType: "user",
+        targetName: created.email,
+        before: null,
+        after: auditJson(created),
+      });
+      return created;
+    });
+    return { user, generatedPassword };
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "P2002") {
+      throw new AppError("invalid_input", `user ${input.email} exists`, {
+        params: { email: input.email },
+        fieldErrors: { email: ["specific.emailTaken"] },
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+export async function updateUserRole(actor: Actor, id: string, role: Role): Promise<UserView> {
+  return db.$transaction(async (tx) => {
+    const before = await loadForChange(tx, id);
+    if (before.role === role) return before;
+    if (before.role === "ADMIN" && !before.disabled) await assertAdminRemains(tx, id);
+    const after = await tx.user.update({ where: { id }, data: { role }, select: VIEW_SELECT });
+    await appendAuditEvent(tx, {
+      ...auditBase(actor),
+      action: "user.role",
+      targetType: "user",
+      targetName: after.email,
+      before: auditJson(before),
+      after: auditJson(after),
+    });
+    return after;
+  });
+}
+
+export async function setUserDisabled(actor: Actor, id: string, disabled: boolean): Promise<UserView> {
+  if (disabled && actor.id === id) {
+    throw new AppError("conflict", "cannot disable yourself", { fieldErrors: { _form: ["specific.selfDisable"] } });
+  }
+  return db.$transaction(async (tx) => {
+    const before = await loadForChange(tx, id);
+    if (before.disabled === disabled) return before;
+    if (disabled && before.role === "ADMIN") await assertAdminRemains(tx, id);
+    const after = await tx.user.update({ where: { id }, data: { disabled }, select: VIEW_SELECT });
+    await appendAuditEvent(tx, {
+      ...auditBase(actor),
+      action: disabled ? "user.disable" : "user.enable",
+      targetType: "user",
+      targetName: after.email,
+      before: auditJson(before),
+      after: auditJson(after),
+    });
+    return after;
+  });
+}
+
+/** Sets a new generated password and returns it once. */
+export async function resetUserPassword(actor: Actor, id: string): Promise<{ email: string; password: string }> {
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  const email = await db.$transaction(async (tx) => {
+    const before = await loadForChange(tx, id);
+    await tx.user.update({ where: { id }, data: { passwordHash } });
+    await appendAuditEvent(tx, {
+      ...auditBase(actor),
+      action: "user.password_reset",
+      targetType: "user",
+      targetName: before.email,
+      before: null,
+      after: null,
+    });
+    return before.email;
+  });
+  return { email, password };
+}
