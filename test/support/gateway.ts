@@ -20,7 +20,19 @@ export interface TestGateway extends GatewayHandle {
   put(name: string, state: unknown): Promise<Res>;
 }
 
+/** Lua errors in nginx's log that must fail a test even when every response looked right. */
+export async function luaErrors(errorLog: string): Promise<string[]> {
+  const text = await fs.readFile(errorLog, "utf8").catch(() => "");
+  return text.split("\n").filter((l) => /runtime error|lua entry thread aborted|stack traceback|attempt to (index|call|compare|perform)/.test(l));
+}
+
 export function wrap(gw: GatewayHandle): TestGateway {
+  const stop = gw.stop;
+  gw.stop = async () => {
+    const errs = await luaErrors(gw.errorLog);
+    await stop();
+    if (errs.length) throw new Error(`Lua errors in ${gw.errorLog}:\n${errs.join("\n")}`);
+  };
   const admin = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) =>
     request(gw.adminUrl + p, {
       method,
