@@ -1,0 +1,92 @@
+// `npm run gateway`: one Graylane gateway in the foreground, configured by env.
+//   GRAYLANE_LISTEN        proxy listener     (default 127.0.0.1:8080)
+//   GRAYLANE_ADMIN_LISTEN  admin listener     (default 127.0.0.1:6000)
+//   GRAYLANE_ADMIN_TOKEN   admin bearer token (required)
+//   GRAYLANE_STATE_DIR     snapshot directory (default .graylane/gateway)
+//   GRAYLANE_WORKERS       worker processes   (default auto)
+//   GRAYLANE_TESTER_KEY    key of signed tester cookies (optional)
+// The nginx prefix goes next to the state dir: <parent>/gateway-prefix-<port>.
+import path from "node:path";
+import { startGateway } from "./lib/gateway";
+import { splitHostPort } from "./lib/net";
+
+function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), level, component: "gateway", msg, ...fields }) + "\n");
+}
+
+function parseWorkers(v: string | undefined): number | "auto" {
+  if (!v || v === "auto") return "auto";
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    log("error", "GRAYLANE_WORKERS must be auto or an integer 1-256", { value: v });
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const token = process.env.GRAYLANE_ADMIN_TOKEN ?? "";
+  if (!token.trim()) {
+    process.stderr.write(
+      "GRAYLANE_ADMIN_TOKEN is not set: the gateway refuses to start without an admin token.\n" +
+        "Set one, for example:\n" +
+        "  export GRAYLANE_ADMIN_TOKEN=$(node -e \"console.log(require('crypto').randomBytes(24).toString('hex'))\")\n" +
+        "  npm run gateway\n",
+    );
+    process.exit(2);
+  }
+  const listen = process.env.GRAYLANE_LISTEN || "127.0.0.1:8080";
+  const adminListen = process.env.GRAYLANE_ADMIN_LISTEN || "127.0.0.1:6000";
+  const stateDir = path.resolve(process.env.GRAYLANE_STATE_DIR || ".graylane/gateway");
+  const workers = parseWorkers(process.env.GRAYLANE_WORKERS);
+  try {
+    splitHostPort(listen);
+    splitHostPort(adminListen);
+  } catch (e) {
+    log("error", "bad listen address", { error: String(e) });
+    process.exit(2);
+  }
+  const prefix = path.join(path.dirname(stateDir), `gateway-prefix-${splitHostPort(listen).port}`);
+
+  log("info", "starting", { listen, adminListen, stateDir, prefix, workers });
+  const gw = await startGateway({
+    listen,
+    adminListen,
+    token: token.trim(),
+    stateDir,
+    workers,
+    prefix,
+    testerKey: process.env.GRAYLANE_TESTER_KEY || undefined,
+    log: (line) => log("info", "nginx", { line }),
+  });
+  log("info", "ready", { proxy: gw.proxyUrl, admin: gw.adminUrl, masterPid: gw.masterPid, errorLog: gw.errorLog, stateDir });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "stopping", { signal });
+    await gw.stop();
+    log("info", "stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGHUP", () => {
+    log("info", "reloading nginx");
+    gw.reload().then(
+      () => log("info", "reloaded"),
+      (e) => log("error", "reload failed", { error: String(e) }),
+    );
+  });
+  const code = await gw.exited;
+  if (!stopping) {
+    log("error", "nginx exited unexpectedly", { code, errorLog: gw.errorLog });
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  log("error", "failed to start", { error: String(e instanceof Error ? e.message : e) });
+  process.exit(1);
+});
