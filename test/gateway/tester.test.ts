@@ -1,0 +1,100 @@
+// Signed tester cookies (HMAC-SHA256 via OpenSSL) and the /__graylane/tester
+// and /__graylane/leave links.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { gateway, backends, tally, type TestGateway } from "../support/gateway";
+import type { BackendsHandle } from "../../scripts/lib/backends";
+
+const KEY = "tester-key-" + crypto.randomBytes(8).toString("hex");
+let gw: TestGateway;
+let be: BackendsHandle;
+let A: string, B: string;
+let nA: string, nB: string;
+
+function sign(service: string, exp: number, key = KEY): string {
+  return crypto.createHmac("sha256", key).update(`${service}.${exp}`).digest("hex");
+}
+const now = () => Math.floor(Date.now() / 1000);
+const cookie = (service: string, exp: number, key = KEY) => `${service}.${exp}.${sign(service, exp, key)}`;
+
+before(async () => {
+  be = await backends(2);
+  [A, B] = be.addrs;
+  [nA, nB] = be.nodes.map((n) => n.name);
+  gw = await gateway({ workers: 2, testerKey: KEY });
+  await gw.put("shop.web", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: null, cookie: null, tester: { cookie: "graylane_tester" } } });
+  await gw.put("other", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: null, cookie: null, tester: {} } });
+});
+after(async () => {
+  await gw?.stop();
+  await be?.stop();
+});
+
+test("a valid tester cookie routes to the gray pool", async () => {
+  const c = `graylane_tester=${cookie("shop.web", now() + 600)}`;
+  assert.deepEqual(await tally(gw, "shop.web", 6, { headers: { cookie: c } }), new Map([[nB, 6]]));
+  assert.deepEqual(await tally(gw, "shop.web", 6), new Map([[nA, 6]]));
+});
+
+test("forged, expired, too-far-ahead and wrong-service cookies are ignored", async () => {
+  const exp = now() + 600;
+  const bad = [
+    `shop.web.${exp}.${sign("shop.web", exp, "wrong-key")}`, // forged
+    `shop.web.${exp + 1}.${sign("shop.web", exp)}`, // signature of another expiry
+    cookie("shop.web", now() - 5), // expired
+    cookie("shop.web", now() + 2 * 24 * 3600), // more than 24 h ahead
+    cookie("other", exp), // another service
+    `shop.web.${exp}`, // no signature
+    "garbage",
+  ];
+  for (const v of bad) {
+    const counts = await tally(gw, "shop.web", 3, { headers: { cookie: `graylane_tester=${v}` } });
+    assert.deepEqual(counts, new Map([[nA, 3]]), v);
+  }
+  // the default cookie name for "tester": {}
+  assert.deepEqual(await tally(gw, "other", 3, { headers: { cookie: `graylane_tester=${cookie("other", exp)}` } }), new Map([[nB, 3]]));
+});
+
+test("/__graylane/tester sets the cookie and redirects; /__graylane/leave clears it", async () => {
+  const exp = now() + 3600;
+  const ok = await gw.proxy(`/__graylane/tester?service=shop.web&exp=${exp}&sig=${sign("shop.web", exp)}`, { host: "shop.web" });
+  assert.equal(ok.status, 302);
+  assert.equal(ok.headers.location?.replace(/^https?:\/\/[^/]+/, ""), "/");
+  const setCookie = String(ok.headers["set-cookie"]);
+  assert.match(setCookie, new RegExp(`^graylane_tester=shop\\.web\\.${exp}\\.[0-9a-f]{64}; `));
+  assert.match(setCookie, /HttpOnly/);
+  assert.match(setCookie, /SameSite=Lax/);
+  const maxAge = Number(/Max-Age=(\d+)/.exec(setCookie)?.[1]);
+  assert.ok(Math.abs(maxAge - 3600) <= 2, setCookie);
+  const value = setCookie.split(";")[0];
+  assert.deepEqual(await tally(gw, "shop.web", 3, { headers: { cookie: value } }), new Map([[nB, 3]]));
+
+  const forged = await gw.proxy(`/__graylane/tester?service=shop.web&exp=${exp}&sig=${sign("shop.web", exp, "nope")}`, { host: "shop.web" });
+  assert.equal(forged.status, 403);
+  assert.equal(forged.json.error.code, "invalid_tester_link");
+  assert.equal(forged.headers["set-cookie"], undefined);
+  const expired = await gw.proxy(`/__graylane/tester?service=shop.web&exp=${now() - 1}&sig=${sign("shop.web", now() - 1)}`, { host: "shop.web" });
+  assert.equal(expired.status, 403);
+  const missing = await gw.proxy(`/__graylane/tester?service=shop.web`, { host: "shop.web" });
+  assert.equal(missing.status, 400);
+
+  const leave = await gw.proxy("/__graylane/leave?service=shop.web", { host: "shop.web" });
+  assert.equal(leave.status, 302);
+  assert.match(String(leave.headers["set-cookie"]), /^graylane_tester=; Path=\/; Max-Age=0/);
+});
+
+test("without a tester key no cookie is accepted", async () => {
+  const plain = await gateway({ workers: 1 });
+  try {
+    await plain.put("shop.web", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: null, cookie: null, tester: {} } });
+    const c = `graylane_tester=${cookie("shop.web", now() + 600)}`;
+    assert.deepEqual(await tally(plain, "shop.web", 3, { headers: { cookie: c } }), new Map([[nA, 3]]));
+    const exp = now() + 600;
+    const link = await plain.proxy(`/__graylane/tester?service=shop.web&exp=${exp}&sig=${sign("shop.web", exp)}`, { host: "shop.web" });
+    assert.equal(link.status, 403);
+    assert.equal((await plain.admin("GET", "/v1/status")).json.tester_key, false);
+  } finally {
+    await plain.stop();
+  }
+});
