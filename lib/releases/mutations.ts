@@ -231,7 +231,7 @@ async function loadOpen(db: Db, id: string): Promise<ReleaseRow> {
   const r = await findRelease(db, id);
   if (!r) throw new AppError("not_found", `release ${id} not found`, { params: { release: id } });
   if (r.status !== "OPEN") {
-    throw new AppError("conflict", `release ${id} is ${r.status}`, { params: { service: r.service.name }, fieldErrors: { _form: ["specific.releaseClosed"] } });
+    throw new AppError("conflict", `release ${id} is ${r.status}`, { params: { service: r.service.name } });
   }
   return r;
 }

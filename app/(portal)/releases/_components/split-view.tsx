@@ -1,0 +1,39 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import type { SplitPreview } from "@/lib/releases/plan";
+
+/** Stable pool, gray pool, who reaches gray and the expected share, for one state of a service. */
+export function SplitView({ split, title, testId }: { split: SplitPreview; title?: string; testId?: string }) {
+  const t = useTranslations("releases.preview");
+  const r = split.reaches;
+  const who = [
+    r.tester ? t("tester") : null,
+    r.header ? t("header", { name: r.header.name, value: r.header.value }) : null,
+    r.cookie ? t("cookie", { name: r.cookie.name, value: r.cookie.value }) : null,
+    r.cidrs.length ? t("cidrs", { cidrs: r.cidrs.join(", ") }) : null,
+    r.percent > 0 ? t("percent", { percent: r.percent }) : null,
+  ].filter(Boolean);
+  return (
+    <div className="space-y-1 text-sm" data-testid={testId}>
+      {title ? <p className="font-medium">{title}</p> : null}
+      <p>
+        <span className="text-slate-500">{t("stable")}:</span>{" "}
+        <span data-testid="split-stable">{split.stable.length ? split.stable.map((n) => n.addr).join(", ") : t("none")}</span>
+      </p>
+      <p>
+        <span className="text-slate-500">{t("gray")}:</span>{" "}
+        <span data-testid="split-gray">{split.gray.length ? split.gray.map((n) => n.addr).join(", ") : t("none")}</span>
+      </p>
+      {split.idle.length ? (
+        <p>
+          <span className="text-slate-500">{t("idle")}:</span> {split.idle.map((n) => n.addr).join(", ")}
+        </p>
+      ) : null}
+      <p>
+        <span className="text-slate-500">{t("reaches")}:</span> {split.gray.length && who.length ? who.join("; ") : t("nobody")}
+      </p>
+      <p data-testid="split-expected">{t("expected", { percent: split.expectedGrayPercent })}</p>
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import useSWR from "swr";
+import { startReleaseAction } from "@/lib/actions/start-release";
+import type { StepPreview } from "@/lib/releases/read";
+import { FieldError, SelectField, SubmitButton, TextField } from "../../_components/form";
+import { GuardPanel, type OverrideValue } from "./guard-panel";
+import { SplitView } from "./split-view";
+import { useReleaseAction, useReleaseFieldText } from "./use-release-action";
+
+export type ServiceOption = { name: string; nodes: { addr: string; state: string }[]; openReleaseId: string | null };
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: "no-store" });
+  const body = (await res.json().catch(() => null)) as T | { error?: { message?: string } } | null;
+  if (!res.ok) throw new Error((body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`);
+  return body as T;
+}
+
+export function StartReleaseForm({ services, initialService }: { services: ServiceOption[]; initialService: string }) {
+  const t = useTranslations("releases");
+  const router = useRouter();
+  const [service, setService] = useState(initialService);
+  const [targets, setTargets] = useState<string[]>([]);
+  const [override, setOverride] = useState<OverrideValue>({ confirm: "", reason: "" });
+  const fieldText = useReleaseFieldText();
+  const { run, pending, fieldErrors } = useReleaseAction(startReleaseAction, {
+    successMessage: t("new.started"),
+    onDone: (r) => router.push(`/releases/${r.releaseId}`),
+  });
+  const selected = services.find((s) => s.name === service);
+  const previewKey = selected && targets.length ? `/api/v1/releases/start-preview?${new URLSearchParams([["service", service], ...targets.map((a) => ["target", a])]).toString()}` : null;
+  const preview = useSWR<StepPreview>(previewKey, fetchJson, { revalidateOnFocus: false });
+  const refusals = preview.data?.refusals ?? [];
+  const guardErrors = fieldErrors.override ?? [];
+  const showOverride = refusals.length > 0 || guardErrors.length > 0;
+  const errs = (k: string) => fieldText(fieldErrors[k]);
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    void run({
+      service,
+      version: String(f.get("version") ?? ""),
+      targets,
+      notes: String(f.get("notes") ?? ""),
+      steps: String(f.get("steps") ?? ""),
+      testerHours: Number(f.get("testerHours") || 8),
+      autoAdvance: f.get("autoAdvance") === "on",
+      override: showOverride && (override.confirm || override.reason) ? override : undefined,
+    });
+  }
+
+  if (!services.length) return <p className="text-sm text-slate-500">{t("new.noServices")}</p>;
+
+  return (
+    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-2" noValidate>
+      <div className="space-y-4">
+        <SelectField
+          label={t("new.service")}
+          name="service"
+          value={service}
+          onChange={(e) => {
+            setService(e.target.value);
+            setTargets([]);
+          }}
+          options={[{ value: "", label: t("new.pickService") }, ...services.map((s) => ({ value: s.name, label: s.name }))]}
+          errors={errs("service")}
+        />
+        {selected?.openReleaseId ? (
+          <p className="text-sm text-amber-800" role="status">
+            {t("new.openRelease")}{" "}
+            <Link className="underline" href={`/releases/${selected.openReleaseId}`}>
+              {t("new.viewOpen")}
+            </Link>
+          </p>
+        ) : null}
+        {selected ? (
+          <fieldset className="space-y-1">
+            <legend className="text-sm font-medium text-slate-700">{t("new.targets")}</legend>
+            <p className="text-xs text-slate-500">{t("new.targetsHint")}</p>
+            {selected.nodes.map((n) => (
+              <label key={n.addr} className="flex items-center gap-2 text-sm">
+                <input
+                  type="checkbox"
+                  name="targets"
+                  value={n.addr}
+                  checked={targets.includes(n.addr)}
+                  onChange={(e) => setTargets((cur) => (e.target.checked ? [...cur, n.addr] : cur.filter((a) => a !== n.addr)))}
+                />
+                <span className="font-mono">{n.addr}</span>
+                <span className="text-xs text-slate-500">{n.state}</span>
+              </label>
+            ))}
+            <FieldError errors={errs("targets") ?? errs("targets.0")} />
+          </fieldset>
+        ) : null}
+        <TextField label={t("new.version")} name="version" placeholder={t("new.versionPlaceholder")} required errors={errs("version")} />
+        <TextField label={t("new.steps")} name="steps" defaultValue="1, 5, 25, 50" hint={t("new.stepsHint")} errors={errs("steps")} />
+        <TextField label={t("new.testerHours")} name="testerHours" type="number" min={0.25} max={24} step={0.25} defaultValue={8} errors={errs("testerHours")} />
+        <div className="space-y-1">
+          <label htmlFor="release-notes" className="block text-sm font-medium text-slate-700">
+            {t("new.notes")}
+          </label>
+          <textarea id="release-notes" name="notes" className="input min-h-20" />
+          <FieldError errors={errs("notes")} />
+        </div>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="autoAdvance" />
+          {t("new.autoAdvance")}
+        </label>
+      </div>
+      <div className="space-y-4">
+        <section className="rounded-lg border border-slate-200 bg-white p-4" aria-live="polite" data-testid="start-preview">
+          <h2 className="mb-2 font-semibold">{t("preview.title")}</h2>
+          {!previewKey ? null : preview.error ? (
+            <p className="text-sm text-red-700">{t("preview.unavailable", { message: (preview.error as Error).message })}</p>
+          ) : !preview.data ? (
+            <p className="text-sm text-slate-500">{t("preview.loading")}</p>
+          ) : (
+            <div className="grid gap-4 sm:grid-cols-2">
+              <SplitView split={preview.data.before} title={t("preview.before")} />
+              <SplitView split={preview.data.after} title={t("preview.after")} testId="preview-after" />
+              <p className="text-sm sm:col-span-2">{t("preview.availableStable", { count: preview.data.availableStable.length })}</p>
+            </div>
+          )}
+        </section>
+        {showOverride ? (
+          <GuardPanel
+            service={service}
+            refusals={refusals.length ? refusals : guardErrors.map((k) => ({ code: k.replace(/^guard\./, "") as never, nodes: [], gateways: [] }))}
+            value={override}
+            onChange={setOverride}
+            errors={{ "override.confirm": fieldText(fieldErrors["override.confirm"]), "override.reason": fieldText(fieldErrors["override.reason"]) }}
+          />
+        ) : null}
+        <SubmitButton pending={pending} disabled={!service || !targets.length}>
+          {t("new.submit")}
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,122 @@
+// Setup of the release integration tests: a fresh PostgreSQL database, one real gateway
+// (with the tester key) registered with its proxy URL, demo backends, and a service.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { encrypt } from "@/lib/crypto";
+import { createDbClient } from "@/lib/db";
+import type { Actor, Db } from "@/lib/services/db-types";
+import { createService } from "@/lib/services/mutations";
+import { createServiceSchema } from "@/lib/validations/node";
+import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
+import { startGateway, type GatewayHandle } from "../../scripts/lib/gateway";
+import { freePort } from "../../scripts/lib/net";
+
+process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
+process.env.GRAYLANE_TESTER_KEY ??= randomBytes(24).toString("hex");
+
+export const operator: Actor = { id: null, email: "op@example.test", role: "OPERATOR", clientIp: "203.0.113.7", userAgent: "release-test" };
+
+export type Env = {
+  db: Db;
+  url: string;
+  gw: GatewayHandle & { token: string; name: string; id: string };
+  backends: BackendsHandle;
+  stop: () => Promise<void>;
+};
+
+export async function setup(nBackends = 3): Promise<Env> {
+  const baseUrl = await ensurePostgresServer();
+  const t = await createTestDatabase(baseUrl);
+  const db = createDbClient(t.url);
+  const token = randomBytes(16).toString("hex");
+  const stateDir = mkdtempSync(path.join(tmpdir(), "graylane-rel-"));
+  const gw = await startGateway({ token, stateDir, workers: 1, testerKey: process.env.GRAYLANE_TESTER_KEY });
+  const row = await db.gateway.create({ data: { name: "gw-rel", adminUrl: gw.adminUrl, proxyUrl: gw.proxyUrl, tokenEnc: encrypt(token) } });
+  const ports = await Promise.all(Array.from({ length: nBackends }, () => freePort()));
+  const backends = await startBackends({ ports, version: "v1" });
+  return {
+    db,
+    url: t.url,
+    gw: Object.assign(gw, { token, name: row.name, id: row.id }),
+    backends,
+    stop: async () => {
+      await backends.stop().catch(() => undefined);
+      await gw.stop().catch(() => undefined);
+      await db.$disconnect();
+      await t.drop();
+    },
+  };
+}
+
+export async function makeService(env: Env, name: string, addrs: string[]): Promise<void> {
+  const input = createServiceSchema.parse({
+    name,
+    gray: { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: [], percent: 0 },
+    nodes: addrs.map((addr) => ({ addr })),
+  });
+  const r = await createService(env.db, operator, input);
+  if (!r.outcomes.every((o) => o.ok)) throw new Error(`push failed: ${JSON.stringify(r.outcomes)}`);
+}
+
+export type Hit = { status: number; addr: string; setCookie: string[]; location: string | null; body: string };
+
+/** One request through the gateway's proxy; `from` binds the client socket to a 127/8 address. */
+export function hit(proxyUrl: string, opts: { host?: string; path?: string; cookie?: string; from?: string; headers?: Record<string, string> } = {}): Promise<Hit> {
+  const u = new URL(proxyUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: opts.path ?? "/",
+        agent: false,
+        localAddress: opts.from,
+        headers: { ...(opts.host ? { host: opts.host } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}), ...opts.headers },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            addr: String(res.headers["x-backend-addr"] ?? ""),
+            setCookie: ([] as string[]).concat(res.headers["set-cookie"] ?? []),
+            location: (res.headers.location as string | undefined) ?? null,
+            body,
+          }),
+        );
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The i-th distinct client address on 127/8 (127.1.0.1, 127.1.0.2, …). */
+export function clientAddr(i: number, base = 1): string {
+  return `127.${base + Math.floor(i / 65_000)}.${Math.floor((i % 65_000) / 250)}.${(i % 250) + 1}`;
+}
+
+/** `n` requests, each from its own client address, `concurrency` at a time; counts per backend addr. */
+export async function spread(proxyUrl: string, host: string, n: number, opts: { base?: number; concurrency?: number; cookie?: string } = {}): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const r = await hit(proxyUrl, { host, from: clientAddr(i, opts.base), cookie: opts.cookie });
+      const key = r.status === 200 ? r.addr : `status:${r.status}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 32 }, worker));
+  return counts;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
