@@ -103,5 +103,13 @@ test.describe("services", () => {
     await expect(card.getByTestId(`live-${service}-${env.gateway.name}`)).toContainText("In sync");
     // A manager reads but gets no write controls.
     await expect(page.getByRole("link", { name: "New service" })).toHaveCount(0);
+
+    // Phone width: the page does not scroll sideways (wide tables scroll inside their box).
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of ["/services", `/services/${service}`, "/audit"]) {
+      await page.goto(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
   });
 });

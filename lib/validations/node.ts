@@ -64,7 +64,8 @@ export const createServiceSchema = z
   .object({
     name: serviceNameSchema,
     algorithm: algorithmSchema.default("round_robin"),
-    gray: grayRuleSchema,
+    // DESIGN.md's defaults: header X-Gray: 1, cookie gray=1, no CIDRs, 0 %.
+    gray: grayRuleSchema.default({ header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 }),
     nodes: z.array(nodeSchema).max(200).default([]),
     force: z.boolean().default(false),
   })

@@ -6,7 +6,10 @@ import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import type { Db } from "@/lib/services/db-types";
-import { getServiceDetail, getServicesOverview } from "@/lib/services/live";
+import { request as httpRequest } from "node:http";
+import { getLiveStats, getServiceDetail, getServicesOverview } from "@/lib/services/live";
+import { startBackends } from "../../scripts/lib/backends";
+import { freePort } from "../../scripts/lib/net";
 import {
   addNode,
   adoptService,
@@ -289,5 +292,40 @@ describe("unmanaged services and sync", () => {
     const ev = (await eventsFor("solo")).at(-1)!;
     assert.equal(ev.action, "service.delete");
     assert.equal(ev.outcomes.length, 2);
+  });
+});
+
+describe("live stats", () => {
+  function get(proxyUrl: string, host: string): Promise<number> {
+    const u = new URL(proxyUrl);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("turns gateway counters into requests/s per service and node", async () => {
+    const port = await freePort();
+    const backends = await startBackends({ ports: [port] });
+    try {
+      const addr = backends.addrs[0];
+      await createService(db, actor, createServiceSchema.parse({ name: "live", nodes: [{ addr }] }));
+      await getLiveStats(db, { service: "live" }); // first sample: no rate yet
+      for (let i = 0; i < 20; i++) assert.equal(await get(gwA.proxyUrl, "live"), 200);
+      await new Promise((r) => setTimeout(r, 1100));
+      const stats = await getLiveStats(db, { service: "live" });
+      assert.deepEqual(Object.keys(stats.services), ["live"]);
+      const svc = stats.services.live;
+      assert.ok(svc.rps !== null && svc.rps > 0, JSON.stringify(svc));
+      assert.ok(svc.nodes[addr].requests >= 20);
+      assert.equal(svc.errorRate, 0);
+      assert.ok(stats.gateways.every((g) => g.reachable));
+    } finally {
+      await backends.stop();
+    }
   });
 });

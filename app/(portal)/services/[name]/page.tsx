@@ -5,6 +5,7 @@ import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { can } from "@/lib/rbac";
 import { getServiceDetail } from "@/lib/services/live";
+import { serviceNameSchema } from "@/lib/validations/service";
 import { Badge, EmptyState, PageHeader } from "../../_components/states";
 import { AddNodeForm } from "../_components/add-node-form";
 import { DeleteServiceButton } from "../_components/delete-service-button";
@@ -14,9 +15,10 @@ import { ServiceSettingsForm } from "../_components/service-settings-form";
 import { SyncStatus } from "../_components/sync-status";
 
 export default async function ServicePage({ params }: PageProps<"/services/[name]">) {
-  const { name: raw } = await params;
-  const name = decodeURIComponent(raw);
   const user = await requirePermission("services.read");
+  const parsed = serviceNameSchema.safeParse((await params).name);
+  if (!parsed.success) notFound();
+  const name = parsed.data;
   const t = await getTranslations("services");
   const detail = await getServiceDetail(db, name);
   if (!detail) notFound();
