@@ -149,7 +149,7 @@ describe("release flow", () => {
     const rb = await rollbackRelease(env.db, operator, { id: r.releaseId, reason: "smoke test failed" });
     assert.ok(rb.outcomes.every((o) => o.ok));
     const live = (await admin.getUpstream(svc))!;
-    assert.deepEqual(live.nodes.map((n) => [n.addr, n.state]), [[A, "active"], [B, "down"], [C, "active"]]);
+    assert.deepEqual(Object.fromEntries(live.nodes.map((n) => [n.addr, n.state])), { [A]: "active", [B]: "down", [C]: "active" });
     assert.deepEqual({ ...live.gray, tester: live.gray.tester ?? null }, { ...before.gray, tester: before.gray.tester ?? null });
     const counts = await spread(env.gw.proxyUrl, svc, 200, { base: 21 });
     assert.equal(counts.get(B) ?? 0, 0);
