@@ -444,6 +444,132 @@ function toRpcError(error) {
 }
 
 // ---------------------------------------------------------------------------
+// evaluateDataLoss.
+//
+// `migrate dev` asks, before generating a migration, how many steps it would
+// have and whether they lose data in the development database. The wasm engine
+// of 7.10 fails this whenever migrations exist ("PostgreSQL shadow DB must be
+// provided through an external factory"): unlike diff and devDiagnostic, its
+// evaluateDataLoss does not use the adapter's shadow database. So we compute
+// the same answer from parts that work:
+//   - the steps: `diff` from the migrations (replayed in a shadow database) to
+//     the schema, as a script; every step starts with a "-- Kind" comment;
+//   - the warnings: the destructive statements of that script, each checked
+//     against the rows the development database holds, worded like Prisma's.
+// The engine itself assumes the database matches the migration history at this
+// point of `migrate dev` (it has just applied them), and so do we.
+
+async function evaluateDataLoss(engine, params) {
+  try {
+    return await engine.evaluateDataLoss(params);
+  } catch (error) {
+    if (!needsShadow(error)) throw error;
+  }
+  const { stdout } = await engine.diff({
+    from: { tag: "migrations", ...params.migrationsList },
+    to: { tag: "schemaDatamodel", files: params.schema.files },
+    script: true,
+    exitCode: null,
+    filters: params.filters,
+  });
+  const script = stdout ?? "";
+  const steps = script.split("\n").filter((line) => /^-- [A-Z][A-Za-z]+$/.test(line.trim())).length;
+  if (steps === 0) return { migrationSteps: 0, warnings: [], unexecutableSteps: [] };
+  const { warnings, unexecutableSteps } = await checkDestructiveSteps(script, adapterFactoryUrl);
+  return { migrationSteps: steps, warnings, unexecutableSteps };
+}
+
+const needsShadow = (error) => /shadow DB must be provided/.test(error?.message ?? "");
+
+/**
+ * createMigration replays the migrations into a shadow database too, and in
+ * the wasm engine it only manages that once devDiagnostic has set a shadow
+ * database up in the same engine (which the CLI's `migrate dev` does first,
+ * except on a database that has no migrations applied yet). When it fails
+ * for that reason, run the read-only devDiagnostic ourselves and retry.
+ */
+async function createMigration(engine, params) {
+  try {
+    return await engine.createMigration(params);
+  } catch (error) {
+    if (!needsShadow(error)) throw error;
+  }
+  await engine.devDiagnostic({ migrationsList: params.migrationsList, filters: params.filters });
+  return engine.createMigration(params);
+}
+
+/** The URL the main adapter connects to (set in getEngine). */
+let adapterFactoryUrl = null;
+
+async function checkDestructiveSteps(script, url) {
+  const warnings = [];
+  const unexecutableSteps = [];
+  const client = new pg.Client(pgConfig(url).config);
+  await client.connect();
+  const count = async (sql) => Number((await client.query(sql)).rows[0].n);
+  const rows = (table) => count(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
+  const values = (table, column) =>
+    count(`SELECT count(${quoteIdent(column)}) AS n FROM ${quoteIdent(table)}`);
+  const nulls = (table, column) =>
+    count(`SELECT count(*) AS n FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NULL`);
+  try {
+    // Steps are separated by their "-- Kind" comments; one step may hold
+    // several clauses (ALTER TABLE "T" DROP COLUMN "a", ADD COLUMN "b" …).
+    const stepTexts = script.split(/^-- [A-Z][A-Za-z]+$/m).slice(1);
+    for (const [stepIndex, text] of stepTexts.entries()) {
+      const warn = (message) => warnings.push({ message, stepIndex });
+      const refuse = (message) => unexecutableSteps.push({ message, stepIndex });
+      const tableMatch = /(?:ALTER TABLE|DROP TABLE|ON) "([^"]+)"/.exec(text);
+      const table = tableMatch?.[1];
+      if (!table || !(await tableExists(client, table))) continue;
+
+      if (/^\s*DROP TABLE/m.test(text)) {
+        const n = await rows(table);
+        if (n > 0) warn(`You are about to drop the \`${table}\` table, which is not empty (${n} rows).`);
+        continue;
+      }
+      for (const [, column] of text.matchAll(/DROP COLUMN "([^"]+)"/g)) {
+        const n = await values(table, column);
+        if (n > 0) {
+          warn(`You are about to drop the column \`${column}\` on the \`${table}\` table, which still contains ${n} non-null values.`);
+        }
+      }
+      for (const [, column] of text.matchAll(/ALTER COLUMN "([^"]+)" (?:SET DATA )?TYPE/g)) {
+        const n = await values(table, column);
+        if (n > 0) {
+          warn(`You are about to alter the column \`${column}\` on the \`${table}\` table, which contains ${n} non-null values. The data in that column will be cast to the new type.`);
+        }
+      }
+      for (const [, column] of text.matchAll(/ALTER COLUMN "([^"]+)" SET NOT NULL/g)) {
+        const n = await nulls(table, column);
+        if (n > 0) refuse(`Made the column \`${column}\` on table \`${table}\` required, but there are ${n} existing NULL values.`);
+      }
+      for (const [clause, column] of text.matchAll(/ADD COLUMN "([^"]+)"[^,;]*/g)) {
+        if (/NOT NULL/.test(clause) && !/DEFAULT/.test(clause)) {
+          const n = await rows(table);
+          if (n > 0) {
+            refuse(`Added the required column \`${column}\` to the \`${table}\` table without a default value. There are ${n} rows in this table, it is not possible to execute this step.`);
+          }
+        }
+      }
+      const unique = /CREATE UNIQUE INDEX "[^"]+" ON "[^"]+"\(([^)]+)\)/.exec(text);
+      if (unique && (await rows(table)) > 0) {
+        const columns = unique[1].replace(/"/g, "").split(/,\s*/).join(",");
+        warn(`A unique constraint covering the columns \`[${columns}]\` on the table \`${table}\` will be added. If there are existing duplicate values, this will fail.`);
+      }
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return { warnings, unexecutableSteps };
+}
+
+async function tableExists(client, table) {
+  const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [quoteIdent(table)]);
+  return rows[0].present;
+}
+
+// ---------------------------------------------------------------------------
 // `cli` sub-commands: one-shot, plain pg; the CLI only looks at the exit code
 // and, on failure, at the JSON log lines after the first stderr line.
 
@@ -501,6 +627,7 @@ async function serve(args) {
     } else {
       isPglite = await detectPglite(source.url);
     }
+    adapterFactoryUrl = source.url;
     adapterFactory = bindMigrationAwareSqlAdapterFactory(new BridgeAdapterFactory(source, isPglite));
     engine = await SchemaEngine.new({ datamodels }, engineLog, adapterFactory);
     return engine;
@@ -551,6 +678,10 @@ async function serve(args) {
         if (result.stdout) await askCli("print", { content: result.stdout });
         return { exitCode: result.exitCode, stdout: null };
       }
+      case "evaluateDataLoss":
+        return evaluateDataLoss(await getEngine(), params);
+      case "createMigration":
+        return createMigration(await getEngine(), params);
       default: {
         const instance = await getEngine();
         if (typeof instance[method] !== "function") {
