@@ -42,7 +42,7 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
     expect(stored.tokenEnc).not.toContain(env.gateway.token);
     const created = await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.create", targetName: name } });
     expect(created.actorEmail).toBe(env.users.ADMIN.email);
-    expect(JSON.stringify(created)).not.toContain(env.gateway.token);
+    expect(JSON.stringify({ before: created.before, after: created.after })).not.toContain(env.gateway.token);
 
     // Edit with an empty token keeps the old one; a wrong port shows the gateway unreachable.
     await row.getByRole("button", { name: "Edit" }).click();
@@ -63,7 +63,10 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
     await row.getByRole("button", { name: "Edit" }).click();
     await dialog.getByLabel("Admin token").fill("wrong-token-123");
     await dialog.getByRole("button", { name: "Save" }).click();
-    await expect(row.getByTestId("gateway-status")).toContainText("Unreachable");
+    await expect(row.getByTestId("gateway-status")).toContainText("Error");
+    await expect(row.getByTestId("gateway-status")).toContainText("The gateway refused the token (401)");
+    const afterWrongToken = await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.update", targetName: name }, orderBy: { id: "desc" } });
+    expect(afterWrongToken.after).toMatchObject({ tokenChanged: true });
 
     await row.getByRole("button", { name: "Remove" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();

@@ -5,6 +5,9 @@ import { gatewayErrorMessage } from "@/lib/i18n/gateway-errors";
 import type { GatewayProbe } from "@/lib/gateways";
 import { Badge } from "../../_components/states";
 
+// No answer at all, as opposed to an answer that is an error (e.g. a refused token).
+const NO_ANSWER = new Set(["gateway_unreachable", "gateway_timeout"]);
+
 export function GatewayStatusCell({ probe }: { probe: GatewayProbe }) {
   const t = useTranslations("gateways.status");
   const tErrors = useTranslations("errors");
@@ -12,7 +15,7 @@ export function GatewayStatusCell({ probe }: { probe: GatewayProbe }) {
   if (!probe.reachable) {
     return (
       <div className="space-y-1" data-testid="gateway-status">
-        <Badge tone="red">{t("unreachable")}</Badge>
+        <Badge tone="red">{NO_ANSWER.has(probe.error.code) ? t("unreachable") : t("error")}</Badge>
         <p className="max-w-xs text-xs break-words text-red-800">{gatewayErrorMessage(tErrors, probe.error)}</p>
       </div>
     );
