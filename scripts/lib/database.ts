@@ -185,15 +185,15 @@ export async function runPrisma(
   env: Record<string, string | undefined> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = path.join(projectRoot, "node_modules", "prisma", "build", "index.js");
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
   if (url === undefined) delete childEnv.DATABASE_URL;
   else childEnv.DATABASE_URL = url;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: projectRoot, env: childEnv });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -267,16 +267,23 @@ export const DEMO_ADMIN_EMAIL = "admin@graylane.local";
 
 /**
  * Create the ADMIN `admin@graylane.local` with a generated password when the
- * database has no user at all. Returns the password (shown once) or null when
- * users already exist. Uses lib/db.ts, so DATABASE_URL must point at the database.
+ * database has no user at all. Returns the password (to show once) or null
+ * when users already exist. Connects to DATABASE_URL (or `url`) with its own
+ * client and disconnects afterwards: the embedded database serves a single
+ * connection, which the portal needs next.
  */
-export async function ensureAdminUser(): Promise<{ email: string; password: string } | null> {
-  const { db } = await import("../../lib/db");
+export async function ensureAdminUser(url?: string): Promise<{ email: string; password: string } | null> {
+  const { createDbClient } = await import("../../lib/db");
   const { generatePassword, hashPassword } = await import("../../lib/passwords");
-  if ((await db.user.count()) > 0) return null;
-  const password = generatePassword();
-  await db.user.create({
-    data: { email: DEMO_ADMIN_EMAIL, name: "Administrator", role: "ADMIN", passwordHash: await hashPassword(password) },
-  });
-  return { email: DEMO_ADMIN_EMAIL, password };
+  const client = createDbClient(url ?? process.env.DATABASE_URL);
+  try {
+    if ((await client.user.count()) > 0) return null;
+    const password = generatePassword();
+    await client.user.create({
+      data: { email: DEMO_ADMIN_EMAIL, name: "Administrator", role: "ADMIN", passwordHash: await hashPassword(password) },
+    });
+    return { email: DEMO_ADMIN_EMAIL, password };
+  } finally {
+    await client.$disconnect();
+  }
 }
