@@ -19,6 +19,7 @@ test.describe("a gateway down", () => {
 
   test.afterAll(async () => {
     await db.gateway.deleteMany({ where: { name: deadName } });
+    await db.service.deleteMany({ where: { name: service } });
     await db.$disconnect();
     await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}` } });
   });
