@@ -142,22 +142,22 @@ end
 -- Runs fn under the write lock. fn returns (changes, info, result) or (nil, err).
 -- Returns result, or nil, err.
 local function mutate(fn)
-    local token, lerr = store.lock()
-    if not token then
+    local locked, lerr = store.lock()
+    if not locked then
         return nil, lerr
     end
     local ok, changes, info, result = pcall(fn)
     if not ok then
-        store.unlock(token)
+        store.unlock()
         ngx.log(ngx.ERR, "graylane: admin change failed: ", changes)
         return nil, { status = 500, code = "internal", message = "internal error" }
     end
     if not changes then
-        store.unlock(token)
+        store.unlock()
         return nil, info
     end
     local cok, cres, cerr = pcall(store.commit, changes, info)
-    store.unlock(token)
+    store.unlock()
     if not cok then
         ngx.log(ngx.ERR, "graylane: commit failed: ", cres)
         return nil, { status = 500, code = "internal", message = "internal error" }

@@ -179,8 +179,8 @@ function _M.balance()
         end
         -- ejections made since the first try count too
         local fresh = cache.get(svc.name)
-        if fresh and fresh ~= svc then
-            local tried = st.tried
+        local tried = st.tried
+        if fresh and fresh ~= svc and tried then
             for n in pairs(tried) do
                 local same = fresh.by_hostport[n.ip .. ":" .. n.port]
                 if same then

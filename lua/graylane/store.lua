@@ -2,15 +2,17 @@
 -- bytes, and every committed change is also written atomically to
 -- <state_dir>/state.json.
 --
--- Layout of graylane_state (every pointer is a number, so replacing it never
--- allocates and cannot fail on a full dict; data keys are write-once):
+-- Layout of graylane_state. Pointers and counters are numbers, changed in
+-- place (never allocating); data keys are write-once, so a failed write on a
+-- full dict never destroys the value it was meant to replace:
 --   ver          bumped after every visible change (state or ejection); workers
 --                compare it with their cached value on each request
 --   seq          allocator for data keys
---   names        -> "n:<seq>"  newline-joined service names
---   v:<name>     -> "d:<seq>"  normalised service JSON (with its version)
---   lc           -> "l:<seq>"  JSON of the last change
---   lock         admin write lock (token, 10 s ttl)
+--   v:<name>     -> "d:<seq>"  normalised service JSON (with its version);
+--                the set of v: keys is the set of services
+--   lc           -> "l:<seq>"  JSON of the last change (informational)
+--   lock, lock_at  the admin write lock, taken with incr so that it works on
+--                a full dict (deleting services must always be possible)
 --   started      master start time (kept across reloads)
 local util = require "graylane.util"
 local validate = require "graylane.validate"
@@ -20,6 +22,7 @@ local ngx = ngx
 local ngx_now = ngx.now
 local tostring = tostring
 local concat = table.concat
+local sort = table.sort
 
 local STATE = ngx.shared.graylane_state
 
@@ -32,7 +35,7 @@ local LOCK_WAIT = 5
 local function full_err(key, err)
     if err == "no memory" then
         return { status = 507, code = "shdict_full",
-                 message = "the graylane_state shared dict is full; nothing was changed (raise state_dict_size)" }
+                 message = "the graylane_state shared dict is full; nothing was changed (raise its size)" }
     end
     return { status = 500, code = "shdict_error", message = "shared dict error on " .. key .. ": " .. tostring(err) }
 end
@@ -55,12 +58,20 @@ function _M.version()
     return STATE:get("ver") or 0
 end
 
+-- Service names, sorted. get_keys locks the dict while it walks it; it runs
+-- only on admin calls and on a worker's rebuild after a change, and the state
+-- dict holds two keys per service.
 function _M.names()
-    local p = STATE:get("names")
-    if not p then
-        return {}
+    local keys = STATE:get_keys(0)
+    local out = {}
+    for i = 1, #keys do
+        local k = keys[i]
+        if k:sub(1, 2) == "v:" then
+            out[#out + 1] = k:sub(3)
+        end
     end
-    return util.split(STATE:get("n:" .. p) or "", "\n")
+    sort(out)
+    return out
 end
 
 -- Raw JSON and its data seq for one service (nil when unknown).
@@ -100,41 +111,38 @@ function _M.started()
     return STATE:get("started")
 end
 
-local lock_counter = 0
-
+-- The lock is a counter of contenders: incr to 1 means we hold it, anything
+-- higher means someone else does (we take our increment back and wait).
+-- A holder that died (worker crash) is overridden after LOCK_TTL seconds.
 function _M.lock()
-    lock_counter = lock_counter + 1
-    local token = tostring(ngx.worker.pid()) .. ":" .. lock_counter .. ":" .. ngx_now()
     local deadline = ngx_now() + LOCK_WAIT
     while true do
-        local ok, err = STATE:add("lock", token, LOCK_TTL)
-        if ok then
-            return token
-        end
-        if err ~= "exists" then
+        local n, err = STATE:incr("lock", 1, 0)
+        if not n then
             return nil, full_err("lock", err)
         end
-        if ngx_now() > deadline then
-            return nil, { status = 503, code = "busy", message = "another change is in progress; retry" }
+        if n <= 1 then
+            if n < 1 then
+                STATE:set("lock", 1) -- repair the drift a broken lock can leave
+            end
+            STATE:set("lock_at", ngx_now())
+            return true
         end
-        ngx.sleep(0.002)
+        STATE:incr("lock", -1, 0)
+        if ngx_now() - (STATE:get("lock_at") or 0) > LOCK_TTL then
+            ngx.log(ngx.WARN, "graylane: breaking an admin lock held for more than ", LOCK_TTL, "s")
+            STATE:set("lock", 0)
+            STATE:set("lock_at", ngx_now())
+        elseif ngx_now() > deadline then
+            return nil, { status = 503, code = "busy", message = "another change is in progress; retry" }
+        else
+            ngx.sleep(0.002)
+        end
     end
 end
 
-function _M.unlock(token)
-    if STATE:get("lock") == token then
-        STATE:delete("lock")
-    end
-end
-
-local function snapshot_body(names, raws, lc_raw)
-    return concat({
-        '{"format":', SNAPSHOT_FORMAT,
-        ',"gateway_id":', util.encode(config.gateway_id or ""),
-        ',"saved_at":', util.encode(ngx_now()),
-        ',"last_change":', lc_raw or "null",
-        ',"services":[', concat(raws, ","), "]}\n",
-    })
+function _M.unlock()
+    STATE:incr("lock", -1, 0)
 end
 
 local function write_snapshot()
@@ -149,7 +157,29 @@ local function write_snapshot()
     end
     local lcp = STATE:get("lc")
     local lc_raw = lcp and STATE:get("l:" .. lcp) or nil
-    return util.write_atomic(config.state_file, snapshot_body(names, raws, lc_raw), 384)
+    local body = concat({
+        '{"format":', SNAPSHOT_FORMAT,
+        ',"gateway_id":', util.encode(config.gateway_id or ""),
+        ',"saved_at":', util.encode(ngx_now()),
+        ',"last_change":', lc_raw or "null",
+        ',"services":[', concat(raws, ","), "]}\n",
+    })
+    return util.write_atomic(config.state_file, body, 384)
+end
+
+-- Informational: when the dict is too full to hold it, the change it
+-- describes still stands (it is already stored).
+local function set_last_change(info)
+    local seq, err = put_blob("l:", util.encode(info))
+    if not seq then
+        ngx.log(ngx.WARN, "graylane: cannot record the last change: ", err.message)
+        return
+    end
+    local old = STATE:get("lc")
+    STATE:set("lc", seq)
+    if old then
+        STATE:delete("l:" .. old)
+    end
 end
 
 -- Applies a set of service changes atomically: either every change is in the
@@ -160,9 +190,10 @@ end
 --   opts.persist: write the snapshot (default true)
 function _M.commit(changes, info, opts)
     local persist = not (opts and opts.persist == false)
-    local new_blobs = {}      -- keys to delete if we roll back
-    local old_blobs = {}      -- keys to delete once committed
-    local restore = {}        -- pointer key -> old value (false: delete)
+    local new_blobs = {}      -- data keys to delete if we roll back
+    local old_blobs = {}      -- data keys to delete once committed
+    local restore = {}        -- pointer key -> old value (false: absent)
+    local moved = false
 
     local function rollback()
         for key, old in pairs(restore) do
@@ -175,19 +206,12 @@ function _M.commit(changes, info, opts)
         for i = 1, #new_blobs do
             STATE:delete(new_blobs[i])
         end
-        if next(restore) then
+        if moved then
             STATE:incr("ver", 1, 0)
         end
     end
 
-    local names = _M.names()
-    local present = {}
-    for i = 1, #names do
-        present[names[i]] = true
-    end
-    local names_changed = false
     local data = {}
-
     for i = 1, #changes do
         local c = changes[i]
         if c.state then
@@ -198,94 +222,33 @@ function _M.commit(changes, info, opts)
             end
             new_blobs[#new_blobs + 1] = "d:" .. seq
             data[i] = seq
-            if not present[c.name] then
-                present[c.name] = true
-                names[#names + 1] = c.name
-                names_changed = true
-            end
-        elseif present[c.name] then
-            present[c.name] = nil
-            names_changed = true
         end
     end
 
-    local names_seq
-    if names_changed then
-        local list = {}
-        for i = 1, #names do
-            if present[names[i]] then
-                list[#list + 1] = names[i]
-            end
-        end
-        table.sort(list)
-        local err
-        names_seq, err = put_blob("n:", concat(list, "\n"))
-        if not names_seq then
-            rollback()
-            return nil, err
-        end
-        new_blobs[#new_blobs + 1] = "n:" .. names_seq
-    end
-
-    local lc_seq
     if info then
         info.at = ngx_now()
-        local err
-        lc_seq, err = put_blob("l:", util.encode(info))
-        if not lc_seq then
-            rollback()
-            return nil, err
-        end
-        new_blobs[#new_blobs + 1] = "l:" .. lc_seq
+        set_last_change(info)
     end
 
-    local function set_ptr(key, value)
+    for i = 1, #changes do
+        local key = "v:" .. changes[i].name
         local old = STATE:get(key)
         if restore[key] == nil then
             restore[key] = old or false
         end
         local ok, err
-        if value then
-            ok, err = STATE:safe_set(key, value)
+        if data[i] then
+            ok, err = STATE:safe_set(key, data[i])
         else
             ok, err = STATE:delete(key)
         end
         if not ok then
+            rollback()
             return nil, full_err(key, err)
         end
-        return old
-    end
-
-    for i = 1, #changes do
-        local c = changes[i]
-        local key = "v:" .. c.name
-        local old, err = set_ptr(key, data[i] or false)
-        if err then
-            rollback()
-            return nil, err
-        end
+        moved = true
         if old then
             old_blobs[#old_blobs + 1] = "d:" .. old
-        end
-    end
-    if names_seq then
-        local old, err = set_ptr("names", names_seq)
-        if err then
-            rollback()
-            return nil, err
-        end
-        if old then
-            old_blobs[#old_blobs + 1] = "n:" .. old
-        end
-    end
-    if lc_seq then
-        local old, err = set_ptr("lc", lc_seq)
-        if err then
-            rollback()
-            return nil, err
-        end
-        if old then
-            old_blobs[#old_blobs + 1] = "l:" .. old
         end
     end
 
@@ -365,42 +328,46 @@ function _M.load()
     if not STATE:get("started") then
         local ok, err = STATE:safe_set("started", ngx_now())
         if not ok then
-            ngx.log(ngx.ERR, "graylane: cannot initialise graylane_state: ", err)
+            return nil, "cannot initialise graylane_state: " .. tostring(err)
         end
     end
     if STATE:get("ver") then
         ngx.log(ngx.NOTICE, "graylane: keeping the state already in the shared dict (reload)")
         return true
     end
-    for _, key in ipairs({ "ver", "seq" }) do
+    for _, key in ipairs({ "seq", "lock", "lock_at" }) do
         local ok, err = STATE:safe_set(key, 0)
         if not ok then
             return nil, "cannot initialise " .. key .. ": " .. tostring(err)
         end
     end
     local data = util.read_file(config.state_file)
+    local changes, lc
     if not data then
         ngx.log(ngx.NOTICE, "graylane: no state file at ", config.state_file, "; starting with no services")
-        return true
-    end
-    local changes, lc = parse_snapshot(data)
-    if not changes then
-        move_aside(config.state_file, lc)
-        return true
-    end
-    local ok, err = _M.commit(changes, nil, { persist = false })
-    if not ok then
-        ngx.log(ngx.ERR, "graylane: cannot load ", config.state_file, " into the shared dict: ",
-                err.message, "; starting with no services")
-        return nil, err.message
-    end
-    if lc then
-        local seq = put_blob("l:", util.encode(lc))
-        if seq then
-            STATE:safe_set("lc", seq)
+    else
+        changes, lc = parse_snapshot(data)
+        if not changes then
+            move_aside(config.state_file, lc)
+            lc = nil
+        else
+            local ok, err = _M.commit(changes, nil, { persist = false })
+            if not ok then
+                ngx.log(ngx.ERR, "graylane: cannot load ", config.state_file, " into the shared dict: ",
+                        err.message, "; starting with no services")
+            else
+                ngx.log(ngx.NOTICE, "graylane: loaded ", #changes, " service(s) from ", config.state_file)
+            end
         end
     end
-    ngx.log(ngx.NOTICE, "graylane: loaded ", #changes, " service(s) from ", config.state_file)
+    if lc then
+        set_last_change(lc)
+    end
+    -- "ver" last: its presence marks the dict as loaded
+    local ok, err = STATE:safe_set("ver", 1)
+    if not ok then
+        return nil, "cannot initialise ver: " .. tostring(err)
+    end
     return true
 end
 

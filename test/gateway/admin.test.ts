@@ -292,6 +292,20 @@ test("the brief's three calls: upstream_add, upstream_remove, upstream_list", as
   assert.equal(none.json.error.service, "localhost");
 });
 
+test("concurrent writes through both workers are serialised: none is lost", async () => {
+  await gw.put("race", { nodes: [{ addr: A }] });
+  const N = 40;
+  const results = await Promise.all(
+    Array.from({ length: N }, (_, i) => gw.admin("POST", "/v1/upstreams/race/nodes", { addr: `10.1.${i}.1:80` })),
+  );
+  assert.deepEqual(results.map((r) => r.status), Array(N).fill(201));
+  const st = (await gw.admin("GET", "/v1/upstreams/race")).json;
+  assert.equal(st.nodes.length, N + 1);
+  assert.equal(st.version, N + 1);
+  assert.deepEqual([...new Set(results.map((r) => r.json.version))].length, N, "every write saw its own version");
+  assert.equal((await gw.admin("DELETE", "/v1/upstreams/race")).status, 200);
+});
+
 test("stats, metrics and status", async () => {
   await gw.put("st", { nodes: [{ addr: A }, { addr: B }] });
   await be.control(be.nodes[1].port, "status?code=500");

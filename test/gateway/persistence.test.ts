@@ -120,8 +120,9 @@ test("a full shared dict is an error to the caller (507 shdict_full) and nothing
   assert.equal(small.version, 1);
   assert.deepEqual(small.nodes.map((n: { addr: string }) => n.addr), [A]);
   assert.equal((await gw.proxy("/", { host: "small" })).json.addr, A);
-  // deleting frees room again
+  // deleting works on a full dict and frees room again
   for (const n of created) assert.equal((await gw.admin("DELETE", `/v1/upstreams/${n}`)).status, 200);
+  assert.deepEqual(JSON.parse(await fs.readFile(file, "utf8")).services.map((s: { name: string }) => s.name), ["small"]);
   assert.equal((await gw.admin("PATCH", `/v1/upstreams/small/nodes/${A}`, { weight: 2 })).status, 200);
   await stop(gw);
 });
