@@ -263,15 +263,25 @@ local function put_service(name)
     return send_service(created and 201 or 200, result)
 end
 
+-- Inside mutate(): the current state of an existing service whose version
+-- matches If-Match (when given).
+local function load_existing(name)
+    local cur = store.get(name)
+    if not cur then
+        return nil, { status = 404, code = "service_not_found", field = "name", message = "no service named " .. name }
+    end
+    local ok, err = check_if_match(cur)
+    if not ok then
+        return nil, err
+    end
+    return cur
+end
+
 local function delete_service(name)
     local result, err = mutate(function()
-        local cur = store.get(name)
+        local cur, lerr = load_existing(name)
         if not cur then
-            return nil, { status = 404, code = "service_not_found", field = "name", message = "no service named " .. name }
-        end
-        local ok, gerr = check_if_match(cur)
-        if not ok then
-            return nil, gerr
+            return nil, lerr
         end
         return { { name = name, state = false } }, { action = action(), service = name },
             { name = name, deleted = true, version = cur.version }
@@ -285,21 +295,15 @@ end
 -- Shared by POST/PATCH/DELETE on nodes: load, check If-Match, apply, guard, bump.
 local function change_service(name, apply, force)
     local result, err = mutate(function()
-        local cur = store.get(name)
+        local cur, lerr = load_existing(name)
         if not cur then
-            return nil, { status = 404, code = "service_not_found", field = "name", message = "no service named " .. name }
+            return nil, lerr
         end
-        local ok, gerr = check_if_match(cur)
-        if not ok then
-            return nil, gerr
-        end
-        local nxt = store.get(name) -- a private copy to modify
-        local aerr
-        nxt, aerr = apply(nxt)
+        local nxt, aerr = apply(store.get(name)) -- a private copy to modify
         if not nxt then
             return nil, aerr
         end
-        ok, gerr = guard(cur, nxt, force)
+        local ok, gerr = guard(cur, nxt, force)
         if not ok then
             return nil, gerr
         end

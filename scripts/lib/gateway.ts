@@ -7,6 +7,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { httpRequest } from "../../lib/http-request";
 import { freePort, splitHostPort } from "./net";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -156,16 +157,21 @@ function render(tmpl: string, vars: Record<string, string>): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function adminReady(adminUrl: string, token: string): Promise<boolean> {
+/** The worker count nginx reports (it resolves `auto` itself), or 0 while the admin API does not answer. */
+async function adminWorkers(adminUrl: string, token: string): Promise<number> {
   try {
     const res = await fetch(`${adminUrl}/v1/status`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(1000),
     });
-    await res.arrayBuffer();
-    return res.status === 200;
+    if (res.status !== 200) {
+      await res.arrayBuffer();
+      return 0;
+    }
+    const body = (await res.json()) as { workers?: number };
+    return body.workers ?? 0;
   } catch {
-    return false;
+    return 0;
   }
 }
 
@@ -269,7 +275,6 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const workerPids = async (): Promise<number[]> =>
     childrenOfSync(masterPid).filter((pid) => /^nginx: worker process$/.test(cmdline(pid)));
 
-  const expectedWorkers = opts.workers === undefined || opts.workers === "auto" ? os.cpus().length : opts.workers;
 
   const stop = async (): Promise<void> => {
     if (hasExited) return;
@@ -296,13 +301,15 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   const timeout = opts.startTimeoutMs ?? 15_000;
   const deadline = Date.now() + timeout;
+  let expectedWorkers = 0;
   for (;;) {
     if (hasExited) {
       const why = tail(errorLog);
       if (ownsPrefix) await fsp.rm(prefix, { recursive: true, force: true });
       throw new Error(`nginx exited during start:\n${why}`);
     }
-    if (await adminReady(adminUrl, opts.token)) break;
+    expectedWorkers = await adminWorkers(adminUrl, opts.token);
+    if (expectedWorkers > 0) break;
     if (Date.now() > deadline) {
       const why = tail(errorLog);
       await stop();
@@ -319,7 +326,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     const until = Date.now() + timeout;
     for (;;) {
       const now = await workerPids();
-      if (now.length >= expectedWorkers && now.every((p) => !before.has(p)) && (await adminReady(adminUrl, opts.token))) return;
+      if (now.length >= expectedWorkers && now.every((p) => !before.has(p)) && (await adminWorkers(adminUrl, opts.token)) > 0) return;
       if (hasExited) throw new Error(`nginx exited during reload:\n${tail(errorLog)}`);
       if (Date.now() > until) throw new Error(`reload did not finish within ${timeout} ms:\n${tail(errorLog)}`);
       await sleep(30);

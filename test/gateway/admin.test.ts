@@ -23,7 +23,7 @@ after(async () => {
 });
 
 test("every admin call needs the bearer token", async () => {
-  for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: `Bearer ${gw.token}x` }, { authorization: `Basic ${gw.token}` }, { authorization: "Bearer " }]) {
+  for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${gw.token}x` }, { authorization: `Basic ${gw.token}` }, { authorization: "Bearer " }]) {
     for (const p of ["/v1/upstreams", "/v1/status", "/metrics", "/upstream_list?upstream=x", "/nope"]) {
       const r = await request(gw.adminUrl + p, { headers });
       assert.equal(r.status, 401, `${p} ${JSON.stringify(headers)}`);
