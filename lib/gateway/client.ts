@@ -2,6 +2,7 @@
 // GatewayErrors carrying the gateway's code/field/status, or gateway_unreachable /
 // gateway_timeout when no answer came back.
 
+import { httpRequest, type HttpResponse } from "@/lib/http-request";
 import { GatewayError } from "./errors";
 import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
 
@@ -58,30 +59,22 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       ...init.headers,
     };
     if (init.body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(base + path, {
+      res = await httpRequest(base + path, {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(timeoutMs),
-        cache: "no-store",
+        timeoutMs,
       });
     } catch (e) {
-      const name = e instanceof Error ? e.name : "";
-      if (name === "TimeoutError" || name === "AbortError") {
+      if (e instanceof Error && e.name === "TimeoutError") {
         throw new GatewayError("gateway_timeout", `${method} ${path}: no answer within ${timeoutMs} ms`, { cause: e });
       }
       const code = networkCode(e);
       throw new GatewayError("gateway_unreachable", `${method} ${path}: ${code && NETWORK_CODES.has(code) ? code : e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      const name = e instanceof Error ? e.name : "";
-      throw new GatewayError(name === "TimeoutError" ? "gateway_timeout" : "gateway_unreachable", `${method} ${path}: body not received`, { status: res.status, cause: e });
-    }
+    const text = res.text;
     let body: unknown = undefined;
     if (text) {
       try {
@@ -90,7 +83,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         body = undefined;
       }
     }
-    if (res.ok || (init.allow404 && res.status === 404)) return { status: res.status, body };
+    if ((res.status >= 200 && res.status < 300) || (init.allow404 && res.status === 404)) return { status: res.status, body };
     const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
     const code = typeof err?.code === "string" ? err.code : `http_${res.status}`;
     const message = typeof err?.message === "string" ? err.message : text.slice(0, 200) || res.statusText;

@@ -3,6 +3,7 @@ import "server-only";
 // (GET /v1/stats). The typed client in lib/gateway keeps only the fields the live views
 // need; the analysis needs the histogram buckets, so they are read here.
 import { DEFAULT_TIMEOUT_MS, type GatewayTarget } from "@/lib/gateway/fanout";
+import { httpRequest } from "@/lib/http-request";
 import type { NodeCounters, ServiceSample } from "./analysis";
 
 type RawNode = {
@@ -55,13 +56,12 @@ export async function readServiceSample(targets: readonly GatewayTarget[], servi
   await Promise.all(
     targets.map(async (t) => {
       try {
-        const res = await fetch(`${t.adminUrl.replace(/\/+$/, "")}/v1/stats`, {
+        const res = await httpRequest(`${t.adminUrl.replace(/\/+$/, "")}/v1/stats`, {
           headers: { authorization: `Bearer ${t.token}`, accept: "application/json" },
-          signal: AbortSignal.timeout(timeoutMs),
-          cache: "no-store",
+          timeoutMs,
         });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const counters = serviceCounters(await res.json(), service);
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+        const counters = serviceCounters(JSON.parse(res.text), service);
         gateways[t.name] = counters ?? {};
       } catch {
         unreachable.push(t.name);
