@@ -1,0 +1,163 @@
+// `npm run demo`: database (embedded PGlite unless DATABASE_URL is set), migrations,
+// an admin user, the gateway, three demo nodes registered as service `demo`, and the
+// portal's production build on http://localhost:3000. Ctrl-C stops all of it.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startBackends, type BackendsHandle } from "./lib/backends";
+import { DEMO_ADMIN_EMAIL, ensureAdminUser, migrateDeploy, startEmbeddedPostgres } from "./lib/database";
+import { REPO_ROOT, startGateway } from "./lib/gateway";
+import { ensureBuild, startPortal } from "./lib/portal";
+
+const STATE = path.join(REPO_ROOT, ".graylane");
+const SECRETS_FILE = path.join(STATE, "secrets.json");
+const PORTAL_PORT = Number(process.env.GRAYLANE_PORTAL_PORT ?? 3000);
+const PROXY_LISTEN = process.env.GRAYLANE_LISTEN ?? "127.0.0.1:8080";
+const ADMIN_LISTEN = process.env.GRAYLANE_ADMIN_LISTEN ?? "127.0.0.1:6000";
+const BACKEND_PORTS = [8081, 8082, 8083];
+
+type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string };
+
+/** Secrets are generated once and kept (mode 0600) so a restarted demo can still decrypt its gateway token. */
+function loadSecrets(): Secrets {
+  mkdirSync(STATE, { recursive: true });
+  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as Secrets;
+  const secrets: Secrets = {
+    sessionSecret: randomBytes(32).toString("hex"),
+    secretKey: randomBytes(32).toString("hex"),
+    gatewayToken: randomBytes(24).toString("hex"),
+    testerKey: randomBytes(32).toString("hex"),
+  };
+  writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+const say = (line: string) => console.log(`demo: ${line}`);
+const stops: Array<() => Promise<unknown>> = [];
+
+async function shutdown(code: number): Promise<never> {
+  say("stopping…");
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (e) {
+      console.error(`demo: stop failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const secrets = loadSecrets();
+  // The portal and the lib/ modules below read their settings from the environment.
+  Object.assign(process.env, {
+    GRAYLANE_SECRET_KEY: secrets.secretKey,
+    GRAYLANE_SESSION_SECRET: secrets.sessionSecret,
+    GRAYLANE_TESTER_KEY: secrets.testerKey,
+  });
+
+  let databaseUrl = process.env.DATABASE_URL;
+  let dbEnv: Record<string, string> = {};
+  if (databaseUrl) {
+    say(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")} (DATABASE_URL)`);
+  } else {
+    say("database: embedded PostgreSQL (PGlite) in .graylane/pgdata");
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(STATE, "pgdata") });
+    stops.push(() => pg.stop());
+    databaseUrl = pg.url;
+    dbEnv = pg.env;
+  }
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, ...dbEnv });
+  say("database: applying migrations");
+  await migrateDeploy(databaseUrl);
+
+  const admin = await ensureAdminUser();
+
+  say(`gateway: proxy ${PROXY_LISTEN}, admin API ${ADMIN_LISTEN}`);
+  const gateway = await startGateway({
+    listen: PROXY_LISTEN,
+    adminListen: ADMIN_LISTEN,
+    token: secrets.gatewayToken,
+    testerKey: secrets.testerKey,
+    stateDir: path.join(STATE, "gateway"),
+    prefix: path.join(STATE, "gateway-prefix"),
+  });
+  stops.push(() => gateway.stop());
+
+  say(`demo nodes: ${BACKEND_PORTS.map((p) => `127.0.0.1:${p}`).join(", ")}`);
+  const backends: BackendsHandle = await startBackends({ ports: BACKEND_PORTS, version: "v1" });
+  stops.push(() => backends.stop());
+
+  await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs);
+
+  ensureBuild(say);
+  const portal = await startPortal({
+    host: "127.0.0.1",
+    port: PORTAL_PORT,
+    publicUrl: `http://localhost:${PORTAL_PORT}`,
+    logFile: path.join(STATE, "portal.log"),
+    env: {
+      DATABASE_URL: databaseUrl,
+      ...dbEnv,
+      GRAYLANE_SECRET_KEY: secrets.secretKey,
+      GRAYLANE_SESSION_SECRET: secrets.sessionSecret,
+      GRAYLANE_TESTER_KEY: secrets.testerKey,
+    },
+  });
+  stops.push(() => portal.stop());
+
+  const login = admin
+    ? `${admin.email} / ${admin.password}   (shown once; change it in Users)`
+    : `${DEMO_ADMIN_EMAIL} (password printed at its first start; reset: npm run user -- set-password --email ${DEMO_ADMIN_EMAIL})`;
+  console.log(`
+  Graylane is running.
+
+  Portal        ${portal.url}          log: .graylane/portal.log
+  Login         ${login}
+  Gateway       ${gateway.proxyUrl}   e.g. curl -H 'Host: demo' ${gateway.proxyUrl}/
+  Admin API     ${gateway.adminUrl}   token in .graylane/secrets.json (gatewayToken)
+                e.g. curl -H "Authorization: Bearer $(node -p "require('./.graylane/secrets.json').gatewayToken")" \\
+                       '${gateway.adminUrl}/upstream_list?upstream=demo'
+  Demo nodes    ${backends.addrs.join(", ")} (service "demo")
+
+  Press Ctrl-C to stop everything.
+`);
+}
+
+/** Registers the local gateway and the `demo` service in the portal's database and pushes it. */
+async function registerDemo(adminUrl: string, proxyUrl: string, token: string, addrs: string[]): Promise<void> {
+  // Imported late: these modules read DATABASE_URL and the secret key from the environment.
+  const { db } = await import("../lib/db");
+  const { encrypt } = await import("../lib/crypto");
+  const { createService, syncGatewayNow, SYSTEM_ACTOR } = await import("../lib/services");
+  const { createServiceSchema } = await import("../lib/validations/node");
+  try {
+    let gw = await db.gateway.findUnique({ where: { name: "local" } });
+    if (!gw) {
+      gw = await db.gateway.create({ data: { name: "local", adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
+      say("portal: registered gateway \"local\"");
+    } else if (gw.adminUrl !== adminUrl) {
+      gw = await db.gateway.update({ where: { id: gw.id }, data: { adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
+    }
+    if (!(await db.service.findUnique({ where: { name: "demo" } }))) {
+      const input = createServiceSchema.parse({
+        name: "demo",
+        algorithm: "round_robin",
+        nodes: addrs.map((addr) => ({ addr, weight: 1, state: "active", backup: false })),
+      });
+      await createService(db, SYSTEM_ACTOR, input);
+      say("portal: created service \"demo\" with 3 nodes");
+    }
+    // The gateway may have restarted with an older snapshot: bring it to the desired state.
+    await syncGatewayNow(db, SYSTEM_ACTOR, gw.id);
+  } finally {
+    await db.$disconnect(); // the embedded database serves one session: hand it to the portal
+  }
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+main().catch(async (e) => {
+  console.error(`demo: ${e instanceof Error ? e.message : String(e)}`);
+  await shutdown(1);
+});
