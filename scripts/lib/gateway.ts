@@ -159,17 +159,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The worker count nginx reports (it resolves `auto` itself), or 0 while the admin API does not answer. */
 async function adminWorkers(adminUrl: string, token: string): Promise<number> {
+  // node:http, not fetch: fetch refuses port 6000 (the default admin port) as a "bad port".
   try {
-    const res = await fetch(`${adminUrl}/v1/status`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(1000),
-    });
-    if (res.status !== 200) {
-      await res.arrayBuffer();
-      return 0;
-    }
-    const body = (await res.json()) as { workers?: number };
-    return body.workers ?? 0;
+    const res = await httpRequest(`${adminUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 1000 });
+    if (res.status !== 200) return 0;
+    return (JSON.parse(res.text) as { workers?: number }).workers ?? 0;
   } catch {
     return 0;
   }
