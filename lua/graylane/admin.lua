@@ -50,14 +50,13 @@ local function send_err(err, status)
 end
 
 -- The stored state of a service plus read-only runtime fields per node.
-local function present(st)
+local function present(st, inflight)
+    inflight = inflight or stats.inflight_map()
     for i = 1, #st.nodes do
         local n = st.nodes[i]
         local key = st.name .. "|" .. n.addr
-        local untl = ngx.shared.graylane_stats:get("ej:" .. key)
-        n.ejected_until = untl or null
-        local inf = ngx.shared.graylane_stats:get("if:" .. key) or 0
-        n.in_flight = inf > 0 and inf or 0
+        n.ejected_until = ngx.shared.graylane_stats:get("ej:" .. key) or null
+        n.in_flight = stats.inflight(key, inflight)
     end
     return st
 end
@@ -212,11 +211,12 @@ end
 
 local function list_services()
     local names = store.names()
+    local inflight = stats.inflight_map()
     local out = array()
     for i = 1, #names do
         local st = store.get(names[i])
         if st then
-            out[#out + 1] = present(st)
+            out[#out + 1] = present(st, inflight)
         end
     end
     return out
@@ -519,6 +519,7 @@ end
 
 local function stats_doc()
     stats.flush()
+    local inflight = stats.inflight_map()
     local I = stats.idx
     local now = ngx_now()
     local services = array()
@@ -529,7 +530,7 @@ local function stats_doc()
             local nodes = array()
             for i = 1, #st.nodes do
                 local n = st.nodes[i]
-                local c = stats.read(st.name .. "|" .. n.addr)
+                local c = stats.read(st.name .. "|" .. n.addr, inflight)
                 local buckets, cum = array(), 0
                 for b = 1, I.NB do
                     cum = cum + c[I.B0 + b - 1]

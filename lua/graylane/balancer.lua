@@ -10,6 +10,7 @@ local ngx_balancer = require "ngx.balancer"
 local cache = require "graylane.cache"
 local gray = require "graylane.gray"
 local health = require "graylane.health"
+local stats = require "graylane.stats"
 local util = require "graylane.util"
 
 local ngx = ngx
@@ -127,12 +128,9 @@ local function pick(svc, st, now)
     return nil
 end
 
+-- $graylane_name: $graylane_service if a location set it, else $host (a map)
 local function service_name()
-    local name = var.graylane_service
-    if not name or name == "" then
-        name = var.host
-    end
-    return name
+    return var.graylane_name
 end
 
 function _M.balance()
@@ -145,7 +143,8 @@ function _M.balance()
             -- error_page 500 -> error_page() answers 404 unknown_service
             return ngx.exit(ngx.ERROR)
         end
-        st = { svc = svc, gray = false, node = false, tried = false, hash = false }
+        st = { svc = svc, gray = false, node = false, tried = false, hash = false, t0 = 0,
+               shared = svc.algorithm == "least_conn" }
         ctx.gl = st
         if svc.gray_possible then
             st.gray = gray.match(svc, st)
@@ -167,7 +166,7 @@ function _M.balance()
         svc = st.svc
         local prev = st.node
         if prev then
-            STATS:incr(prev.if_key, -1)
+            stats.finish(prev, st.shared)
             health.failed(svc, prev)
             local tried = st.tried
             if not tried then
@@ -201,7 +200,8 @@ function _M.balance()
         return ngx.exit(ngx.ERROR)
     end
     st.node = node
-    STATS:incr(node.if_key, 1, 0)
+    st.t0 = ngx_now()
+    stats.begin(node, st.shared)
 end
 
 local function json_error(status, code, message, service)
@@ -233,7 +233,7 @@ function _M.error_page(code)
     local last = addrs and addrs:match("([^,%s]+)%s*$")
     local node = last and svc.by_hostport[last]
     if node then
-        STATS:incr(node.if_key, -1)
+        stats.finish(node, svc.algorithm == "least_conn")
         health.failed(svc, node)
     end
     if code == 504 then

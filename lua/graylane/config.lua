@@ -11,7 +11,8 @@ local _M = {
     tester_key = nil,
     gateway_id = nil,
     body_limit = 256 * 1024,
-    stats_flush = 0.5,
+    stats_flush = 0.25,
+    gen = 0,
 }
 
 local function trim(s)
@@ -23,6 +24,14 @@ function _M.init(opts)
     _M.state_dir = assert(opts.state_dir, "state_dir")
     _M.state_file = _M.state_dir .. "/state.json"
     _M.server = opts.server or "nginx"
+
+    -- alternates on every start and reload (see stats.lua, in-flight slots)
+    local gen, gerr = ngx.shared.graylane_stats:incr("gen", 1, 0)
+    if not gen then
+        ngx.log(ngx.ERR, "graylane: cannot count the generation: ", gerr)
+        gen = 0
+    end
+    _M.gen = gen % 2
 
     local token, err = util.read_file(_M.prefix .. "/admin.token")
     if not token or trim(token) == "" then

@@ -1,11 +1,18 @@
 -- Per-node counters. The hot path only touches a per-worker Lua array; a timer
--- adds the deltas to the graylane_stats shared dict every FLUSH seconds.
--- In-flight counts are shared and exact (least_conn and draining need them),
--- so they are incremented/decremented in the dict directly.
+-- adds the deltas to the graylane_stats shared dict every config.stats_flush
+-- seconds.
+--
+-- In flight: least_conn balances on counts shared by all workers, so its
+-- requests are counted in the dict ("if:<service>|<addr>") as they start and
+-- end. Other requests are counted per worker, and the timer publishes each
+-- worker's non-zero counts as one blob "ifw:<gen>:<worker id>" (3 s ttl,
+-- refreshed while non-zero). <gen> alternates on every start/reload, so the
+-- old workers of a reload, which keep their ids while they drain, do not
+-- overwrite the new ones. Reported in flight = shared + all published blobs.
 local config = require "graylane.config"
 
 local ngx = ngx
-local var = ngx.var
+local ngx_now = ngx.now
 local floor = math.floor
 local tonumber = tonumber
 local pairs = pairs
@@ -20,6 +27,7 @@ local B0 = 10                                  -- histogram buckets B0 .. B0+#BU
 local BUCKETS = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 } -- then +Inf
 local NB = #BUCKETS + 1
 local NFIELDS = B0 + NB - 1
+local MAX_WORKER_ID = 63
 _M.BUCKETS = BUCKETS
 _M.idx = { REQ = REQ, FAIL = FAIL, LSUM = LSUM, LCNT = LCNT, B0 = B0, NB = NB, NFIELDS = NFIELDS }
 
@@ -29,7 +37,7 @@ local registry = {}
 function _M.counters(key)
     local c = registry[key]
     if not c then
-        c = { dirty = false, key = key }
+        c = { dirty = false, key = key, inflight = 0 }
         for i = 1, NFIELDS do
             c[i] = 0
         end
@@ -38,7 +46,59 @@ function _M.counters(key)
     return c
 end
 
-function _M.flush()
+local IFW_TTL = 3
+local published = ""
+
+local function publish_inflight()
+    local parts, n = {}, 0
+    for key, c in pairs(registry) do
+        local v = c.inflight
+        if v ~= 0 then
+            n = n + 1
+            parts[n] = key .. "\t" .. v
+        end
+    end
+    local blob = table.concat(parts, "\n")
+    local slot = "ifw:" .. config.gen .. ":" .. ngx.worker.id()
+    if blob == "" then
+        if published ~= "" then
+            STATS:delete(slot)
+        end
+    else
+        -- re-set while non-zero: the ttl drops the counts of a worker that died
+        local ok, err, forcible = STATS:set(slot, blob, IFW_TTL)
+        if not ok then
+            ngx.log(ngx.ERR, "graylane: cannot publish in-flight counts: ", err)
+        elseif forcible then
+            ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
+        end
+    end
+    published = blob
+end
+
+-- Request start/end on a node. `shared` (least_conn) counts in the dict.
+function _M.begin(node, shared)
+    if shared then
+        STATS:incr(node.if_key, 1, 0)
+    else
+        local c = node.counters
+        c.inflight = c.inflight + 1
+    end
+end
+
+function _M.finish(node, shared)
+    if shared then
+        STATS:incr(node.if_key, -1)
+    else
+        local c = node.counters
+        if c.inflight > 0 then
+            c.inflight = c.inflight - 1
+        end
+    end
+end
+
+function _M.flush(premature)
+    publish_inflight()
     for key, c in pairs(registry) do
         if c.dirty then
             c.dirty = false
@@ -69,33 +129,27 @@ function _M.log()
     if not node then
         return
     end
-    STATS:incr(node.if_key, -1)
+    _M.finish(node, st.shared)
     local c = node.counters
     c[REQ] = c[REQ] + 1
     local cls = floor(ngx.status / 100)
     if cls >= 1 and cls <= 5 then
         c[cls + 1] = c[cls + 1] + 1
     end
-    local rt = var.upstream_response_time
-    if rt then
-        local t = tonumber(rt)
-        if not t then
-            -- "0.001, 0.004": several tries; the last one is this node's
-            t = tonumber(rt:match("([%d.]+)%s*$"))
-        end
-        if t then
-            c[LSUM] = c[LSUM] + t
-            c[LCNT] = c[LCNT] + 1
-            local b = NB
-            for i = 1, NB - 1 do
-                if t <= BUCKETS[i] then
-                    b = i
-                    break
-                end
-            end
-            c[B0 + b - 1] = c[B0 + b - 1] + 1
+    -- Time from picking the node to the end of the request, in ngx.now()'s
+    -- millisecond steps (the resolution of $upstream_response_time too, which
+    -- costs a variable lookup to read).
+    local t = ngx_now() - st.t0
+    c[LSUM] = c[LSUM] + t
+    c[LCNT] = c[LCNT] + 1
+    local b = NB
+    for i = 1, NB - 1 do
+        if t <= BUCKETS[i] then
+            b = i
+            break
         end
     end
+    c[B0 + b - 1] = c[B0 + b - 1] + 1
     c.dirty = true
 end
 
@@ -105,16 +159,36 @@ function _M.fail(node)
     c.dirty = true
 end
 
+-- In-flight counts of every node ("service|addr" -> n): shared ones plus
+-- what every worker of this and the previous generation published.
+function _M.inflight_map()
+    publish_inflight()
+    local map = {}
+    for gen = 0, 1 do
+        for id = 0, MAX_WORKER_ID do
+            local blob = STATS:get("ifw:" .. gen .. ":" .. id)
+            if blob then
+                for key, v in blob:gmatch("([^\t\n]+)\t(-?%d+)") do
+                    map[key] = (map[key] or 0) + tonumber(v)
+                end
+            end
+        end
+    end
+    return map
+end
+
+function _M.inflight(key, map)
+    local n = (STATS:get("if:" .. key) or 0) + (map[key] or 0)
+    return n > 0 and n or 0
+end
+
 -- Reads one node's totals from the dict (after flushing this worker).
-function _M.read(key)
+function _M.read(key, map)
     local out = {}
     for i = 1, NFIELDS do
         out[i] = STATS:get("c:" .. key .. ":" .. i) or 0
     end
-    out.in_flight = STATS:get("if:" .. key) or 0
-    if out.in_flight < 0 then
-        out.in_flight = 0
-    end
+    out.in_flight = _M.inflight(key, map)
     out.ejected_until = STATS:get("ej:" .. key)
     return out
 end

@@ -68,6 +68,7 @@ test("all nodes failing gives a JSON 502, not a hang", async () => {
   assert.equal(r.status, 502);
   assert.equal(r.json.error.code, "upstream_unavailable");
   assert.equal(r.json.error.service, "alldead");
+  await sleep(600); // two publication periods of the workers' in-flight counts
   const st = (await gw.admin("GET", "/v1/upstreams/alldead")).json;
   assert.deepEqual(st.nodes.map((n: { in_flight: number }) => n.in_flight), [0, 0], "no in-flight leak on the error path");
 });

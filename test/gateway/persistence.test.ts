@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, tempDir, type TestGateway } from "../support/gateway";
-import { request } from "../support/http";
+import { request, eventually } from "../support/http";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 let be: BackendsHandle;
@@ -167,5 +167,23 @@ test("a change is in effect on the next request in every worker (2 workers, no r
     }
     assert.deepEqual([...seen].map(Number).sort(), [...pids].sort(), "both workers answered");
   }
+  await stop(gw);
+});
+
+test("requests in flight on old workers during a reload are still reported", async () => {
+  const gw = await start({ workers: 2 });
+  await gw.put("rl", { nodes: [{ addr: A }] });
+  const slow = gw.proxy("/slow?ms=3000", { host: "rl" });
+  const inflight = async () => (await gw.admin("GET", "/v1/upstreams/rl")).json.nodes[0].in_flight;
+  assert.ok(await eventually(async () => (await inflight()) === 1, 2000), "in flight before the reload");
+  await gw.reload();
+  assert.equal(await inflight(), 1, "still reported while the old worker drains");
+  // new workers reuse the old workers' ids: their counts must add up, not overwrite
+  const slow2 = gw.proxy("/slow?ms=1500", { host: "rl" });
+  assert.ok(await eventually(async () => (await inflight()) === 2, 1500), "old and new workers' requests both counted");
+  const done = await slow;
+  assert.equal(done.status, 200);
+  assert.equal((await slow2).status, 200);
+  assert.ok(await eventually(async () => (await inflight()) === 0, 3000), "back to 0");
   await stop(gw);
 });
