@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   await migrateDeploy(databaseUrl);
 
   const admin = await ensureAdminUser();
+  // Shown at once too, so a later failure cannot swallow the only copy of the password.
+  if (admin) say(`created ${admin.email} with password ${admin.password} (shown once)`);
 
   say(`gateway: proxy ${PROXY_LISTEN}, admin API ${ADMIN_LISTEN}`);
   const gateway = await startGateway({

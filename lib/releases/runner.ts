@@ -32,6 +32,9 @@ export function startReleaseAnalyzer(opts: { databaseUrl?: string; intervalMs?: 
   }
 
   async function ensureLeader(): Promise<boolean> {
+    // The embedded demo database serves a single session to a single portal process:
+    // a second connection for the lock would be refused, and there is nobody to race.
+    if (process.env.GRAYLANE_DB_EMBEDDED === "1") return (leader = true);
     if (leader && lockClient) return true;
     if (!url) return false;
     try {

@@ -212,7 +212,7 @@ export async function migrateDeploy(url: string): Promise<void> {
 export interface EmbeddedPostgres {
   url: string;
   /** Environment for processes that use this database (DATABASE_URL and a pool of 1). */
-  env: { DATABASE_URL: string; GRAYLANE_DB_POOL_MAX: string };
+  env: { DATABASE_URL: string; GRAYLANE_DB_POOL_MAX: string; GRAYLANE_DB_EMBEDDED: string };
   stop(): Promise<void>;
 }
 
@@ -253,7 +253,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
   let stopped = false;
   return {
     url,
-    env: { DATABASE_URL: url, GRAYLANE_DB_POOL_MAX: "1" },
+    env: { DATABASE_URL: url, GRAYLANE_DB_POOL_MAX: "1", GRAYLANE_DB_EMBEDDED: "1" },
     async stop() {
       if (stopped) return;
       stopped = true;
