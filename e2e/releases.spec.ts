@@ -1,6 +1,6 @@
 // A gray release in the browser with real gateway traffic: start it from the releases page,
 // open the tester link and see the new version, take a traffic step, promote, and find each
-// step in the release's timeline. Needs GRAYLANE_TESTER_KEY shared by gateway and portal.
+// step in the release's timeline. Global setup gives gateway and portal one GRAYLANE_TESTER_KEY.
 import { request as httpRequest } from "node:http";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test } from "./fixtures/env";
@@ -33,7 +33,6 @@ test.describe("gray release", () => {
   const [stableA, stableB, gray] = env.backends;
 
   test.beforeAll(async () => {
-    test.skip(!process.env.GRAYLANE_TESTER_KEY, "GRAYLANE_TESTER_KEY must be set for gateway and portal");
     // Seed the service the way the portal stores and pushes it (revision 1 everywhere).
     const db = createDbClient(env.databaseUrl);
     try {

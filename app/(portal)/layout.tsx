@@ -28,6 +28,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
   // Only pages that exist; Releases joins when its page lands (issue 5).
   const items: NavItem[] = [
     { href: "/services", label: t("nav.services") },
+    { href: "/releases", label: t("nav.releases") },
     { href: "/audit", label: t("nav.audit") },
     { href: "/gateways", label: t("nav.gateways") },
     ...(can(user.role, "users.read") ? [{ href: "/users", label: t("nav.users") }] : []),

@@ -42,6 +42,14 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
               {detail.outOfSync ? <Badge tone="red">{t("sync.outOfSync")}</Badge> : null}
               {detail.drifted ? <Badge tone="amber">{t("drift.badge")}</Badge> : null}
               {detail.outOfSync && canNodes ? <RetryPushButton service={service.name} /> : null}
+              {can(user.role, "releases.write") ? (
+                <Link
+                  href={`/releases/new?service=${encodeURIComponent(service.name)}`}
+                  className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700"
+                >
+                  {t("detail.startRelease")}
+                </Link>
+              ) : null}
             </>
           }
         />
