@@ -175,7 +175,10 @@ export async function appendAuditEvent(tx: AuditTx, input: AuditEventInput): Pro
 
 export type AuditChainReport =
   | { ok: true; checked: number }
-  | { ok: false; checked: number; brokenAt: bigint; reason: string };
+  | { ok: false; checked: number; brokenAt: bigint; code: AuditChainBreak; reason: string };
+
+/** Why a link is broken, as a stable code (the portal translates it). */
+export type AuditChainBreak = "missing_hash" | "first_has_prev" | "broken_link" | "content_changed";
 
 /**
  * Walk the whole chain in id order, in batches, and report the first event
@@ -198,20 +201,21 @@ export async function verifyAuditChain(
     });
     for (const event of batch) {
       if (!event.hash) {
-        return { ok: false, checked, brokenAt: event.id, reason: "the event has no hash" };
+        return { ok: false, checked, brokenAt: event.id, code: "missing_hash", reason: "the event has no hash" };
       }
       if ((event.prevHash ?? null) !== expectedPrev) {
         return {
           ok: false,
           checked,
           brokenAt: event.id,
+          code: expectedPrev === null ? "first_has_prev" : "broken_link",
           reason: expectedPrev === null
             ? "the first event must not point to a previous hash"
             : "prevHash does not match the previous event's hash (an event was removed, inserted or reordered)",
         };
       }
       if (computeEventHash(event.prevHash, event) !== event.hash) {
-        return { ok: false, checked, brokenAt: event.id, reason: "the event's content does not match its hash (it was changed)" };
+        return { ok: false, checked, brokenAt: event.id, code: "content_changed", reason: "the event's content does not match its hash (it was changed)" };
       }
       expectedPrev = event.hash;
       checked++;

@@ -1,10 +1,13 @@
-import { getTranslations } from "next-intl/server";
+import { getTimeZone, getTranslations } from "next-intl/server";
 import Link from "next/link";
+import { FILTER_PARAMS, filtersToParams, hasFilters, parseAuditFilters } from "@/lib/audit/filters";
+import { auditFilterOptions, listAuditEvents } from "@/lib/audit/read";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { auditFilterOptions, listAuditEvents, type AuditFilters } from "@/lib/services/audit";
+import { can } from "@/lib/rbac";
 import { DateTime } from "../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
+import { VerifyButton } from "./_components/verify-button";
 
 function param(v: string | string[] | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v;
@@ -12,63 +15,98 @@ function param(v: string | string[] | undefined): string | undefined {
 }
 
 export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
-  await requirePermission("audit.read");
+  const user = await requirePermission("audit.read");
   const t = await getTranslations("audit");
   const sp = await searchParams;
-  const filters: AuditFilters = { service: param(sp.service), user: param(sp.user), action: param(sp.action) };
+  const filters = parseAuditFilters(sp, await getTimeZone());
   const beforeRaw = param(sp.before);
   const before = beforeRaw && /^\d{1,19}$/.test(beforeRaw) ? BigInt(beforeRaw) : undefined;
   const [{ rows, nextBefore }, options] = await Promise.all([listAuditEvents(db, filters, before), auditFilterOptions(db)]);
-  const query = (extra: Record<string, string>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) q.set(k, v);
-    return `/audit?${q.toString()}`;
+  // Links keep the filters as typed (wall times in the user's zone); the export gets ISO times.
+  const raw: Record<string, string> = {};
+  for (const k of FILTER_PARAMS) {
+    const v = param(sp[k]);
+    if (v) raw[k] = v;
+  }
+  const query = (extra: Record<string, string>) => `/audit?${new URLSearchParams({ ...raw, ...extra }).toString()}`;
+  const exportHref = (format: "csv" | "json") => {
+    const q = filtersToParams(filters);
+    q.set("format", format);
+    return `/api/audit/export?${q.toString()}`;
   };
   const actionLabel = (a: string) => (t.has(`actions.${a}`) ? t(`actions.${a}`) : a);
 
   return (
     <div className="space-y-6">
-      <PageHeader title={t("title")} description={t("description")} />
+      <PageHeader
+        title={t("title")}
+        description={t("description")}
+        actions={
+          <>
+            <a href={exportHref("csv")} download className="btn" data-testid="export-csv">
+              {t("export.csv")}
+            </a>
+            <a href={exportHref("json")} download className="btn" data-testid="export-json">
+              {t("export.json")}
+            </a>
+          </>
+        }
+      />
 
-      <form method="get" action="/audit" className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_1fr_1fr_auto] sm:items-end" aria-label={t("filters.title")}>
+      {can(user.role, "audit.verify") ? <VerifyButton /> : null}
+
+      <form
+        method="get"
+        action="/audit"
+        className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-end"
+        aria-label={t("filters.title")}
+      >
+        <label className="block text-sm sm:col-span-2">
+          <span className="font-medium text-slate-700">{t("filters.q")}</span>
+          <input type="search" name="q" defaultValue={raw.q ?? ""} className="input mt-1" placeholder={t("filters.qPlaceholder")} />
+        </label>
+        <Select name="service" label={t("filters.service")} any={t("filters.any")} value={filters.service} options={options.services.map((s) => [s, s])} />
+        <Select name="user" label={t("filters.user")} any={t("filters.any")} value={filters.user} options={options.users.map((u) => [u, u])} />
+        <Select name="action" label={t("filters.action")} any={t("filters.any")} value={filters.action} options={options.actions.map((a) => [a, actionLabel(a)])} />
+        <Select
+          name="outcome"
+          label={t("filters.outcome")}
+          any={t("filters.any")}
+          value={filters.outcome}
+          options={[
+            ["ok", t("filters.outcomeOk")],
+            ["failed", t("filters.outcomeFailed")],
+          ]}
+        />
         <label className="block text-sm">
-          <span className="font-medium text-slate-700">{t("filters.service")}</span>
-          <select name="service" defaultValue={filters.service ?? ""} className="input mt-1">
-            <option value="">{t("filters.any")}</option>
-            {options.services.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
+          <span className="font-medium text-slate-700">{t("filters.from")}</span>
+          <input type="datetime-local" name="from" defaultValue={raw.from ?? ""} className="input mt-1" />
         </label>
         <label className="block text-sm">
-          <span className="font-medium text-slate-700">{t("filters.user")}</span>
-          <input name="user" defaultValue={filters.user ?? ""} className="input mt-1" placeholder={t("filters.userPlaceholder")} />
+          <span className="font-medium text-slate-700">{t("filters.to")}</span>
+          <input type="datetime-local" name="to" defaultValue={raw.to ?? ""} className="input mt-1" />
         </label>
-        <label className="block text-sm">
-          <span className="font-medium text-slate-700">{t("filters.action")}</span>
-          <select name="action" defaultValue={filters.action ?? ""} className="input mt-1">
-            <option value="">{t("filters.any")}</option>
-            {options.actions.map((a) => (
-              <option key={a} value={a}>
-                {actionLabel(a)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="flex gap-2">
+        {raw.release ? <input type="hidden" name="release" value={raw.release} /> : null}
+        <div className="flex gap-2 lg:col-span-4">
           <button type="submit" className="btn btn-primary">
             {t("filters.apply")}
           </button>
           <Link href="/audit" className="btn">
             {t("filters.clear")}
           </Link>
+          {raw.release ? (
+            <span className="self-center text-sm text-slate-600" data-testid="release-filter">
+              <Link href={`/releases/${encodeURIComponent(raw.release)}`} className="underline">
+                {t("filters.releaseOnly", { id: raw.release })}
+              </Link>
+            </span>
+          ) : null}
         </div>
       </form>
+      <p className="text-xs text-slate-500">{t("export.hint")}</p>
 
       {rows.length === 0 ? (
-        <EmptyState title={filters.service || filters.user || filters.action || before ? t("emptyFiltered") : t("empty")} />
+        <EmptyState title={hasFilters(filters) || before ? t("emptyFiltered") : t("empty")} />
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="w-full min-w-[720px] text-sm" data-testid="audit-table">
@@ -83,7 +121,7 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-action={r.action}>
+                <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
                   <td className="px-3 py-2 text-xs whitespace-nowrap">
                     <Link href={`/audit/${r.id}`} className="underline-offset-2 hover:underline">
                       <DateTime value={r.createdAt} />
@@ -98,7 +136,19 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
                     </Link>
                   </td>
                   <td className="px-3 py-2 font-mono text-xs break-all">
-                    {r.serviceName && r.targetType === "node" ? `${r.serviceName} / ${r.targetName}` : r.targetName}
+                    {r.serviceName ? (
+                      <Link href={`/services/${encodeURIComponent(r.serviceName)}`} className="hover:underline">
+                        {r.serviceName}
+                      </Link>
+                    ) : null}
+                    {r.serviceName && r.targetType !== "service" ? " / " : null}
+                    {r.releaseId ? (
+                      <Link href={`/releases/${encodeURIComponent(r.releaseId)}`} className="hover:underline">
+                        {r.targetType === "release" ? r.targetName : r.releaseId}
+                      </Link>
+                    ) : r.serviceName && r.targetType === "service" ? null : (
+                      r.targetName
+                    )}
                   </td>
                   <td className="px-3 py-2">
                     {r.outcomes.ok + r.outcomes.failed === 0 ? (
@@ -118,7 +168,7 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
 
       <nav className="flex justify-between text-sm" aria-label={t("pagination")}>
         {before ? (
-          <Link href={query({})} className="btn btn-sm">
+          <Link href={query({})} className="btn btn-sm" data-testid="audit-newest">
             {t("newest")}
           </Link>
         ) : (
@@ -131,6 +181,24 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
         ) : null}
       </nav>
     </div>
+  );
+}
+
+function Select({ name, label, any, value, options }: { name: string; label: string; any: string; value?: string; options: [string, string][] }) {
+  // A value from a link that is not among the options (e.g. an action prefix) stays selectable.
+  const all: [string, string][] = value && !options.some(([v]) => v === value) ? [...options, [value, value]] : options;
+  return (
+    <label className="block text-sm">
+      <span className="font-medium text-slate-700">{label}</span>
+      <select name={name} defaultValue={value ?? ""} className="input mt-1">
+        <option value="">{any}</option>
+        {all.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

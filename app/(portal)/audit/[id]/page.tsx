@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { getAuditEvent } from "@/lib/services/audit";
+import { getAuditEvent } from "@/lib/audit/read";
 import { jsonDiff, type JsonDiffLine } from "@/lib/services/json-diff";
 import { DateTime } from "../../_components/date-time";
 import { Badge, PageHeader } from "../../_components/states";
@@ -75,12 +75,28 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
             event.targetName
           )}
         </dd>
+        {event.releaseId ? (
+          <>
+            <dt className="text-slate-500">{t("detail.release")}</dt>
+            <dd className="font-mono text-xs break-all">
+              <Link href={`/releases/${encodeURIComponent(event.releaseId)}`} className="underline" data-testid="audit-release">
+                {event.releaseId}
+              </Link>{" "}
+              ·{" "}
+              <Link href={`/audit?release=${encodeURIComponent(event.releaseId)}`} className="font-sans underline">
+                {t("detail.releaseEvents")}
+              </Link>
+            </dd>
+          </>
+        ) : null}
         {event.reason ? (
           <>
             <dt className="text-slate-500">{t("detail.reason")}</dt>
             <dd>{event.reason}</dd>
           </>
         ) : null}
+        <dt className="text-slate-500">{t("detail.hash")}</dt>
+        <dd className="font-mono text-xs break-all text-slate-500">{event.hash ?? "—"}</dd>
       </dl>
 
       <section className="space-y-2">
