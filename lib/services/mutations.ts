@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
+import { log } from "@/lib/log";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type {
   AddNodeInput,
@@ -359,7 +360,8 @@ export type GatewaySyncReport = {
   gatewayName: string;
   /** The gateway could not be read; nothing was pushed. */
   error: { code: string; message: string } | null;
-  services: { service: string; drift: string; outcome: PushOutcome | null; eventId: string | null }[];
+  /** revision: the desired revision compared (and pushed, when it drifted). */
+  services: { service: string; revision: number; drift: string; outcome: PushOutcome | null; eventId: string | null }[];
 };
 
 /**
@@ -373,7 +375,12 @@ export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): P
   return syncGateway(db, actor, target);
 }
 
-export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget): Promise<GatewaySyncReport> {
+/**
+ * `settleMs` (reconciliation): a service changed less than this long ago is left to the push
+ * of that change, which may still be in flight; it is repaired on a later pass if that push
+ * never lands (portal killed half-way, gateway down).
+ */
+export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number } = {}): Promise<GatewaySyncReport> {
   const report: GatewaySyncReport = { gatewayId: target.id ?? "", gatewayName: target.name, error: null, services: [] };
   const client = createGatewayClient({ adminUrl: target.adminUrl, token: target.token, timeoutMs: 2000 });
   let live;
@@ -386,10 +393,38 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget): 
   }
   const rows = await db.service.findMany({ include: { nodes: { orderBy: [{ createdAt: "asc" }, { addr: "asc" }] } }, orderBy: { name: "asc" } });
   for (const row of rows) {
-    const desired = toDesired(row);
-    const drift = diffState(desired, live.get(desired.name));
-    if (drift.kind === "in_sync") {
-      report.services.push({ service: desired.name, drift: drift.kind, outcome: null, eventId: null });
+    let desired = toDesired(row);
+    let drift = diffState(desired, live.get(desired.name));
+    if (drift.kind !== "in_sync") {
+      // The list above may predate a change whose own push has landed since: compare the
+      // fresh desired state with the fresh live copy before calling it drift.
+      const fresh = await loadDesired(db, desired.name);
+      if (!fresh) continue; // deleted meanwhile; its own delete cleans the gateways
+      let again;
+      try {
+        again = await client.getUpstream(desired.name);
+      } catch {
+        again = live.get(desired.name);
+      }
+      desired = fresh;
+      drift = diffState(desired, again);
+      if (opts.settleMs && drift.kind !== "in_sync" && (drift.liveRevision ?? 0) < desired.revision) {
+        const changed = await db.service.findUnique({
+          where: { name: desired.name },
+          select: { updatedAt: true, syncs: { where: { gatewayId: target.id ?? "", pushedRevision: { gte: desired.revision } }, select: { ok: true } } },
+        });
+        // The push of this revision to this gateway is recorded as done: nothing is in flight.
+        if (changed && changed.syncs.length === 0 && Date.now() - changed.updatedAt.getTime() < opts.settleMs) {
+          report.services.push({ service: desired.name, revision: desired.revision, drift: "settling", outcome: null, eventId: null });
+          continue;
+        }
+      }
+    }
+    // A gateway carrying a newer portal revision than the database is never rolled back.
+    const newer = drift.kind === "revision" && drift.liveRevision !== null && drift.liveRevision > desired.revision;
+    if (drift.kind === "in_sync" || newer) {
+      if (newer) log.warn("sync.gateway_newer", { gateway: target.name, service: desired.name, live: drift.liveRevision, desired: desired.revision });
+      report.services.push({ service: desired.name, revision: desired.revision, drift: drift.kind, outcome: null, eventId: null });
       continue;
     }
     const eventId = await db.$transaction(async (tx) => {
@@ -405,7 +440,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget): 
       return event.id;
     });
     const pushed = await pushService(db, desired.name, { eventId, targets: [target] });
-    report.services.push({ service: desired.name, drift: drift.kind, outcome: pushed.outcomes[0] ?? null, eventId: eventId.toString() });
+    report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome: pushed.outcomes[0] ?? null, eventId: eventId.toString() });
   }
   return report;
 }

@@ -1,0 +1,4 @@
+import "server-only";
+export * from "./reconcile";
+export * from "./runner";
+export * from "./status";

@@ -1,0 +1,123 @@
+import "server-only";
+// One reconciliation pass: every gateway's live state is compared with the desired state in
+// the database, and each service that is missing or differs there is pushed again. The work
+// is syncGateway's (lib/services): the same drift test, the same push (desired state read
+// fresh, If-Match, never over a newer revision), the same audit action (service.sync).
+import type { GatewayTarget } from "@/lib/gateway/fanout";
+import { log } from "@/lib/log";
+import { SYSTEM_ACTOR, type Actor, type Db } from "@/lib/services/db-types";
+import { syncGateway, type GatewaySyncReport } from "@/lib/services/mutations";
+import { loadGatewayTargets } from "@/lib/services/targets";
+
+export type GatewayReconcile = {
+  gatewayId: string;
+  gatewayName: string;
+  /** The gateway could not be read (or the pass failed there); nothing was pushed to it. */
+  error: { code: string; message: string } | null;
+  /** Services pushed because they were missing or differed. */
+  repaired: { service: string; drift: string; ok: boolean; code: string | null; eventId: string | null }[];
+  inSync: number;
+  /** Changed too recently to tell a lost push from one in flight: left for a later pass. */
+  settling: number;
+};
+
+export type ReconcileReport = {
+  startedAt: string;
+  durationMs: number;
+  gateways: GatewayReconcile[];
+  /** Successful pushes in this pass. */
+  repairs: number;
+  /** Failed pushes plus unreadable gateways. */
+  failures: number;
+};
+
+function summarize(r: GatewaySyncReport): GatewayReconcile {
+  const repaired = r.services
+    .filter((s) => s.outcome)
+    .map((s) => ({ service: s.service, drift: s.drift, ok: s.outcome!.ok, code: s.outcome!.code, eventId: s.eventId }));
+  return { gatewayId: r.gatewayId, gatewayName: r.gatewayName, error: r.error, repaired, inSync: r.services.filter((s) => s.drift === "in_sync").length, settling: r.services.filter((s) => s.drift === "settling").length };
+}
+
+/**
+ * Records that a gateway was seen holding exactly the desired revision of these services, so
+ * the sync status shows ok (and when) even when no push was needed — e.g. after a failed push
+ * whose change reached the gateway anyway. Never moves a row back to an older revision.
+ */
+async function markInSync(db: Db, gatewayId: string, seen: readonly { service: string; revision: number }[]): Promise<void> {
+  if (!seen.length) return;
+  const names = seen.map((s) => s.service);
+  const revisions = seen.map((s) => s.revision);
+  await db.$executeRaw`
+    INSERT INTO "GatewaySync" ("gatewayId", "serviceId", "pushedRevision", "ok", "lastError", "lastAttemptAt", "lastSuccessAt")
+    SELECT ${gatewayId}, s."id", v.revision, true, NULL, now(), now()
+    FROM unnest(${names}::text[], ${revisions}::int[]) AS v(name, revision)
+    JOIN "Service" s ON s."name" = v.name
+    ON CONFLICT ("gatewayId", "serviceId") DO UPDATE SET
+      "pushedRevision" = EXCLUDED."pushedRevision",
+      "ok" = true,
+      "lastError" = NULL,
+      "lastSuccessAt" = now()
+    WHERE "GatewaySync"."pushedRevision" < EXCLUDED."pushedRevision"
+       OR ("GatewaySync"."pushedRevision" = EXCLUDED."pushedRevision" AND NOT "GatewaySync"."ok")`;
+}
+
+/**
+ * A change younger than this is left to its own push (which may be in flight, up to the 2 s
+ * push timeout) instead of being "repaired" twice.
+ */
+export const SETTLE_MS = 3000;
+
+async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, settleMs: number): Promise<GatewayReconcile> {
+  try {
+    const report = await syncGateway(db, actor, target, { settleMs });
+    if (!report.error && target.id) {
+      await markInSync(db, target.id, report.services.filter((s) => s.drift === "in_sync"));
+      // An observation, like the gateways page's probe: no audit event.
+      await db.gateway.update({ where: { id: target.id }, data: { lastSeenAt: new Date(), lastError: null } });
+    } else if (report.error && target.id) {
+      await db.gateway.update({ where: { id: target.id }, data: { lastError: `${report.error.code}: ${report.error.message}`.slice(0, 500) } });
+    }
+    return summarize(report);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    log.error("reconcile.gateway_failed", { gateway: target.name, error: message });
+    return { gatewayId: target.id ?? "", gatewayName: target.name, error: { code: "reconcile_failed", message }, repaired: [], inSync: 0, settling: 0 };
+  }
+}
+
+// One pass at a time per process: a "reconcile now" during a timed pass waits for it, then runs.
+const state = ((globalThis as unknown as { graylaneReconcile?: { running: Promise<ReconcileReport> | null } }).graylaneReconcile ??= { running: null });
+
+async function pass(db: Db, actor: Actor, settleMs: number): Promise<ReconcileReport> {
+  const started = Date.now();
+  const targets = await loadGatewayTargets(db);
+  // In parallel: a dead gateway costs its own timeout, not everyone's.
+  const gateways = await Promise.all(targets.map((t) => reconcileGateway(db, actor, t, settleMs)));
+  const repairs = gateways.reduce((n, g) => n + g.repaired.filter((r) => r.ok).length, 0);
+  const failures = gateways.reduce((n, g) => n + g.repaired.filter((r) => !r.ok).length + (g.error ? 1 : 0), 0);
+  const report: ReconcileReport = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, gateways, repairs, failures };
+  if (repairs || failures) {
+    log.info("reconcile.pass", {
+      repairs,
+      failures,
+      durationMs: report.durationMs,
+      gateways: gateways.map((g) => ({ gateway: g.gatewayName, error: g.error?.code ?? null, repaired: g.repaired.map((r) => `${r.service}:${r.drift}:${r.ok ? "ok" : r.code}`) })),
+    });
+  }
+  return report;
+}
+
+/**
+ * Brings every gateway to the desired state. Repairs are audited as service.sync by `actor`:
+ * the system for the background loop, the person who asked for "reconcile now".
+ */
+export async function reconcileOnce(db: Db, actor: Actor = SYSTEM_ACTOR, opts: { settleMs?: number } = {}): Promise<ReconcileReport> {
+  while (state.running) await state.running.catch(() => undefined);
+  const p = pass(db, actor, opts.settleMs ?? SETTLE_MS);
+  state.running = p;
+  try {
+    return await p;
+  } finally {
+    if (state.running === p) state.running = null;
+  }
+}

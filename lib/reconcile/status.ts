@@ -1,0 +1,45 @@
+import "server-only";
+// Per-gateway sync status for the gateways page, from what the pushes and the reconciler
+// recorded (GatewaySync rows): no gateway is called here.
+import type { Db } from "@/lib/services/db-types";
+import { syncInfo, type SyncInfo } from "@/lib/services/live";
+
+export type GatewaySyncSummary = {
+  gatewayId: string;
+  /** in_sync: every service's current revision landed; failed: some push failed; pending: some not pushed yet or older; empty: no services. */
+  status: "in_sync" | "failed" | "pending" | "empty";
+  services: number;
+  counts: Record<SyncInfo["status"], number>;
+  /** Latest time a push to this gateway succeeded or the reconciler saw it in sync. */
+  lastSuccessAt: string | null;
+  /** Services whose last push failed here, with the error. */
+  failing: { service: string; error: string | null }[];
+};
+
+export async function getGatewaySyncSummaries(db: Db): Promise<GatewaySyncSummary[]> {
+  const [gateways, services, syncs] = await Promise.all([
+    db.gateway.findMany({ select: { id: true }, orderBy: { name: "asc" } }),
+    db.service.findMany({ select: { id: true, name: true, revision: true }, orderBy: { name: "asc" } }),
+    db.gatewaySync.findMany(),
+  ]);
+  return gateways.map(({ id }) => {
+    const counts: GatewaySyncSummary["counts"] = { ok: 0, failed: 0, stale: 0, never: 0 };
+    const failing: GatewaySyncSummary["failing"] = [];
+    let lastSuccess: number | null = null;
+    for (const s of services) {
+      const info = syncInfo(syncs.find((r) => r.gatewayId === id && r.serviceId === s.id), s.revision);
+      counts[info.status]++;
+      if (info.status === "failed") failing.push({ service: s.name, error: info.lastError });
+      if (info.lastSuccessAt) lastSuccess = Math.max(lastSuccess ?? 0, Date.parse(info.lastSuccessAt));
+    }
+    const status = services.length === 0 ? "empty" : counts.failed ? "failed" : counts.ok === services.length ? "in_sync" : "pending";
+    return {
+      gatewayId: id,
+      status,
+      services: services.length,
+      counts,
+      lastSuccessAt: lastSuccess === null ? null : new Date(lastSuccess).toISOString(),
+      failing,
+    };
+  });
+}
