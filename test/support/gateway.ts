@@ -1,6 +1,7 @@
 // Fixtures for gateway tests: a real gateway (nginx + the real Lua) and real
 // backend processes on free loopback ports, torn down by the test's after hook.
 import fs from "node:fs/promises";
+import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startGateway, type GatewayHandle, type GatewayOptions } from "../../scripts/lib/gateway";
@@ -10,8 +11,16 @@ import { request, type Res, type ReqOpts } from "./http";
 
 export const TOKEN = "test-token-" + Math.random().toString(36).slice(2);
 
+const tempDirs: string[] = [];
+process.on("exit", () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed when the test process exits. */
 export async function tempDir(tag = "t"): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), `graylane-${tag}-`));
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), `graylane-${tag}-`));
+  tempDirs.push(d);
+  return d;
 }
 
 export interface TestGateway extends GatewayHandle {
