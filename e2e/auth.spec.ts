@@ -11,7 +11,7 @@ test.describe("sign-in", () => {
 
     await page.context().clearCookies();
     await login(page, "MANAGER");
-    await expect(page).toHaveURL(/\/audit$/);
+    await expect(page).toHaveURL(/\/releases\/history$/); // issue 5: MANAGERs land on the release history
   });
 
   test("a wrong password is refused with a clear message", async ({ page }) => {

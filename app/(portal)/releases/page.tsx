@@ -11,6 +11,7 @@ import { ReleaseStatusBadge } from "./_components/status-badge";
 export default async function ReleasesPage(props: PageProps<"/releases">) {
   const user = await requirePermission("releases.read");
   const t = await getTranslations("releases");
+  const th = await getTranslations("history");
   const sp = await props.searchParams;
   const service = typeof sp.service === "string" && sp.service ? sp.service : undefined;
   const releases = await listReleases(db, { service });
@@ -22,11 +23,16 @@ export default async function ReleasesPage(props: PageProps<"/releases">) {
         title={t("list.title")}
         description={t("list.description")}
         actions={
-          canWrite ? (
-            <Link href={service ? `/releases/new?service=${encodeURIComponent(service)}` : "/releases/new"} className="btn btn-primary">
-              {t("list.start")}
+          <>
+            <Link href={service ? `/releases/history?service=${encodeURIComponent(service)}` : "/releases/history"} className="btn" data-testid="release-history-link">
+              {th("link")}
             </Link>
-          ) : null
+            {canWrite ? (
+              <Link href={service ? `/releases/new?service=${encodeURIComponent(service)}` : "/releases/new"} className="btn btn-primary">
+                {t("list.start")}
+              </Link>
+            ) : null}
+          </>
         }
       />
       {service ? (
