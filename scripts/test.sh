@@ -8,7 +8,7 @@ export NEXT_TELEMETRY_DISABLED=1
 
 bash scripts/setup.sh --chromium || { echo "setup failed: see the message above" >&2; exit 1; }
 # A PostgreSQL server for the tests: DATABASE_URL, else 127.0.0.1:5432, else Debian's postgresql.
-npx tsx scripts/db.ts ensure || { echo "no PostgreSQL server: see the message above" >&2; exit 1; }
+npx tsx scripts/db.ts server >/dev/null || { echo "no PostgreSQL server: see the message above" >&2; exit 1; }
 
 SUITES=(
   "unit:npm run -s test:unit"
