@@ -129,8 +129,26 @@ const FAILED_OUTCOME = Prisma.sql`EXISTS (SELECT 1 FROM "AuditOutcome" o WHERE o
 const ANY_OUTCOME = Prisma.sql`EXISTS (SELECT 1 FROM "AuditOutcome" o WHERE o."eventId" = "AuditEvent"."id")`;
 
 /**
- * The WHERE condition of `filters` (and of the keyset position `beforeId`) over
- * "AuditEvent" (not aliased, so the search expression matches the index).
+ * Pages are newest first: by id, or with a time range by (createdAt, id). ids and
+ * createdAt rise together (both are set under the chain's advisory lock), but the
+ * planner does not know that: with "id DESC" and a range in the middle of the history it
+ * walks the primary key backwards through every newer row. Ordering by the indexed
+ * (createdAt, id) makes any range one short index scan, and the keyset cursor stays an id.
+ */
+export function isTimeOrdered(filters: AuditFilters): boolean {
+  return Boolean(filters.from || filters.to);
+}
+
+/** ORDER BY of the pages of `filters`, over the columns of "AuditEvent" (prefixed with `alias`.). */
+export function auditOrderSql(filters: AuditFilters, alias?: string): Prisma.Sql {
+  const a = alias ? `${alias}.` : "";
+  return Prisma.raw(isTimeOrdered(filters) ? `${a}"createdAt" DESC, ${a}"id" DESC` : `${a}"id" DESC`);
+}
+
+/**
+ * The WHERE condition of `filters` (and of the keyset position: rows after the row
+ * `beforeId` in the page order) over "AuditEvent" (not aliased, so the search expression
+ * matches the index).
  */
 export function auditWhereSql(filters: AuditFilters, beforeId?: bigint): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
@@ -150,6 +168,12 @@ export function auditWhereSql(filters: AuditFilters, beforeId?: bigint): Prisma.
   if (filters.to) parts.push(Prisma.sql`"createdAt" <= ${filters.to.toISOString().slice(0, 23)}::timestamp`);
   if (filters.releaseId) parts.push(Prisma.sql`"releaseId" = ${filters.releaseId}`);
   if (filters.q) parts.push(Prisma.sql`${AUDIT_SEARCH_SQL} ILIKE ${"%" + escapeLike(filters.q) + "%"}`);
-  if (beforeId !== undefined) parts.push(Prisma.sql`"id" < ${beforeId}`);
+  if (beforeId !== undefined) {
+    parts.push(
+      isTimeOrdered(filters)
+        ? Prisma.sql`("createdAt", "id") < (SELECT b."createdAt", b."id" FROM "AuditEvent" b WHERE b."id" = ${beforeId})`
+        : Prisma.sql`"id" < ${beforeId}`,
+    );
+  }
   return parts.length ? Prisma.join(parts, " AND ") : Prisma.sql`TRUE`;
 }

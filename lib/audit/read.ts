@@ -4,7 +4,7 @@ import "server-only";
 // index with millions of events (see bench/audit.ts and docs/benchmarks.md).
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "@/lib/services/db-types";
-import { auditWhereSql, type AuditFilters } from "./filters";
+import { auditOrderSql, auditWhereSql, type AuditFilters } from "./filters";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -37,7 +37,7 @@ type RawRow = {
   failedCount: number;
 };
 
-/** Newest first, keyset-paginated by id: `before` is the last id of the previous page. */
+/** Newest first (see auditOrderSql), keyset-paginated: `before` is the last id of the previous page. */
 export async function listAuditEvents(
   db: Db,
   filters: AuditFilters,
@@ -51,14 +51,14 @@ export async function listAuditEvents(
       SELECT "id", "createdAt", "actorEmail", "actorRole", "clientIp", "action", "targetType", "targetName", "serviceName", "releaseId"
       FROM "AuditEvent"
       WHERE ${auditWhereSql(filters, before)}
-      ORDER BY "id" DESC
+      ORDER BY ${auditOrderSql(filters)}
       LIMIT ${pageSize + 1}
     ) p
     LEFT JOIN LATERAL (
       SELECT count(*) FILTER (WHERE o."ok") AS "okCount", count(*) FILTER (WHERE NOT o."ok") AS "failedCount"
       FROM "AuditOutcome" o WHERE o."eventId" = p."id"
     ) c ON TRUE
-    ORDER BY p."id" DESC`;
+    ORDER BY ${auditOrderSql(filters, "p")}`;
   const page = events.slice(0, pageSize);
   return {
     rows: page.map((e) => ({
@@ -136,7 +136,7 @@ export async function auditExportBatch(db: Db, filters: AuditFilters, beforeId: 
            "serviceName", "releaseId", "before", "after", "reason", "prevHash", "hash"
     FROM "AuditEvent"
     WHERE ${auditWhereSql(filters, beforeId)}
-    ORDER BY "id" DESC
+    ORDER BY ${auditOrderSql(filters)}
     LIMIT ${size}`;
   if (events.length === 0) return [];
   const outcomes = await db.auditOutcome.findMany({

@@ -73,7 +73,7 @@ export async function seedAuditEvents(sql: pg.Client, count: number, opts: SeedO
                   WHEN 'node' THEN '10.1.' || (h % 50) || '.' || (h % 200) || ':' || (8000 + h % 100)
                   WHEN 'service' THEN 'svc-' || lpad((h2 % ${SEED_SERVICES})::text, 2, '0')
                   WHEN 'release' THEN 'rbench' || (g / 40)
-                  WHEN 'gateway' THEN 'gw-' || chr(97 + (h % 2))
+                  WHEN 'gateway' THEN 'gw-' || chr((97 + h % 2)::int)
                   ELSE 'user' || lpad((h2 % ${SEED_ACTORS})::text, 2, '0') || '@bench.graylane.test'
                 END,
                 CASE WHEN split_part(a.action, '.', 1) IN ('node', 'service', 'release')
