@@ -7,6 +7,8 @@ local validate = require "graylane.validate"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
 local config = require "graylane.config"
+local health = require "graylane.health"
+local healthcheck = require "graylane.healthcheck"
 
 local ngx = ngx
 local var = ngx.var
@@ -49,14 +51,26 @@ local function send_err(err, status)
     return send_error(err.status or status or 400, err.code, err.message, err.field)
 end
 
+-- Active health check fields of a node (only for services with health.check).
+local function add_active(out, key)
+    local state, _, _, at, err = health.active(key)
+    out.health = state
+    out.health_checked_at = at or null
+    out.health_error = err or null
+end
+
 -- The stored state of a service plus read-only runtime fields per node.
 local function present(st, inflight)
     inflight = inflight or stats.inflight_map()
+    local checked = st.health and st.health.check
     for i = 1, #st.nodes do
         local n = st.nodes[i]
         local key = st.name .. "|" .. n.addr
         n.ejected_until = ngx.shared.graylane_stats:get("ej:" .. key) or null
         n.in_flight = stats.inflight(key, inflight)
+        if checked then
+            add_active(n, key)
+        end
     end
     return st
 end
@@ -528,9 +542,11 @@ local function stats_doc()
         local st = store.get(names[si])
         if st then
             local nodes = array()
+            local checked = st.health and st.health.check
             for i = 1, #st.nodes do
                 local n = st.nodes[i]
-                local c = stats.read(st.name .. "|" .. n.addr, inflight)
+                local key = st.name .. "|" .. n.addr
+                local c = stats.read(key, inflight)
                 local buckets, cum = array(), 0
                 for b = 1, I.NB do
                     cum = cum + c[I.B0 + b - 1]
@@ -547,6 +563,9 @@ local function stats_doc()
                     ejected_until = ej or null,
                     latency = { sum = c[I.LSUM], count = c[I.LCNT], buckets = buckets },
                 }
+                if checked then
+                    add_active(nodes[i], key)
+                end
             end
             services[#services + 1] = { name = st.name, version = st.version, algorithm = st.algorithm, nodes = nodes }
         end
@@ -577,6 +596,7 @@ local function metrics_text()
         { "graylane_node_connect_failures_total", "counter", "Tries that failed to connect, timed out or were reset." },
         { "graylane_node_in_flight", "gauge", "Requests currently in flight to the node." },
         { "graylane_node_ejected", "gauge", "1 while the node is passively ejected." },
+        { "graylane_node_healthy", "gauge", "Active health check: 1 healthy, 0 unhealthy (nodes with a check result only)." },
         { "graylane_node_upstream_latency_seconds", "histogram", "Upstream response time of the node." },
     }
     local rows = {}
@@ -603,6 +623,10 @@ local function metrics_text()
                 add(metric .. "{" .. l .. "} " .. prom_num(n.in_flight))
             elseif metric == "graylane_node_ejected" then
                 add(metric .. "{" .. l .. "} " .. (n.ejected and "1" or "0"))
+            elseif metric == "graylane_node_healthy" then
+                if n.health == "healthy" or n.health == "unhealthy" then
+                    add(metric .. "{" .. l .. "} " .. (n.health == "healthy" and "1" or "0"))
+                end
             else
                 for _, b in ipairs(n.latency.buckets) do
                     local le = b.le == "+Inf" and "+Inf" or prom_num(b.le)
@@ -639,6 +663,7 @@ local function status_doc()
         services = #store.names(),
         last_change = store.last_change() or null,
         tester_key = config.tester_key and true or false,
+        health_prober_pid = healthcheck.prober() or null,
     }
 end
 

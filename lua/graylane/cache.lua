@@ -9,11 +9,13 @@ local util = require "graylane.util"
 local validate = require "graylane.validate"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
+local health = require "graylane.health"
 
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
 local STATS = ngx.shared.graylane_stats
 local str_lower = string.lower
+local HUGE = math.huge
 
 local _M = {}
 
@@ -102,6 +104,8 @@ local function build(st, seq, hosts)
         version = st.version,
         algorithm = st.algorithm,
         health = st.health,
+        -- active health check settings, nil when off
+        check = st.health.check,
         nodes = {},
         stable = {},
         backup = {},
@@ -137,6 +141,7 @@ local function build(st, seq, hosts)
             if_key = "if:" .. key,
             fl_key = "fl:" .. key,
             ej_key = "ej:" .. key,
+            hc_key = "hc:" .. key,
             cw = 0,
             ejected_until = 0,
             counters = stats.counters(key),
@@ -190,12 +195,17 @@ local function refresh(ver)
             fresh[name] = build(st, seq, hosts)
         end
     end
+    -- passive ejections and active-check failures: both make a node ejected
     for _, svc in pairs(fresh) do
         local any = false
         local nodes = svc.nodes
+        local check = svc.check
         for i = 1, #nodes do
             local n = nodes[i]
             local untl = STATS:get(n.ej_key)
+            if check and health.unhealthy(n.hc_key) then
+                untl = HUGE
+            end
             n.ejected_until = untl or 0
             if untl then
                 any = true
@@ -213,6 +223,15 @@ function _M.get(name)
         refresh(ver)
     end
     return services[name]
+end
+
+-- Every service (name -> decoded service) at the current state version.
+function _M.all()
+    local ver = STATE:get("ver")
+    if ver ~= cached_ver then
+        refresh(ver)
+    end
+    return services
 end
 
 _M._test = {

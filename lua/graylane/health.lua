@@ -2,10 +2,17 @@
 -- is ejected for fail_timeout seconds. Ejections are shared by all workers
 -- (graylane_stats "ej:<service>|<addr>") and bump the state version so every
 -- worker picks them up on its next request.
+--
+-- Active health (healthcheck.lua probes, one worker at a time) keeps each
+-- node's result in "hc:<service>|<addr>" = "<state>\t<successes in a row>\t
+-- <failures in a row>\t<checked at>\t<last error>"; a move into or out of
+-- "unhealthy" bumps the version too, and the cache turns an unhealthy node
+-- into an ejected one, so the balancer has one way to skip a node.
 local stats = require "graylane.stats"
 
 local ngx = ngx
 local ngx_now = ngx.now
+local tonumber = tonumber
 
 local STATS = ngx.shared.graylane_stats
 local STATE = ngx.shared.graylane_state
@@ -39,6 +46,29 @@ function _M.failed(svc, node)
     STATE:incr("ver", 1, 0)
     ngx.log(ngx.WARN, "graylane: node ", node.addr, " of service ", svc.name, " failed ", n,
             " times; ejected for ", h.fail_timeout, "s")
+end
+
+local UNKNOWN = "unknown"
+_M.UNKNOWN = UNKNOWN
+
+-- The active check record of a node key ("service|addr"):
+-- state ("healthy" | "unhealthy" | "unknown"), successes and failures in a
+-- row, time of the last probe (nil before the first), last error (nil if none).
+function _M.active(key)
+    local v = STATS:get("hc:" .. key)
+    if not v then
+        return UNKNOWN, 0, 0, nil, nil
+    end
+    local state, oks, fails, at, err = v:match("^(%a+)\t(%d+)\t(%d+)\t([%d.]+)\t(.*)$")
+    if not state then
+        return UNKNOWN, 0, 0, nil, nil
+    end
+    return state, tonumber(oks), tonumber(fails), tonumber(at), err ~= "" and err or nil
+end
+
+function _M.unhealthy(hc_key)
+    local v = STATS:get(hc_key)
+    return v ~= nil and v:sub(1, 10) == "unhealthy\t"
 end
 
 return _M

@@ -2,6 +2,7 @@
 local config = require "graylane.config"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
+local healthcheck = require "graylane.healthcheck"
 
 local _M = {}
 
@@ -20,6 +21,7 @@ end
 
 function _M.init_worker()
     stats.init_worker()
+    healthcheck.init_worker()
 end
 
 return _M

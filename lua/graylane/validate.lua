@@ -308,7 +308,8 @@ end
 
 local NODE_KEYS = { addr = true, weight = true, state = true, backup = true,
                     -- read-only fields of GET responses, accepted and ignored
-                    in_flight = true, ejected_until = true }
+                    in_flight = true, ejected_until = true,
+                    health = true, health_checked_at = true, health_error = true }
 local PATCH_KEYS = { weight = true, state = true, backup = true, force = true }
 
 -- A full node (PUT, POST): defaults applied, addr canonicalised.
@@ -483,7 +484,77 @@ function _M.gray(g)
     return out
 end
 
-local HEALTH_KEYS = { max_fails = true, fail_timeout = true }
+local HEALTH_KEYS = { max_fails = true, fail_timeout = true, check = true }
+local CHECK_KEYS = { path = true, interval = true, timeout = true, healthy = true, unhealthy = true }
+_M.DEFAULT_CHECK = { path = "/healthz", interval = 2, timeout = 1, healthy = 2, unhealthy = 2 }
+
+local function check_seconds(v, field, min, max)
+    if type(v) ~= "number" or v ~= v or v < min or v > max then
+        return fail("invalid_health", field, field .. " must be " .. min .. "-" .. max .. " seconds")
+    end
+    return true
+end
+
+local function check_count(v, field)
+    if not util.is_integer(v) or v < 1 or v > 100 then
+        return fail("invalid_health", field, field .. " must be an integer 1-100")
+    end
+    return true
+end
+
+-- Active health check of a service: nil when off (absent or null).
+local function health_check(c)
+    if c == nil or c == null then
+        return nil
+    end
+    if not util.is_object(c) then
+        return fail("invalid_health", "health.check", "health.check must be an object or null")
+    end
+    local ok, err = check_keys(c, CHECK_KEYS, "health.check.")
+    if not ok then
+        return nil, err
+    end
+    local d = _M.DEFAULT_CHECK
+    local out = { path = d.path, interval = d.interval, timeout = d.timeout,
+                  healthy = d.healthy, unhealthy = d.unhealthy }
+    if c.path ~= nil then
+        local p = c.path
+        -- sent as is on the request line: no spaces, no control characters
+        if type(p) ~= "string" or #p > 1024 or p:sub(1, 1) ~= "/" or p:find("[%s%c]") then
+            return fail("invalid_health", "health.check.path",
+                        "health.check.path must be a path starting with / (no spaces, at most 1024 characters)")
+        end
+        out.path = p
+    end
+    if c.interval ~= nil then
+        ok, err = check_seconds(c.interval, "health.check.interval", 0.5, 3600)
+        if not ok then
+            return nil, err
+        end
+        out.interval = c.interval
+    end
+    if c.timeout ~= nil then
+        ok, err = check_seconds(c.timeout, "health.check.timeout", 0.05, 60)
+        if not ok then
+            return nil, err
+        end
+        out.timeout = c.timeout
+    end
+    if out.timeout > out.interval then
+        return fail("invalid_health", "health.check.timeout",
+                    "health.check.timeout must not exceed health.check.interval")
+    end
+    for _, k in ipairs({ "healthy", "unhealthy" }) do
+        if c[k] ~= nil then
+            ok, err = check_count(c[k], "health.check." .. k)
+            if not ok then
+                return nil, err
+            end
+            out[k] = c[k]
+        end
+    end
+    return out
+end
 
 function _M.health(h)
     local out = { max_fails = _M.DEFAULT_HEALTH.max_fails, fail_timeout = _M.DEFAULT_HEALTH.fail_timeout }
@@ -509,6 +580,13 @@ function _M.health(h)
             return fail("invalid_health", "health.fail_timeout", "health.fail_timeout must be 1-3600 seconds")
         end
         out.fail_timeout = t
+    end
+    if h.check ~= nil then
+        local c, cerr = health_check(h.check)
+        if cerr then
+            return nil, cerr
+        end
+        out.check = c
     end
     return out
 end

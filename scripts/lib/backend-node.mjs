@@ -8,7 +8,10 @@ const port = Number(portArg);
 const addr = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 
 const ctl = { delayMs: 0, status: 0, version: initialVersion || "v1" };
-const counters = { served: 0, inFlight: 0, maxInFlight: 0 };
+const counters = { served: 0, inFlight: 0, maxInFlight: 0, probes: 0 };
+// times (ms since epoch) of the last health probes, newest last
+const probeLog = [];
+const PROBE_LOG_MAX = 500;
 
 function json(res, status, body) {
   const text = JSON.stringify(body);
@@ -39,18 +42,31 @@ function control(url, res) {
       ctl.status = 0;
       counters.served = 0;
       counters.maxInFlight = 0;
+      counters.probes = 0;
+      probeLog.length = 0;
       break;
     case "/__ctl/stats":
       break;
     default:
       return json(res, 404, { error: "unknown control path" });
   }
-  return json(res, 200, { name, addr, version: ctl.version, ...ctl, ...counters });
+  return json(res, 200, { name, addr, version: ctl.version, ...ctl, ...counters, probeLog });
 }
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://x");
   if (url.pathname.startsWith("/__ctl/")) return control(url, res);
+  // health probe path: counted apart from served traffic, honours the forced status and delay
+  if (url.pathname === "/healthz") {
+    counters.probes++;
+    probeLog.push(Date.now());
+    if (probeLog.length > PROBE_LOG_MAX) probeLog.shift();
+    req.resume();
+    const answer = () => json(res, ctl.status || 200, { name, addr, version: ctl.version, healthy: !ctl.status || ctl.status < 400 });
+    if (ctl.delayMs > 0) setTimeout(answer, ctl.delayMs);
+    else answer();
+    return;
+  }
   counters.served++;
   counters.inFlight++;
   counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);

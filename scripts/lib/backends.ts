@@ -1,7 +1,9 @@
 // Demo/test service nodes, one child process each (so a test can SIGKILL one).
 // Every node answers with its name, address and version label and has a small
 // control path: /__ctl/delay?ms=, /__ctl/status?code=, /__ctl/version?v=,
-// /__ctl/reset, /__ctl/stats; and /slow?ms= delays a single request.
+// /__ctl/reset, /__ctl/stats; and /slow?ms= delays a single request. /healthz
+// answers health probes (forced status and delay apply) and counts them apart
+// from served traffic (`probes`, `probeLog` in /__ctl/stats).
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
