@@ -165,7 +165,14 @@ export function parseUpstream(body: unknown): GatewayState {
       percent: Number(gray.percent ?? 0),
       tester: gray.tester && typeof gray.tester === "object" ? { cookie: String(gray.tester.cookie) } : null,
     },
-    health: health && typeof health === "object" ? { max_fails: Number(health.max_fails), fail_timeout: Number(health.fail_timeout) } : null,
+    health:
+      health && typeof health === "object"
+        ? {
+            max_fails: Number(health.max_fails),
+            fail_timeout: Number(health.fail_timeout),
+            ...(health.check && typeof health.check === "object" ? { check: { ...health.check } } : {}),
+          }
+        : null,
   };
 }
 

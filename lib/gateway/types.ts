@@ -24,8 +24,11 @@ export type GrayRule = {
   tester?: { cookie: string } | null;
 };
 
-/** Passive health: eject a node for fail_timeout seconds after max_fails failures. */
-export type HealthSettings = { max_fails: number; fail_timeout: number };
+/** Active health check of a service's nodes (gateway probes); kept as the gateway returns it. */
+export type HealthCheck = { path: string; interval: number; timeout: number; healthy: number; unhealthy: number };
+
+/** Passive health: eject a node for fail_timeout seconds after max_fails failures; optional active check. */
+export type HealthSettings = { max_fails: number; fail_timeout: number; check?: HealthCheck | null };
 
 /** One service as a gateway stores and returns it. */
 export type GatewayState = {

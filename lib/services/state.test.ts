@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { countNodes, DEFAULT_GRAY, diffState, fromGatewayState, normalizeGray, toGatewayState, type DesiredService } from "./state";
+import { countNodes, DEFAULT_GRAY, diffState, fromGatewayState, normalizeGray, normalizeHealth, toGatewayState, type DesiredService } from "./state";
 
 const shop: DesiredService = {
   name: "shop",
@@ -32,6 +32,18 @@ describe("toGatewayState", () => {
     const g = toGatewayState({ ...shop, gray: { ...shop.gray, header: null } });
     assert.equal(g.gray.header, null);
     assert.ok("header" in g.gray);
+  });
+
+  it("round-trips an active health check: adopted as is, pushed as is, compared", () => {
+    const check = { path: "/healthz", interval: 2, timeout: 1, healthy: 2, unhealthy: 2 };
+    const health = { max_fails: 3, fail_timeout: 10, check };
+    const live = { ...toGatewayState(shop), health };
+    const adopted = fromGatewayState(live);
+    assert.deepEqual(adopted.health, health);
+    assert.deepEqual(normalizeHealth(JSON.parse(JSON.stringify(adopted.health))), health, "stored in the JSON column and read back");
+    assert.deepEqual(toGatewayState({ ...shop, health }).health, health);
+    assert.equal(diffState({ ...shop, health }, live).kind, "in_sync");
+    assert.deepEqual(diffState({ ...shop, health }, { ...live, health: { max_fails: 3, fail_timeout: 10 } }).fields, ["health"]);
   });
 
   it("sends health only when set", () => {

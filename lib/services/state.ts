@@ -1,7 +1,7 @@
 // Desired state (database) ↔ gateway state JSON, and how a gateway's live copy differs
 // from the desired one. Pure functions: no database, no network.
 
-import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthSettings, NodeState } from "@/lib/gateway/types";
+import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateway/types";
 import { canonicalAddr, canonicalCidr } from "@/lib/validations/addr";
 
 export type DesiredNode = {
@@ -56,7 +56,14 @@ export function normalizeHealth(json: unknown): HealthSettings | null {
   if (!json || typeof json !== "object") return null;
   const h = json as Record<string, unknown>;
   if (typeof h.max_fails !== "number" || typeof h.fail_timeout !== "number") return null;
-  return { max_fails: h.max_fails, fail_timeout: h.fail_timeout };
+  const out: HealthSettings = { max_fails: h.max_fails, fail_timeout: h.fail_timeout };
+  // the active check is stored and pushed as is: the gateway validates it
+  if (h.check && typeof h.check === "object") out.check = { ...(h.check as HealthCheck) };
+  return out;
+}
+
+function checkKey(c: HealthCheck | null | undefined): string {
+  return c ? JSON.stringify([c.path, c.interval, c.timeout, c.healthy, c.unhealthy]) : "null";
 }
 
 /** The full state the portal PUTs to every gateway for one service. */
@@ -76,7 +83,7 @@ export function toGatewayState(s: DesiredService): GatewayState {
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
     gray,
   };
-  if (s.health) out.health = { ...s.health };
+  if (s.health) out.health = { ...s.health, ...(s.health.check ? { check: { ...s.health.check } } : {}) };
   return out;
 }
 
@@ -132,7 +139,12 @@ export function diffState(desired: DesiredService, live: GatewayState | null | u
   if (!sameNodes(live.nodes, desired.nodes)) fields.push("nodes");
   if (grayKey(live.gray) !== grayKey(desired.gray)) fields.push("gray");
   // Health is compared only when the portal sets it; otherwise the gateway's defaults apply.
-  if (desired.health && (live.health?.max_fails !== desired.health.max_fails || live.health?.fail_timeout !== desired.health.fail_timeout)) {
+  if (
+    desired.health &&
+    (live.health?.max_fails !== desired.health.max_fails ||
+      live.health?.fail_timeout !== desired.health.fail_timeout ||
+      checkKey(live.health?.check) !== checkKey(desired.health.check))
+  ) {
     fields.push("health");
   }
   const liveRevision = live.revision ?? null;
