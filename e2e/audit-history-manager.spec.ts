@@ -139,3 +139,24 @@ test("every mutation server action replayed with a MANAGER session is refused on
   expect(await db.gateway.count()).toBe(gatewaysBefore);
   expect((await db.release.findUnique({ where: { id: releaseId } }))?.status).toBe("ROLLED_BACK");
 });
+
+test("the release history and audit pages speak Chinese with no raw key", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: env.baseURL, locale: "zh-CN", extraHTTPHeaders: { "Accept-Language": "zh-CN" } });
+  const page = await context.newPage();
+  try {
+    await login(page, "MANAGER");
+    for (const [p, heading] of [
+      ["/releases/history", "发布历史"],
+      [`/releases/history?service=${service}`, "发布历史"],
+      [`/audit?release=${releaseId}`, "审计日志"],
+    ] as const) {
+      await page.goto(p);
+      await expect(page.getByRole("heading", { name: heading })).toBeVisible();
+      const text = await page.locator("main").innerText();
+      expect(text, p).not.toMatch(/\b(history|audit|releases)\.[a-zA-Z]+(\.[a-zA-Z_]+)*\b/);
+    }
+    await expect(page.getByTestId("audit-row").first()).toContainText("发布回滚");
+  } finally {
+    await context.close();
+  }
+});
