@@ -17,6 +17,7 @@ SUITES=(
   "gateway:npm run -s test:gateway"
   "portal:npm run -s test:portal"
   "releases:npm run -s test:releases"
+  "audit:npm run -s test:audit"
   "typecheck:npx tsc --noEmit"
   "build:npm run -s build"
   "e2e:npm run -s test:e2e"
