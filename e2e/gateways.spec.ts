@@ -54,10 +54,11 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
 
     await row.getByRole("button", { name: "Edit" }).click();
     await dialog.getByLabel("Admin API URL").fill(env.gateway.adminUrl);
+    await dialog.getByLabel("Proxy URL (optional)").fill(env.gateway.proxyUrl);
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(row.getByTestId("gateway-status")).toContainText("Reachable");
     const updated = await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.update", targetName: name }, orderBy: { id: "desc" } });
-    expect(updated.after).toMatchObject({ adminUrl: env.gateway.adminUrl, tokenChanged: false });
+    expect(updated.after).toMatchObject({ adminUrl: env.gateway.adminUrl, proxyUrl: env.gateway.proxyUrl, tokenChanged: false });
 
     // A wrong token: the gateway's 401 is shown, translated.
     await row.getByRole("button", { name: "Edit" }).click();

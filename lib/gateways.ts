@@ -20,6 +20,7 @@ export type GatewayView = {
   id: string;
   name: string;
   adminUrl: string;
+  proxyUrl: string | null;
   createdAt: Date;
   lastSeenAt: Date | null;
   nginxVersion: string | null;
@@ -34,6 +35,7 @@ const VIEW_SELECT = {
   id: true,
   name: true,
   adminUrl: true,
+  proxyUrl: true,
   createdAt: true,
   lastSeenAt: true,
   nginxVersion: true,
@@ -111,8 +113,8 @@ function auditBase(actor: Actor) {
 }
 
 /** What the audit log keeps of a gateway: never the token. */
-function auditJson(g: { name: string; adminUrl: string }) {
-  return { name: g.name, adminUrl: g.adminUrl };
+function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null }) {
+  return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl };
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -131,7 +133,7 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput): Pr
   const tokenEnc = encrypt(input.token);
   try {
     return await db.$transaction(async (tx) => {
-      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, tokenEnc }, select: VIEW_SELECT });
+      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
       await appendAuditEvent(tx, {
         ...auditBase(actor),
         action: "gateway.create",
@@ -156,7 +158,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
       const tokenChanged = input.token !== "";
       const updated = await tx.gateway.update({
         where: { id: input.id },
-        data: { name: input.name, adminUrl: input.adminUrl, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
+        data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
         select: VIEW_SELECT,
       });
       await appendAuditEvent(tx, {

@@ -21,9 +21,16 @@ const adminUrl = z
   .trim()
   .refine(isHttpUrl, { error: "adminUrl" })
   .transform((v) => v.replace(/\/+$/, ""));
+/** Where clients reach the gateway's proxy (for tester links); empty: derived from the admin URL. */
+const proxyUrl = z
+  .string()
+  .trim()
+  .refine((v) => v === "" || isHttpUrl(v), { error: "proxyUrl" })
+  .transform((v) => v.replace(/\/+$/, ""))
+  .default("");
 const token = z.string().min(GATEWAY_TOKEN_MIN, { error: "tokenMin" }).max(512, { error: "tokenMax" });
 
-export const createGatewaySchema = z.object({ name, adminUrl, token });
+export const createGatewaySchema = z.object({ name, adminUrl, proxyUrl, token });
 export type CreateGatewayInput = z.output<typeof createGatewaySchema>;
 
 /** An empty token keeps the stored one. */
@@ -31,6 +38,7 @@ export const updateGatewaySchema = z.object({
   id: z.string().min(1),
   name,
   adminUrl,
+  proxyUrl,
   token: z.union([z.literal(""), token]),
 });
 export type UpdateGatewayInput = z.output<typeof updateGatewaySchema>;

@@ -24,6 +24,12 @@ describe("gateway schemas", () => {
     assert.equal(createGatewaySchema.safeParse({ ...ok, adminUrl: "https://gw.example.com:6443" }).success, true);
   });
 
+  it("takes an optional proxy URL for tester links and names it when it is not http(s)", () => {
+    assert.equal(createGatewaySchema.parse(ok).proxyUrl, "");
+    assert.equal(createGatewaySchema.parse({ ...ok, proxyUrl: " http://gw.example.com/ " }).proxyUrl, "http://gw.example.com");
+    assert.deepEqual(fieldMessages(createGatewaySchema.safeParse({ ...ok, proxyUrl: "gw.example.com" })), { proxyUrl: "proxyUrl" });
+  });
+
   it("keeps the token when an edit leaves it empty, but refuses a short one", () => {
     assert.equal(updateGatewaySchema.parse({ ...ok, id: "g1", token: "" }).token, "");
     assert.equal(updateGatewaySchema.safeParse({ ...ok, id: "g1", token: "1234" }).success, false);

@@ -48,7 +48,7 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
                   </td>
                   {canWrite ? (
                     <td className="text-right">
-                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl }} />
+                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl }} />
                     </td>
                   ) : null}
                 </tr>

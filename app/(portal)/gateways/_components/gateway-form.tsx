@@ -9,7 +9,7 @@ import { Modal } from "../../_components/dialog";
 import { SubmitButton, TextField } from "../../_components/form";
 import { formToObject, useAction } from "../../_components/use-action";
 
-type Existing = { id: string; name: string; adminUrl: string };
+type Existing = { id: string; name: string; adminUrl: string; proxyUrl: string | null };
 
 /** Add (mode "create") or edit a gateway. The token is write-only: never shown, empty keeps it. */
 export function GatewayFormButton(props: { mode: "create" } | { mode: "edit"; gateway: Existing }) {
@@ -48,7 +48,7 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
       onSubmit={(e) => {
         e.preventDefault();
         const v = formToObject(e.currentTarget);
-        const input = { name: v.name ?? "", adminUrl: v.adminUrl ?? "", token: v.token ?? "" };
+        const input = { name: v.name ?? "", adminUrl: v.adminUrl ?? "", proxyUrl: v.proxyUrl ?? "", token: v.token ?? "" };
         if (editing) void update.run({ id: editing.id, ...input });
         else void create.run(input);
       }}
@@ -62,6 +62,16 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
         placeholder="http://127.0.0.1:6000"
         errors={fieldErrors.adminUrl}
         required
+        autoComplete="off"
+      />
+      <TextField
+        label={t("form.proxyUrl")}
+        name="proxyUrl"
+        type="url"
+        defaultValue={editing?.proxyUrl ?? ""}
+        placeholder="http://gateway.example.com"
+        errors={fieldErrors.proxyUrl}
+        hint={t("form.proxyUrlHint")}
         autoComplete="off"
       />
       <TextField
