@@ -3,6 +3,7 @@ import "server-only";
 // of the filter selects, one event, and batches for the export. Every query stays on an
 // index with millions of events (see bench/audit.ts and docs/benchmarks.md).
 import { Prisma } from "@/lib/generated/prisma/client";
+import type { AuditEventFields } from "@/lib/audit-chain";
 import type { Db } from "@/lib/services/db-types";
 import { auditOrderSql, auditWhereSql, type AuditFilters } from "./filters";
 
@@ -108,22 +109,8 @@ export async function getAuditEvent(db: Db, id: bigint) {
   return db.auditEvent.findUnique({ where: { id }, include: { outcomes: { orderBy: { gatewayName: "asc" } } } });
 }
 
-export type ExportEvent = {
+export type ExportEvent = AuditEventFields & {
   id: bigint;
-  createdAt: Date;
-  actorId: string | null;
-  actorEmail: string;
-  actorRole: string;
-  clientIp: string;
-  userAgent: string;
-  action: string;
-  targetType: string;
-  targetName: string;
-  serviceName: string | null;
-  releaseId: string | null;
-  before: unknown;
-  after: unknown;
-  reason: string | null;
   prevHash: string | null;
   hash: string | null;
   outcomes: { gatewayName: string; ok: boolean; status: number | null; code: string | null; message: string; durationMs: number; createdAt: Date }[];
