@@ -31,8 +31,8 @@ function isSchema(v: unknown): v is z.ZodType {
   return typeof v === "object" && v !== null && typeof (v as { safeParse?: unknown }).safeParse === "function";
 }
 
-const ALL = Object.entries({ ...gatewaySchemas, ...nodeSchemas, ...releaseSchemas, ...serviceSchemas, ...settingsSchemas, ...userSchemas }).filter(
-  (e): e is [string, z.ZodType] => isSchema(e[1]),
+const ALL: [string, z.ZodType][] = Object.entries({ ...gatewaySchemas, ...nodeSchemas, ...releaseSchemas, ...serviceSchemas, ...settingsSchemas, ...userSchemas } as Record<string, unknown>).flatMap(
+  ([k, v]): [string, z.ZodType][] => (isSchema(v) ? [[k, v]] : []),
 );
 
 // ------------------------------------------------------------ generators
