@@ -1,0 +1,350 @@
+// `npm run bench:portal`: the portal with 200 services × 10 nodes on 3 gateways.
+//
+// Sets up a scratch database, 3 real gateways, the services (bulk SQL, then one
+// syncGatewayNow per gateway), an ADMIN, and the production portal; signs in through
+// next-auth's credentials endpoint. Then measures
+//   1. the server render of /services (autocannon with the session cookie: first one
+//      connection — the render time itself — then N connections — throughput and latency
+//      under load), every response checked to be a 200 holding every service;
+//   2. click-to-gateway: Chromium clicks Drain / Return to active on a node of a service
+//      page, and the time until all 3 gateways report the new state (each polled every
+//      ~5 ms). Target: p95 < 300 ms.
+// Everything it started is stopped and the database dropped at the end, also on failure.
+//
+//   npm run bench:portal -- [--services 200] [--nodes 10] [--gateways 3] [--connections 10]
+//     [--duration 15] [--clicks 40] [--warmup-clicks 4] [--poll-ms 5] [--gateway-workers 1]
+//     [--only render|click] [--check] [--json]
+// --check: exit 1 when the click-to-gateway p95 misses the target.
+// --only: run one of the two measures (e.g. under a profiler).
+// The portal's background loops run as in production; GRAYLANE_RECONCILER=off in the
+// environment turns the reconciler off (it reads every gateway every 5 s).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { createDbClient } from "../lib/db";
+import { hashPassword } from "../lib/passwords";
+import { createTestDatabase, ensurePostgresServer } from "../scripts/lib/database";
+import { startGateway, type GatewayHandle } from "../scripts/lib/gateway";
+import { freePort } from "../scripts/lib/net";
+import { ensureBuild, startPortal } from "../scripts/lib/portal";
+import { measureClicks, type ClickSample } from "./portal-click";
+import { nodeAddr, registerGateways, seedServices, serviceName, syncAll } from "./portal-seed";
+
+const { values: args } = parseArgs({
+  options: {
+    services: { type: "string", default: "200" },
+    nodes: { type: "string", default: "10" },
+    gateways: { type: "string", default: "3" },
+    connections: { type: "string", default: "10" },
+    duration: { type: "string", default: "15" },
+    clicks: { type: "string", default: "40" },
+    "warmup-clicks": { type: "string", default: "4" },
+    "poll-ms": { type: "string", default: "5" },
+    "gateway-workers": { type: "string", default: "1" },
+    only: { type: "string" },
+    check: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const SERVICES = Number(args.services);
+const NODES = Number(args.nodes);
+const GATEWAYS = Number(args.gateways);
+const CONNECTIONS = Number(args.connections);
+const DURATION_S = Number(args.duration);
+const CLICKS = Number(args.clicks);
+const WARMUP_CLICKS = Number(args["warmup-clicks"]);
+const POLL_MS = Number(args["poll-ms"]);
+const GATEWAY_WORKERS = Number(args["gateway-workers"]);
+const TARGET_CLICK_P95_MS = 300;
+const ADMIN_EMAIL = "admin@bench.graylane.test";
+
+// The service page whose node is clicked: service 1, node 2 (active in the seed).
+const CLICK_SERVICE = 1;
+const CLICK_NODE = 2;
+
+const progress = (line: string) => console.error(`[bench:portal] ${line}`);
+
+// autocannon ships no types; the part used here.
+type AutocannonResponse = (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void;
+type AutocannonResult = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  mismatches: number;
+  duration: number;
+};
+type AutocannonTracker = PromiseLike<AutocannonResult> & { on(event: "response", fn: AutocannonResponse): void };
+const autocannon = createRequire(import.meta.url)("autocannon") as (opts: Record<string, unknown>) => AutocannonTracker;
+
+const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const sortNum = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+const ms = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1));
+
+/** Cleanups, newest first, each even when an earlier one fails. */
+const cleanups: (() => unknown)[] = [];
+async function cleanUp(): Promise<void> {
+  while (cleanups.length) {
+    const fn = cleanups.pop()!;
+    try {
+      await fn();
+    } catch (e) {
+      progress(`cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+/** next-auth credentials sign-in over HTTP: csrf token + cookie, then the callback; returns the Cookie header. */
+async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+  };
+  const header = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
+  keep(csrfRes);
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: header() },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${baseUrl}/services`, json: "true" }),
+  });
+  keep(res);
+  if (![...jar.keys()].some((k) => k.endsWith("next-auth.session-token"))) {
+    throw new Error(`sign-in failed: HTTP ${res.status} ${res.headers.get("location") ?? ""}, no session cookie`);
+  }
+  return header();
+}
+
+type RenderResult = { connections: number; requests: number; rps: number; p50: number; p95: number; p99: number; max: number; bytes: number; bad: number };
+
+/** autocannon against /services; every response must be a 200 holding the last service's card. */
+async function renderLoad(url: string, cookie: string, connections: number, seconds: number, marker: string): Promise<RenderResult> {
+  const times: number[] = [];
+  let bytes = 0;
+  const run = autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers: { cookie, "accept-language": "en" },
+    verifyBody: (body: string) => body.includes(marker),
+    timeout: 30,
+  });
+  run.on("response", (_c, status, resBytes, responseTime) => {
+    if (status === 200) times.push(responseTime);
+    bytes = resBytes;
+  });
+  const r = await run;
+  const sorted = sortNum(times);
+  return {
+    connections,
+    requests: r.requests.total,
+    rps: r.requests.total / (r.duration || seconds),
+    p50: pct(sorted, 50),
+    p95: pct(sorted, 95),
+    p99: pct(sorted, 99),
+    max: sorted[sorted.length - 1],
+    bytes,
+    bad: r.non2xx + r.errors + r.timeouts + r.mismatches,
+  };
+}
+
+type Stats = { n: number; p50: number; p95: number; max: number };
+
+function summarize(values: readonly (number | null)[]): Stats | undefined {
+  const xs = sortNum(values.filter((v): v is number => v !== null));
+  if (!xs.length) return undefined;
+  return { n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: xs[xs.length - 1] };
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "graylane-bench-portal-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  const secretKey = randomBytes(32).toString("hex");
+  process.env.GRAYLANE_SECRET_KEY = secretKey; // syncGatewayNow decrypts the gateway tokens in this process
+
+  progress("database, gateways…");
+  const database = await createTestDatabase(await ensurePostgresServer(), { prefix: "graylane_bench_portal" });
+  cleanups.push(() => database.drop());
+  const gateways: (GatewayHandle & { name: string })[] = [];
+  await Promise.all(
+    Array.from({ length: GATEWAYS }, async (_, i) => {
+      const token = randomBytes(24).toString("hex");
+      const gw = await startGateway({ token, stateDir: path.join(dir, `gw-${i + 1}`), workers: GATEWAY_WORKERS });
+      cleanups.push(() => gw.stop());
+      gateways[i] = { ...gw, name: `gw-${i + 1}` };
+    }),
+  );
+
+  progress(`seeding ${SERVICES} services × ${NODES} nodes…`);
+  const sql = new pg.Client({ connectionString: database.url });
+  await sql.connect();
+  cleanups.push(() => sql.end());
+  const db = createDbClient(database.url);
+  cleanups.push(() => db.$disconnect());
+  let t0 = Date.now();
+  await seedServices(sql, { services: SERVICES, nodesPerService: NODES });
+  const gatewayIds = await registerGateways(db, secretKey, gateways);
+  const seedMs = Date.now() - t0;
+  t0 = Date.now();
+  await syncAll(db, gatewayIds);
+  const syncMs = Date.now() - t0;
+  const password = `pw-${randomBytes(12).toString("base64url")}`;
+  await db.user.create({ data: { email: ADMIN_EMAIL, name: "Bench Admin", role: "ADMIN", passwordHash: await hashPassword(password) } });
+  progress(`seeded in ${seedMs} ms, synced ${GATEWAYS} gateways in ${syncMs} ms`);
+
+  ensureBuild(progress);
+  const port = await freePort();
+  const logFile = path.join(dir, "portal.log");
+  const portal = await startPortal({
+    host: "127.0.0.1",
+    port,
+    logFile,
+    env: { DATABASE_URL: database.url, GRAYLANE_SECRET_KEY: secretKey, GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex") },
+  });
+  cleanups.push(() => portal.stop());
+  progress(`portal ${portal.url} (log ${logFile})`);
+
+  const render = args.only === "click" ? null : await measureRender(portal.url, password, logFile);
+  const click = args.only === "render" ? null : await measureClick(portal.url, password, gateways, sql);
+  const pass = click ? click.all.p95 < TARGET_CLICK_P95_MS : null;
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+
+  const row = (name: string, x: Stats | undefined) => `| ${name} | ${x?.n ?? 0} | ${ms(x?.p50)} | ${ms(x?.p95)} | — / ${ms(x?.max)} | |`;
+  const lines = [`| measure | n | p50 (ms) | p95 (ms) | p99 / max (ms) | req/s |`, `|---|---:|---:|---:|---:|---:|`];
+  for (const r of render ? [render.single, render.loaded] : []) {
+    lines.push(`| GET /services, ${r.connections} connection${r.connections > 1 ? "s" : ""} (${DURATION_S} s) | ${r.requests} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} / ${ms(r.max)} | ${r.rps.toFixed(1)} |`);
+  }
+  if (click) {
+    lines.push(
+      row(`click → all ${GATEWAYS} gateways report the change`, click.all),
+      row("click → first gateway", click.first),
+      row("⤷ click → action request sent (browser)", click.clientToRequest),
+      row("⤷ action request → all gateways (server)", click.requestToGateways),
+      row("⤷⤷ push fan-out (slowest gateway's GET + PUT, recorded)", click.push),
+      row("server action: request → response headers (action done)", click.actionHeaders),
+      row("server action: request → response end (incl. re-rendered page)", click.action),
+    );
+  }
+  const summary = {
+    services: SERVICES,
+    nodesPerService: NODES,
+    gateways: GATEWAYS,
+    gatewayWorkers: GATEWAY_WORKERS,
+    render,
+    click,
+    target: { clickP95Ms: TARGET_CLICK_P95_MS, pass },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", loadavgAtStart: loadAtStart, loadavgAtEnd: load, node: process.version },
+    seedMs,
+    syncMs,
+    totalSeconds: Math.round((Date.now() - startedAt) / 1000),
+  };
+  if (args.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    console.log(lines.join("\n"));
+    console.log(
+      `\n${SERVICES} services × ${NODES} nodes on ${GATEWAYS} gateways (${GATEWAY_WORKERS} worker${GATEWAY_WORKERS > 1 ? "s" : ""} each)` +
+        (render ? `; /services is ${render.kib} KiB of HTML` : "") +
+        (click ? `. Click-to-gateway p95 ${ms(click.all.p95)} ms: ${pass ? "meets" : "MISSES"} the target < ${TARGET_CLICK_P95_MS} ms` : "") +
+        `. ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${loadAtStart} at the start, ${load} at the end.`,
+    );
+  }
+  if (args.check && pass === false) process.exitCode = 1;
+}
+
+/** Measure 1: GET /services with a signed-in session, 1 connection then CONNECTIONS. */
+async function measureRender(portalUrl: string, password: string, logFile: string) {
+  const cookie = await signIn(portalUrl, ADMIN_EMAIL, password);
+  const overviewUrl = `${portalUrl}/services`;
+  const marker = `data-testid="service-${serviceName(SERVICES - 1)}"`;
+
+  // A full check of one page first: a 200 with every service card, not the login page.
+  const first = await fetch(overviewUrl, { headers: { cookie, "accept-language": "en" }, redirect: "manual" });
+  const html = await first.text();
+  const cards = (html.match(/data-testid="service-svc-\d+"/g) ?? []).length;
+  if (first.status !== 200 || cards !== SERVICES) {
+    throw new Error(`/services: HTTP ${first.status} with ${cards} of ${SERVICES} service cards (login redirect?); see ${logFile}`);
+  }
+  const kib = Math.round(html.length / 1024);
+  progress(`/services: ${SERVICES} cards, ${kib} KiB; warming up…`);
+  await renderLoad(overviewUrl, cookie, CONNECTIONS, 3, marker);
+
+  progress(`render, 1 connection, ${DURATION_S} s…`);
+  const single = await renderLoad(overviewUrl, cookie, 1, DURATION_S, marker);
+  progress(`render, ${CONNECTIONS} connections, ${DURATION_S} s…`);
+  const loaded = await renderLoad(overviewUrl, cookie, CONNECTIONS, DURATION_S, marker);
+  for (const r of [single, loaded]) {
+    if (r.bad > 0) throw new Error(`/services with ${r.connections} connection(s): ${r.bad} responses were not a 200 with every service; see ${logFile}`);
+  }
+  return { kib, single, loaded };
+}
+
+/** Measure 2: click-to-gateway in Chromium, with the push times the portal recorded. */
+async function measureClick(portalUrl: string, password: string, gateways: readonly (GatewayHandle & { name: string })[], sql: pg.Client) {
+  progress(`click-to-gateway, ${CLICKS} clicks (+${WARMUP_CLICKS} warm-up)…`);
+  const service = serviceName(CLICK_SERVICE);
+  const clicks = await measureClicks({
+    portalUrl,
+    email: ADMIN_EMAIL,
+    password,
+    service,
+    addr: nodeAddr(CLICK_SERVICE, CLICK_NODE),
+    gateways: gateways.map((g) => ({ name: g.name, adminUrl: g.adminUrl, token: g.token })),
+    clicks: CLICKS,
+    warmup: WARMUP_CLICKS,
+    pollIntervalMs: POLL_MS,
+    log: progress,
+  });
+  progress(clicks.clockNote);
+
+  // Per-gateway push time as the portal recorded it (GET + PUT with If-Match), for the clicks measured.
+  const pushRows = (
+    await sql.query<{ id: string; push: number; pushes: number; failed: number }>(
+      `SELECT e.id::text, max(o."durationMs") AS push, count(o.id)::int AS pushes, count(*) FILTER (WHERE NOT o.ok)::int AS failed
+       FROM "AuditEvent" e JOIN "AuditOutcome" o ON o."eventId" = e.id
+       WHERE e.action = 'node.state' AND e."serviceName" = $1 GROUP BY e.id ORDER BY e.id`,
+      [service],
+    )
+  ).rows.slice(WARMUP_CLICKS);
+  const failedPushes = pushRows.reduce((n, r) => n + r.failed, 0);
+  if (pushRows.length !== CLICKS || failedPushes > 0 || pushRows.some((r) => r.pushes !== GATEWAYS)) {
+    throw new Error(`expected ${CLICKS} node.state events with ${GATEWAYS} successful pushes each, got ${pushRows.length} events, ${failedPushes} failed pushes`);
+  }
+  const s = (pick: (c: ClickSample) => number | null) => summarize(clicks.samples.map(pick));
+  return {
+    all: s((c) => c.allGateways)!,
+    first: s((c) => c.firstGateway),
+    clientToRequest: s((c) => c.clientToRequest),
+    requestToGateways: s((c) => c.requestToGateways),
+    push: summarize(pushRows.map((r) => r.push)),
+    actionHeaders: s((c) => c.actionHeaders),
+    action: s((c) => c.action),
+  };
+}
+
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    progress(`${sig}: stopping…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((e) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exitCode = 2;
+  })
+  .finally(cleanUp);
