@@ -1,12 +1,17 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
+import { db } from "@/lib/db";
 import { listGatewaysWithStatus } from "@/lib/gateways";
+import { getGatewaySyncSummaries } from "@/lib/reconcile/status";
+import { reconcileIntervalFromEnv } from "@/lib/reconcile/runner";
 import { can } from "@/lib/rbac";
 import { DateTime } from "../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
 import { GatewayFormButton } from "./_components/gateway-form";
 import { GatewayRowActions } from "./_components/gateway-row-actions";
+import { GatewaySyncCell } from "./_components/gateway-sync";
+import { ReconcileButton } from "./_components/reconcile-button";
 import { GatewayStatusCell } from "./_components/gateway-status";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -17,10 +22,25 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function GatewaysPage(_props: PageProps<"/gateways">) {
   const user = await requirePermission("gateways.read");
   const canWrite = can(user.role, "gateways.write");
-  const [t, gateways] = await Promise.all([getTranslations("gateways"), listGatewaysWithStatus()]);
+  const [t, tSync, gateways, syncs] = await Promise.all([getTranslations("gateways"), getTranslations("reconcile"), listGatewaysWithStatus(), getGatewaySyncSummaries(db)]);
   return (
     <>
-      <PageHeader title={t("title")} description={t("description")} actions={canWrite ? <GatewayFormButton mode="create" /> : null} />
+      <PageHeader
+        title={t("title")}
+        description={
+          <>
+            {t("description")} {tSync("hint", { seconds: Math.round(reconcileIntervalFromEnv() / 1000) })}
+          </>
+        }
+        actions={
+          canWrite ? (
+            <>
+              <ReconcileButton />
+              <GatewayFormButton mode="create" />
+            </>
+          ) : null
+        }
+      />
       {gateways.length === 0 ? (
         <EmptyState title={t("empty.title")}>{canWrite ? t("empty.admin") : t("empty.reader")}</EmptyState>
       ) : (
@@ -31,6 +51,7 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
                 <th>{t("columns.name")}</th>
                 <th>{t("columns.adminUrl")}</th>
                 <th>{t("columns.status")}</th>
+                <th>{tSync("column")}</th>
                 <th>{t("columns.lastSeen")}</th>
                 {canWrite ? <th className="text-right">{t("columns.actions")}</th> : null}
               </tr>
@@ -42,6 +63,9 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
                   <td className="font-mono text-xs break-all">{g.adminUrl}</td>
                   <td>
                     <GatewayStatusCell probe={probe} />
+                  </td>
+                  <td>
+                    <GatewaySyncCell summary={syncs.find((s) => s.gatewayId === g.id)} />
                   </td>
                   <td className="text-xs whitespace-nowrap text-slate-600">
                     {g.lastSeenAt ? <DateTime value={g.lastSeenAt} /> : <Badge>{t("neverSeen")}</Badge>}
