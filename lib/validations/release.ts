@@ -3,13 +3,9 @@
 
 import { z } from "zod";
 import { addrSchema } from "./node";
-import { serviceNameSchema } from "./service";
+import { percentSchema, serviceNameSchema } from "./service";
 
-export const percentSchema = z.coerce
-  .number({ error: "validation.percent" })
-  .min(0, { error: "validation.percent" })
-  .max(100, { error: "validation.percent" })
-  .refine((v) => Math.round(v * 100) === v * 100, { error: "validation.percent" });
+export { percentSchema };
 
 export const stepsSchema = z
   .array(percentSchema)

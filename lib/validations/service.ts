@@ -37,6 +37,16 @@ function matchPair(name: RegExp) {
     .default(null);
 }
 
+/**
+ * A traffic share: 0–100 with at most two decimals. More digits would not survive the
+ * gateway's JSON encoding (14 significant digits), so the portal would see drift for ever.
+ */
+export const percentSchema = z.coerce
+  .number({ error: "validation.percent" })
+  .min(0, { error: "validation.percent" })
+  .max(100, { error: "validation.percent" })
+  .refine((v) => Math.round(v * 100) === v * 100, { error: "validation.percent" });
+
 export const grayRuleSchema = z.object({
   header: matchPair(HEADER_NAME),
   cookie: matchPair(COOKIE_NAME),
@@ -44,11 +54,7 @@ export const grayRuleSchema = z.object({
     .array(z.string().trim().refine(isValidCidr, { error: "validation.cidr" }).transform((v) => canonicalCidr(v) ?? v))
     .max(256, { error: "validation.cidrCount" })
     .default([]),
-  percent: z.coerce
-    .number({ error: "validation.percent" })
-    .min(0, { error: "validation.percent" })
-    .max(100, { error: "validation.percent" })
-    .default(0),
+  percent: percentSchema.default(0),
   tester: z.object({ cookie: z.string().regex(COOKIE_NAME, { error: "validation.matchName" }) }).nullable().optional(),
 });
 export type GrayRuleInput = z.output<typeof grayRuleSchema>;
