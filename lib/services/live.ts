@@ -52,9 +52,18 @@ export type UnmanagedService = {
 
 export type ServicesOverview = {
   gateways: GatewayReach[];
+  /** The requested page of the services whose name matches the query. */
   services: ServiceSummary[];
+  /** How many services match the query (all pages). */
+  total: number;
+  page: number;
+  pageSize: number;
   unmanaged: UnmanagedService[];
 };
+
+export const OVERVIEW_PAGE_SIZE = 50;
+
+export type OverviewQuery = { q?: string; page?: number; pageSize?: number };
 
 function reach(r: FanOutResult<unknown>): GatewayReach {
   return {
@@ -114,8 +123,14 @@ async function readAll(targets: readonly GatewayTarget[]) {
 }
 
 /** Every service with its desired counts and its live state on each gateway, plus unmanaged ones. */
-export async function getServicesOverview(db: Db): Promise<ServicesOverview> {
+export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Promise<ServicesOverview> {
   const [services, targets, syncs] = await Promise.all([loadAllDesired(db), loadGatewayTargets(db), db.gatewaySync.findMany()]);
+  // Comparing desired with live state is the costly part of a render: do it for one page only.
+  const q = query.q?.trim().toLowerCase() ?? "";
+  const matching = q ? services.filter((s) => s.name.toLowerCase().includes(q)) : services;
+  const pageSize = query.pageSize ?? OVERVIEW_PAGE_SIZE;
+  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+  const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pages);
   const reads = await readAll(targets);
   const known = new Set(services.map((s) => s.name));
   const unmanaged = new Map<string, UnmanagedService>();
@@ -130,7 +145,10 @@ export async function getServicesOverview(db: Db): Promise<ServicesOverview> {
   }
   return {
     gateways: reads.map(reach),
-    services: services.map((s) => summarize(s, reads, syncs)),
+    services: matching.slice((page - 1) * pageSize, page * pageSize).map((s) => summarize(s, reads, syncs)),
+    total: matching.length,
+    page,
+    pageSize,
     unmanaged: [...unmanaged.values()].sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

@@ -329,3 +329,19 @@ describe("live stats", () => {
     }
   });
 });
+
+describe("overview pages", () => {
+  it("filters by name and pages the services, comparing live state for one page only", async () => {
+    for (const name of ["pg-c", "pg-a", "pg-b"]) {
+      await db.service.create({ data: { name, gray: { cidrs: [], percent: 0 }, revision: 1 } });
+    }
+    const first = await getServicesOverview(db, { q: "PG-", page: 1, pageSize: 2 });
+    assert.equal(first.total, 3);
+    assert.deepEqual(first.services.map((s) => s.name), ["pg-a", "pg-b"]);
+    const second = await getServicesOverview(db, { q: "pg-", page: 2, pageSize: 2 });
+    assert.deepEqual(second.services.map((s) => s.name), ["pg-c"]);
+    // Past the end: the last page, not an empty one.
+    assert.equal((await getServicesOverview(db, { q: "pg-", page: 99, pageSize: 2 })).page, 2);
+    assert.equal((await getServicesOverview(db, { q: "no-such-service" })).total, 0);
+  });
+});

@@ -3,16 +3,19 @@ import Link from "next/link";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { can } from "@/lib/rbac";
-import { getServicesOverview, type ServiceSummary } from "@/lib/services/live";
+import { getServicesOverview, type ServicesOverview, type ServiceSummary } from "@/lib/services/live";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
 import { AdoptButton } from "./_components/adopt-button";
 import { DriftBadge, NodeStateBadge, UnreachableBadge } from "./_components/badges";
 import { ServiceRate } from "./_components/live-rate";
 
-export default async function ServicesPage(_props: PageProps<"/services">) {
+export default async function ServicesPage(props: PageProps<"/services">) {
   const user = await requirePermission("services.read");
   const t = await getTranslations("services");
-  const overview = await getServicesOverview(db);
+  const sp = await props.searchParams;
+  const q = typeof sp.q === "string" ? sp.q.slice(0, 64) : "";
+  const page = typeof sp.page === "string" && /^\d{1,6}$/.test(sp.page) ? Number(sp.page) : 1;
+  const overview = await getServicesOverview(db, { q, page });
   const canWrite = can(user.role, "services.write");
 
   return (
@@ -45,14 +48,36 @@ export default async function ServicesPage(_props: PageProps<"/services">) {
         )}
       </section>
 
+      <form method="get" className="flex flex-wrap items-center gap-2" role="search">
+        <input
+          type="search"
+          name="q"
+          defaultValue={q}
+          maxLength={64}
+          placeholder={t("overview.searchPlaceholder")}
+          aria-label={t("overview.search")}
+          className="input w-full sm:w-72"
+        />
+        <button type="submit" className="btn">
+          {t("overview.search")}
+        </button>
+      </form>
+
       {overview.services.length === 0 ? (
-        <EmptyState title={t("overview.empty")}>{canWrite ? t("overview.emptyHint") : null}</EmptyState>
+        q ? (
+          <EmptyState title={t("overview.noMatch", { q })} />
+        ) : (
+          <EmptyState title={t("overview.empty")}>{canWrite ? t("overview.emptyHint") : null}</EmptyState>
+        )
       ) : (
-        <ul className="grid gap-3" data-testid="service-list">
-          {overview.services.map((s) => (
-            <ServiceCard key={s.name} s={s} />
-          ))}
-        </ul>
+        <>
+          <ul className="grid gap-3" data-testid="service-list">
+            {overview.services.map((s) => (
+              <ServiceCard key={s.name} s={s} />
+            ))}
+          </ul>
+          <Pager overview={overview} q={q} />
+        </>
       )}
 
       {overview.unmanaged.length > 0 ? (
@@ -75,6 +100,31 @@ export default async function ServicesPage(_props: PageProps<"/services">) {
         </section>
       ) : null}
     </div>
+  );
+}
+
+async function Pager({ overview, q }: { overview: ServicesOverview; q: string }) {
+  const t = await getTranslations("services");
+  const { page, pageSize, total } = overview;
+  const href = (p: number) => `/services?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
+  return (
+    <nav className="flex flex-wrap items-center justify-between gap-2 text-sm" aria-label={t("overview.pages")} data-testid="services-pager">
+      <span className="text-slate-500">
+        {t("overview.range", { from: (page - 1) * pageSize + 1, to: Math.min(page * pageSize, total), total })}
+      </span>
+      <span className="flex gap-2">
+        {page > 1 ? (
+          <Link href={href(page - 1)} className="btn">
+            {t("overview.previous")}
+          </Link>
+        ) : null}
+        {page * pageSize < total ? (
+          <Link href={href(page + 1)} className="btn">
+            {t("overview.next")}
+          </Link>
+        ) : null}
+      </span>
+    </nav>
   );
 }
 
