@@ -35,17 +35,14 @@ export function createDbClient(connectionString = process.env.DATABASE_URL): Cli
   return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolMax() }) });
 }
 
-let processClient: Client | undefined;
-
 /**
- * The shared client. Outside production it lives on globalThis so Next.js hot
- * reloads (which re-evaluate this module) do not open a new pool each time.
+ * The shared client, one per process. It lives on globalThis because Next.js bundles this
+ * module into several chunks (pages, route handlers, instrumentation), each with its own
+ * module state: per-module clients would open one pool each, and the embedded demo
+ * database accepts a single connection. Dev reloads re-evaluate modules, too.
  */
 export function getDb(): Client {
-  const client = globalForDb.graylaneDb ?? processClient ?? createDbClient();
-  processClient = client;
-  if (process.env.NODE_ENV !== "production") globalForDb.graylaneDb = client;
-  return client;
+  return (globalForDb.graylaneDb ??= createDbClient());
 }
 
 /** `db.user.findMany()` etc.; the client is created on first property access. */

@@ -83,6 +83,9 @@ async function main(): Promise<void> {
     testerKey: secrets.testerKey,
     stateDir: path.join(STATE, "gateway"),
     prefix: path.join(STATE, "gateway-prefix"),
+    // A browser on http://127.0.0.1:8080/ reaches service `demo` (tester links land there);
+    // other Host names still pick their service, e.g. the brief's `localhost`.
+    extraProxyConfig: `if ($host = "127.0.0.1") { set $graylane_service demo; }`,
   });
   stops.push(() => gateway.stop());
 
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
 
   Portal        ${portal.url}          log: .graylane/portal.log
   Login         ${login}
-  Gateway       ${gateway.proxyUrl}   e.g. curl -H 'Host: demo' ${gateway.proxyUrl}/
+  Gateway       ${gateway.proxyUrl}/   (service "demo"; any other Host header picks that service)
   Admin API     ${gateway.adminUrl}   token in .graylane/secrets.json (gatewayToken)
                 e.g. curl -H "Authorization: Bearer $(node -p "require('./.graylane/secrets.json').gatewayToken")" \\
                        '${gateway.adminUrl}/upstream_list?upstream=demo'
