@@ -23,6 +23,7 @@ SUITES=(
   "faults:npm run -s test:faults"
   "typecheck:npx tsc --noEmit"
   "build:npm run -s build"
+  "demo:npm run -s test:demo"
   "e2e:npm run -s test:e2e"
 )
 
