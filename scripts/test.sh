@@ -13,6 +13,8 @@ npx tsx scripts/db.ts server >/dev/null || { echo "no PostgreSQL server: see the
 SUITES=(
   "unit:npm run -s test:unit"
   "drift:npm run -s db:drift"
+  "typecheck:npx tsc --noEmit"
+  "build:npm run -s build"
   "db:npm run -s test:db"
   "gateway:npm run -s test:gateway"
   "portal:npm run -s test:portal"
@@ -21,8 +23,6 @@ SUITES=(
   "reconcile:npm run -s test:reconcile"
   "fuzz:npm run -s test:fuzz"
   "faults:npm run -s test:faults"
-  "typecheck:npx tsc --noEmit"
-  "build:npm run -s build"
   "demo:npm run -s test:demo"
   "e2e:npm run -s test:e2e"
 )
