@@ -4,8 +4,9 @@ import "server-only";
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 import type { z } from "zod";
 import enErrors from "@/messages/en/errors.json";
+import { toAppError } from "@/lib/actions/safe-action";
 import type { SessionUser } from "@/lib/auth";
-import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema } from "@/lib/validations/release";
@@ -24,7 +25,8 @@ function clientIp(req: Request): string {
 
 /** The JSON error body: a stable code, an English message, field keys and their params. */
 export function errorResponse(e: unknown): Response {
-  const err: AppError = isAppError(e) ? e : new AppError("internal", e instanceof Error ? e.message : String(e), { cause: e });
+  // A database that cannot be reached is 503 database_unavailable, not a 500.
+  const err: AppError = toAppError(e);
   if (err.code === "internal" || err.code === "database_unavailable") log.error("api.failed", { code: err.code, error: err.message });
   const catalog = enErrors as unknown as Record<ErrorCode, string>;
   return Response.json(

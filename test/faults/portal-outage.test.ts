@@ -1,0 +1,194 @@
+// Database down under a RUNNING production portal (issue 6, "Outages"): a throwaway
+// PostgreSQL cluster, the portal's production build (`next start`), a real gateway and real
+// backends. With PostgreSQL stopped, signed-in pages show the translated "database
+// unavailable" banner inside the portal shell (no crash page, no redirect to /login) — as a
+// 200: an App Router page can only answer 200/3xx/401/403/404/500, and a 500 would say the
+// portal failed while it handled the outage — and the automation API, which machines read,
+// refuses a release start with 503 `database_unavailable`; the gateway keeps serving. With
+// PostgreSQL back, pages and mutations work again without restarting anything.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, it } from "node:test";
+import { generateApiToken, hashApiToken } from "@/lib/api-tokens";
+import { encrypt, parseSecretKey } from "@/lib/crypto";
+import { createDbClient } from "@/lib/db";
+import { createGatewayClient } from "@/lib/gateway/client";
+import { hashPassword } from "@/lib/passwords";
+import type { Actor, Db } from "@/lib/services/db-types";
+import { createService } from "@/lib/services/mutations";
+import { createServiceSchema } from "@/lib/validations/node";
+import enCommon from "@/messages/en/common.json";
+import enErrors from "@/messages/en/errors.json";
+import zhCommon from "@/messages/zh-CN/common.json";
+import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
+import { createTestDatabase } from "../../scripts/lib/database";
+import { startGateway, type GatewayHandle } from "../../scripts/lib/gateway";
+import { freePort } from "../../scripts/lib/net";
+import { ensureBuild, signIn, startPortal, type PortalHandle } from "../../scripts/lib/portal";
+import { startCluster, type Cluster } from "./cluster";
+
+const SERVICE = "outage";
+const email = "admin@outage.test";
+const password = `pw-${randomBytes(9).toString("base64url")}`;
+const secretKeyHex = randomBytes(32).toString("hex");
+const gatewayToken = randomBytes(16).toString("hex");
+// The service functions below decrypt gateway tokens with the same key as the portal.
+process.env.GRAYLANE_SECRET_KEY = secretKeyHex;
+
+const dir = mkdtempSync(path.join(tmpdir(), "graylane-outage-"));
+let cluster: Cluster | undefined;
+let db: Db | undefined;
+let gateway: GatewayHandle | undefined;
+let backends: BackendsHandle | undefined;
+let portal: PortalHandle | undefined;
+let cookie = "";
+let apiToken = "";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function page(p: string, lang = "en") {
+  const res = await fetch(`${portal!.url}${p}`, { headers: { cookie, "accept-language": lang }, redirect: "manual", signal: AbortSignal.timeout(20_000) });
+  const body = await res.text();
+  // What the browser shows: the serialized RSC payload and message catalog left out.
+  const html = body.replace(/<script[\s\S]*?<\/script>/g, "");
+  return { status: res.status, location: res.headers.get("location"), body, html };
+}
+
+function startRelease(version: string) {
+  return fetch(`${portal!.url}/api/v1/releases`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ service: SERVICE, version, targets: [backends!.addrs[2]] }),
+    signal: AbortSignal.timeout(20_000),
+  });
+}
+
+/** Requests through the gateway's proxy; every one must come back 200 from a backend. */
+async function gatewayServes(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const u = new URL(gateway!.proxyUrl);
+    // node:http, not fetch: fetch does not send a Host header of our choosing.
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.get({ hostname: u.hostname, port: u.port, path: "/", headers: { host: SERVICE }, agent: false, timeout: 5000 }, resolve);
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", reject);
+    });
+    res.resume();
+    assert.equal(res.statusCode, 200, `request ${i} through the gateway`);
+    assert.ok(res.headers["x-backend-addr"], "answered by a backend");
+  }
+}
+
+before(async () => {
+  ensureBuild();
+  cluster = await startCluster();
+  const database = await createTestDatabase(cluster.url); // with every migration applied
+  db = createDbClient(database.url);
+  const testerKey = randomBytes(24).toString("hex");
+  const ports = [await freePort(), await freePort(), await freePort()];
+  [gateway, backends] = await Promise.all([
+    startGateway({ token: gatewayToken, testerKey, stateDir: path.join(dir, "gateway-state"), workers: 1 }),
+    startBackends({ ports, version: "v1" }),
+  ]);
+  // Written the way the portal does: argon2id password, encrypted gateway token.
+  const user = await db.user.create({ data: { email, name: "Outage Admin", role: "ADMIN", passwordHash: await hashPassword(password) } });
+  await db.gateway.create({
+    data: { name: "gw-outage", adminUrl: gateway.adminUrl, proxyUrl: gateway.proxyUrl, tokenEnc: encrypt(gatewayToken, parseSecretKey(secretKeyHex)) },
+  });
+  apiToken = generateApiToken();
+  await db.apiToken.create({ data: { userId: user.id, name: "ci", prefix: apiToken.slice(0, 12), tokenHash: hashApiToken(apiToken) } });
+  const actor: Actor = { id: user.id, email, role: "ADMIN", clientIp: "127.0.0.1", userAgent: "outage-test" };
+  const created = await createService(db, actor, createServiceSchema.parse({ name: SERVICE, nodes: backends.addrs.map((addr) => ({ addr })) }));
+  assert.ok(created.outcomes.every((o) => o.ok), JSON.stringify(created.outcomes));
+
+  portal = await startPortal({
+    host: "127.0.0.1",
+    port: await freePort(),
+    logFile: path.join(dir, "portal.log"),
+    env: {
+      DATABASE_URL: database.url,
+      GRAYLANE_SECRET_KEY: secretKeyHex,
+      GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"),
+      GRAYLANE_TESTER_KEY: testerKey,
+    },
+  });
+  cookie = await signIn(portal.url, email, password);
+}, { timeout: 240_000 });
+
+after(async () => {
+  await portal?.stop().catch(() => undefined);
+  await db?.$disconnect().catch(() => undefined);
+  await gateway?.stop().catch(() => undefined);
+  await backends?.stop().catch(() => undefined);
+  await cluster?.destroy().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it("database down: banner pages, refused mutations, traffic flows; back: works again without restarts", { timeout: 180_000 }, async () => {
+  // Control: everything works while PostgreSQL is up.
+  for (const p of ["/services", `/services/${SERVICE}`, "/audit"]) {
+    const r = await page(p);
+    assert.equal(r.status, 200, `${p} before the outage`);
+    assert.doesNotMatch(r.body, /data-testid="db-down"/);
+  }
+
+  await cluster!.stop();
+  try {
+    for (const p of ["/services", `/services/${SERVICE}`, "/audit"]) {
+      const r = await page(p);
+      assert.equal(r.location, null, `${p} redirected to ${r.location}`);
+      assert.equal(r.status, 200, `${p} with the database down`);
+      assert.match(r.body, /data-testid="db-down"/, `${p}: the banner`);
+      assert.ok(r.html.includes(enCommon.dbDown.title), `${p}: the banner's title`);
+      assert.ok(r.html.includes(enCommon.dbDown.body), `${p}: the banner's text`);
+      assert.ok(!r.html.includes(enCommon.errorPage.title), `${p}: not the crash page`);
+      const zh = await page(p, "zh-CN");
+      assert.equal(zh.status, 200);
+      assert.ok(zh.html.includes(zhCommon.dbDown.title), `${p}: the banner in zh-CN`);
+    }
+
+    const refused = await startRelease("v-down");
+    const body = (await refused.json()) as { error?: { code?: string; message?: string } };
+    assert.equal(refused.status, 503, JSON.stringify(body));
+    assert.equal(body.error?.code, "database_unavailable");
+    assert.equal(body.error?.message, enErrors.database_unavailable);
+
+    await gatewayServes(50);
+  } finally {
+    await cluster!.start();
+  }
+
+  // Back: no restart of the portal, the gateway or anything else.
+  const back = Date.now();
+  for (;;) {
+    const r = await page("/services");
+    if (r.status === 200 && !r.body.includes('data-testid="db-down"')) break;
+    assert.ok(Date.now() - back < 10_000, `/services still ${r.status} 10 s after PostgreSQL returned`);
+    await sleep(250);
+  }
+  for (const p of ["/services", `/services/${SERVICE}`, "/audit"]) {
+    const r = await page(p);
+    assert.equal(r.status, 200, `${p} after the outage`);
+    assert.doesNotMatch(r.body, /data-testid="db-down"/);
+    assert.ok(r.body.includes(SERVICE));
+  }
+  let started: Response;
+  for (;;) {
+    started = await startRelease("v-back");
+    if (started.status !== 503) break;
+    assert.ok(Date.now() - back < 10_000, "mutations still refused 10 s after PostgreSQL returned");
+    await sleep(250);
+  }
+  const result = (await started.json()) as { releaseId?: string; outcomes?: { ok: boolean }[] };
+  assert.equal(started.status, 201, JSON.stringify(result));
+  assert.ok(result.outcomes?.length === 1 && result.outcomes.every((o) => o.ok), JSON.stringify(result.outcomes));
+  const live = await createGatewayClient({ adminUrl: gateway!.adminUrl, token: gatewayToken }).getUpstream(SERVICE);
+  assert.equal(live?.nodes.find((n) => n.addr === backends!.addrs[2])?.state, "gray", "the mutation reached the gateway");
+  console.log(`portal-outage: PostgreSQL back → pages and a mutation ok in ${Date.now() - back} ms`);
+  assert.equal(portal!.child.exitCode, null, `the portal process exited; see ${portal!.logFile}`);
+  assert.doesNotMatch(readFileSync(portal!.logFile, "utf8"), /uncaughtException|unhandledRejection/i);
+});
