@@ -33,7 +33,7 @@ it("advances after a healthy dwell only when the release asks for it", { timeout
     await stepRelease(env.db, operator, { id: r.releaseId }); // → 30 %
   }
   // The dwell from the environment variable the portal reads, as the runner does.
-  const analyzer = new ReleaseAnalyzer(analyzerOptionsFromEnv({ GRAYLANE_AUTO_ADVANCE_DWELL_MS: String(DWELL_MS) }));
+  const analyzer = new ReleaseAnalyzer(analyzerOptionsFromEnv({ ...process.env, GRAYLANE_AUTO_ADVANCE_DWELL_MS: String(DWELL_MS) }));
   const byId = (out: Awaited<ReturnType<ReleaseAnalyzer["tick"]>>, id: string) => out.find((o) => o.releaseId === id)!;
   const traffic = async (base: number) => {
     await spread(env.gw.proxyUrl, "adv-on", 600, { base });
