@@ -497,7 +497,7 @@ async function main(): Promise<number> {
       const httpExtra = lua
         ? `    lua_package_path "${path.join(BENCH_DIR, "lua")}/?.lua;;";\n    init_by_lua_block {\n        require("bench_minimal").init({ ${peers} })\n    }\n`
         : "";
-      const n = await startPlainNginx(v, "static-nginx.conf.tmpl", { LISTEN: `127.0.0.1:${port}`, UPSTREAM_SERVERS: upstream, HTTP_EXTRA: httpExtra }, port, o.workers, lua);
+      const n = await startPlainNginx(v, "static-nginx.conf.tmpl", { LISTEN: `127.0.0.1:${port}`, UPSTREAM_SERVERS: upstream, HTTP_EXTRA: httpExtra, LOCATION_EXTRA: "" }, port, o.workers, lua);
       targets.push({ name: v, url: `http://127.0.0.1:${port}/`, host: SERVICE, workerPids: n.workerPids });
     }
   }

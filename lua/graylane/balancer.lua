@@ -6,7 +6,14 @@
 -- Pools, in order: gray (gray traffic only) -> stable (active, not backup)
 -- -> backup (active backup) -> ejected stable/backup nodes as a last resort
 -- (like nginx, which tries "down" peers when all of them failed).
+--
+-- Per-request state lives in a module table keyed by the request's address,
+-- not in ngx.ctx: ngx.ctx costs a C call per access, a registry reference
+-- and a cleanup handler per request. log() (log phase) or error_page()
+-- (after an internal redirect) drops it.
 local ngx_balancer = require "ngx.balancer"
+local base = require "resty.core.base"
+local ffi = require "ffi"
 local cache = require "graylane.cache"
 local gray = require "graylane.gray"
 local health = require "graylane.health"
@@ -18,10 +25,51 @@ local var = ngx.var
 local ngx_now = ngx.now
 local set_current_peer = ngx_balancer.set_current_peer
 local set_more_tries = ngx_balancer.set_more_tries
+local get_last_failure = ngx_balancer.get_last_failure
+local get_request = base.get_request
+local ffi_cast = ffi.cast
+local tonumber = tonumber
+local UINTPTR = ffi.typeof("uintptr_t")
 
 local STATS = ngx.shared.graylane_stats
 
 local _M = {}
+
+-- request address -> { svc, gray, node, tried, hash, t0, shared }
+local reqs = {}
+
+-- get_request() is a new cdata on every call: key by the address it holds
+local function request_key()
+    return tonumber(ffi_cast(UINTPTR, get_request()))
+end
+-- finished request states, reused: a new table per request costs two
+-- mallocs and their frees (this LuaJIT allocates with the system malloc)
+local spare, nspare = {}, 0
+local MAX_SPARE = 1024
+
+local function new_state(svc)
+    local st
+    if nspare > 0 then
+        st = spare[nspare]
+        spare[nspare] = nil
+        nspare = nspare - 1
+        st.svc = svc
+    else
+        st = { svc = svc, gray = false, node = false, tried = false, hash = false, t0 = 0,
+               shared = false }
+    end
+    st.shared = svc.algorithm == "least_conn"
+    return st
+end
+
+local function drop_state(r, st)
+    reqs[r] = nil
+    if nspare < MAX_SPARE then
+        st.svc, st.gray, st.node, st.tried, st.hash = false, false, false, false, false
+        nspare = nspare + 1
+        spare[nspare] = st
+    end
+end
 
 local function usable(n, st, now, ignore_ejection)
     local tried = st.tried
@@ -95,6 +143,13 @@ local function pick_pool(svc, pool, st, now, ign)
     end
     local alg = svc.algorithm
     if alg == "round_robin" then
+        local cycle = pool.cycle
+        if cycle and not svc.any_ejected and not st.tried then
+            -- every node usable: the next step of the precomputed cycle
+            local pos = pool.pos % #cycle + 1
+            pool.pos = pos
+            return cycle[pos]
+        end
         return pick_rr(pool, st, now, ign)
     elseif alg == "ip_hash" then
         return pick_hash(pool, st, now, ign)
@@ -134,18 +189,21 @@ local function service_name()
 end
 
 function _M.balance()
-    local ctx = ngx.ctx
-    local st = ctx.gl
+    local r = request_key()
+    local st = reqs[r]
     local svc, node
+    -- an entry left by a request whose log phase never ran (same address
+    -- reused) is not a retry: retries always follow a failure
+    if st and not get_last_failure() then
+        st = nil
+    end
     if not st then
         svc = cache.get(service_name())
         if not svc then
             -- error_page 500 -> error_page() answers 404 unknown_service
             return ngx.exit(ngx.ERROR)
         end
-        st = { svc = svc, gray = false, node = false, tried = false, hash = false, t0 = 0,
-               shared = svc.algorithm == "least_conn" }
-        ctx.gl = st
+        st = new_state(svc)
         if svc.gray_possible then
             st.gray = gray.match(svc, st)
         end
@@ -154,6 +212,7 @@ function _M.balance()
             -- error_page 500 -> error_page() answers 503 no_available_node
             return ngx.exit(ngx.ERROR)
         end
+        reqs[r] = st
         local tries = st.gray and svc.tries_gray or svc.tries_stable
         if tries > 1 then
             local ok, err = set_more_tries(tries - 1)
@@ -212,9 +271,29 @@ local function json_error(status, code, message, service)
     return ngx.exit(status)
 end
 
--- error_page 500/502/504 of the proxy. ngx.ctx does not survive the internal
--- redirect, so the outcome is reconstructed from variables.
+-- log_by_lua of the proxy: the final try of a proxied request.
+function _M.log()
+    local r = request_key()
+    local st = reqs[r]
+    if not st then
+        return
+    end
+    local node = st.node
+    if node then
+        stats.done(node, st.shared, st.t0)
+    end
+    drop_state(r, st)
+end
+
+-- error_page 500/502/504 of the proxy (an internal redirect: the proxy
+-- location's log phase will not run). The outcome is reconstructed from
+-- variables.
 function _M.error_page(code)
+    local r = request_key()
+    local st = reqs[r]
+    if st then
+        drop_state(r, st)
+    end
     local name = service_name()
     local svc = cache.get(name)
     if not svc then
@@ -244,6 +323,6 @@ function _M.error_page(code)
                       .. " failed", name)
 end
 
-_M._test = { pick = pick }
+_M._test = { pick = pick, reqs = reqs }
 
 return _M

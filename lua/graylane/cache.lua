@@ -94,6 +94,37 @@ local function ring_of(pool)
     return ring
 end
 
+-- round_robin: one full cycle of smooth weighted round robin (nginx's
+-- algorithm), so a request with every node usable takes the next entry
+-- instead of running the algorithm; nil when the cycle would be long.
+local MAX_CYCLE = 1000
+
+local function rr_cycle(pool)
+    local np, total = #pool, 0
+    for i = 1, np do
+        total = total + pool[i].weight
+    end
+    if np < 2 or total > MAX_CYCLE then
+        return nil
+    end
+    local cw, cycle = {}, {}
+    for i = 1, np do
+        cw[i] = 0
+    end
+    for k = 1, total do
+        local best
+        for i = 1, np do
+            cw[i] = cw[i] + pool[i].weight
+            if not best or cw[i] > cw[best] then
+                best = i
+            end
+        end
+        cw[best] = cw[best] - total
+        cycle[k] = pool[best]
+    end
+    return cycle
+end
+
 local MAX_TRIES = 5
 
 local function build(st, seq, hosts)
@@ -157,7 +188,12 @@ local function build(st, seq, hosts)
             end
         end
     end
-    if svc.algorithm == "ip_hash" then
+    if svc.algorithm == "round_robin" then
+        for _, pool in ipairs({ svc.stable, svc.backup, svc.gray }) do
+            pool.cycle = rr_cycle(pool)
+            pool.pos = 0
+        end
+    elseif svc.algorithm == "ip_hash" then
         svc.stable.ring = ring_of(svc.stable)
         svc.backup.ring = ring_of(svc.backup)
         svc.gray.ring = ring_of(svc.gray)

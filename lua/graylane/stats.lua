@@ -10,12 +10,18 @@
 -- old workers of a reload, which keep their ids while they drain, do not
 -- overwrite the new ones. Reported in flight = shared + all published blobs.
 local config = require "graylane.config"
+local ffi = require "ffi"
+local base = require "resty.core.base"
+require "resty.core.misc" -- declares ngx_http_lua_ffi_get_resp_status
 
 local ngx = ngx
 local ngx_now = ngx.now
 local floor = math.floor
 local tonumber = tonumber
 local pairs = pairs
+local get_request = base.get_request
+-- what ngx.status reads, without the ngx table's __index getter in between
+local get_resp_status = ffi.C.ngx_http_lua_ffi_get_resp_status
 
 local STATS = ngx.shared.graylane_stats
 
@@ -119,27 +125,20 @@ function _M.flush(premature)
     end
 end
 
--- log_by_lua on the proxy: the final try of a proxied request.
-function _M.log()
-    local st = ngx.ctx.gl
-    if not st then
-        return
-    end
-    local node = st.node
-    if not node then
-        return
-    end
-    _M.finish(node, st.shared)
+-- The final try of a proxied request ended (log phase): count its status and
+-- the time since the node was picked (t0).
+function _M.done(node, shared, t0)
+    _M.finish(node, shared)
     local c = node.counters
     c[REQ] = c[REQ] + 1
-    local cls = floor(ngx.status / 100)
+    local cls = floor(get_resp_status(get_request()) / 100)
     if cls >= 1 and cls <= 5 then
         c[cls + 1] = c[cls + 1] + 1
     end
     -- Time from picking the node to the end of the request, in ngx.now()'s
     -- millisecond steps (the resolution of $upstream_response_time too, which
     -- costs a variable lookup to read).
-    local t = ngx_now() - st.t0
+    local t = ngx_now() - t0
     c[LSUM] = c[LSUM] + t
     c[LCNT] = c[LCNT] + 1
     local b = NB

@@ -1,0 +1,202 @@
+// `npx tsx bench/callgrind.ts`: instructions per proxied request, counted by
+// valgrind's callgrind in the one worker of each proxy, for the same variants
+// as bench/gateway.ts plus "lua-floor" (lua-minimal + an empty log_by_lua).
+// Instruction counts repeat to within ~1% from run to run, where CPU time on
+// the shared cores moves by 10%: use this to compare variants of the hot path.
+//
+//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray]
+//     [--requests 20000] [--warmup 6000]  (approximate: wrk runs for requests/2000 s)
+// Needs valgrind (apt-get install -y valgrind) and wrk.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { findNginx, startGateway } from "../scripts/lib/gateway";
+import { freePort, waitForTcp } from "../scripts/lib/net";
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const WEIGHTS = [5, 3, 2];
+const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray"];
+
+const args = process.argv.slice(2);
+const flag = (n: string, d: string) => {
+  const i = args.indexOf(`--${n}`);
+  return i >= 0 ? args[i + 1] : d;
+};
+const variants = flag("variants", ALL.join(",")).split(",");
+const REQUESTS = Number(flag("requests", "20000"));
+const WARMUP = Number(flag("warmup", "6000"));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const render = (t: string, v: Record<string, string>) =>
+  t.replace(/\{\{([A-Z_]+)\}\}/g, (_, k: string) => {
+    if (!(k in v)) throw new Error(`template variable ${k} not provided`);
+    return v[k];
+  });
+const cleanups: Array<() => Promise<void> | void> = [];
+
+function run(cmd: string, a: string[]): string {
+  const r = spawnSync(cmd, a, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${a.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function mainDirectives(lua: boolean): string {
+  const n = findNginx();
+  const lines: string[] = [];
+  if (lua && n.loadModules) for (const m of n.modules) lines.push(`load_module ${m};`);
+  if (process.getuid?.() === 0) lines.push("user root root;");
+  return lines.join("\n");
+}
+
+async function prefixDir(tag: string): Promise<string> {
+  const p = await fsp.mkdtemp(path.join(os.tmpdir(), `graylane-cg-${tag}-`));
+  for (const d of ["logs", "tmp/client_body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"]) await fsp.mkdir(path.join(p, d), { recursive: true });
+  cleanups.push(() => fsp.rm(p, { recursive: true, force: true }));
+  return p;
+}
+
+/** nginx with a rendered config, optionally under callgrind (instrumentation off until measured). */
+async function nginx(prefix: string, conf: string, port: number, callgrind: boolean): Promise<ChildProcess> {
+  const bin = findNginx().bin;
+  const cmd = callgrind ? "valgrind" : bin;
+  const a = callgrind
+    ? ["--tool=callgrind", "--trace-children=yes", "--smc-check=all-non-file", "--instr-atstart=no",
+       `--callgrind-out-file=${prefix}/callgrind.%p`, bin, "-p", prefix + "/", "-c", conf]
+    : ["-p", prefix + "/", "-c", conf];
+  const child = spawn(cmd, a, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr?.on("data", (d) => (err += d));
+  cleanups.push(async () => {
+    child.kill("SIGQUIT");
+    await Promise.race([new Promise((r) => child.once("exit", r)), sleep(20_000)]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  await waitForTcp("127.0.0.1", port, callgrind ? 60_000 : 10_000).catch((e) => {
+    throw new Error(`${e}\n${err}`);
+  });
+  return child;
+}
+
+function workerOf(master: number): number {
+  const kids = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).map(Number);
+  // under valgrind the master is valgrind's process; its children are the workers
+  if (kids.length !== 1) throw new Error(`expected 1 worker, found ${kids.join(",")}`);
+  return kids[0];
+}
+
+function wrkCount(url: string, host: string, n: number): number {
+  // a fixed number of requests: wrk has no count option, so run until done by time, then read the count
+  const out = run("wrk", ["-t1", "-c4", `-d${Math.max(3, Math.ceil(n / 2000))}s`, "-H", `Host: ${host}`, url]);
+  const m = /(\d+) requests in /.exec(out);
+  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  if (bad) throw new Error(`non-2xx responses from ${url}:\n${out}`);
+  return Number(m![1]);
+}
+
+async function measure(name: string, url: string, host: string, masterPid: number, prefix: string): Promise<{ name: string; requests: number; ir: number }> {
+  const worker = workerOf(masterPid);
+  wrkCount(url, host, WARMUP); // JIT warm-up, keepalive connections opened
+  // callgrind_control does not always reach a busy worker: check that it took
+  for (let i = 0; ; i++) {
+    run("callgrind_control", ["-i", "on", String(worker)]);
+    await sleep(200);
+    if (!/switched off/.test(run("callgrind_control", ["-s", String(worker)]))) break;
+    if (i === 10) throw new Error(`${name}: cannot switch instrumentation on`);
+  }
+  const requests = wrkCount(url, host, REQUESTS);
+  run("callgrind_control", ["-i", "off", String(worker)]);
+  run("callgrind_control", ["-d", String(worker)]);
+  let ir = 0;
+  // the dump is written asynchronously by the worker
+  for (let i = 0; i < 100 && !(await fsp.readdir(prefix)).some((f) => f.startsWith(`callgrind.${worker}.`)); i++) await sleep(100);
+  await sleep(300);
+  for (const f of await fsp.readdir(prefix)) {
+    if (!f.startsWith(`callgrind.${worker}`)) continue;
+    const txt = await fsp.readFile(path.join(prefix, f), "utf8");
+    const m = /^totals: (\d+)/m.exec(txt);
+    if (m) ir += Number(m[1]);
+    if (process.env.CG_KEEP) await fsp.copyFile(path.join(prefix, f), path.join(process.env.CG_KEEP, `${name}.${f}`));
+  }
+  return { name, requests, ir };
+}
+
+async function main() {
+  // backend nodes: one plain nginx, not under valgrind
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const addrs = ports.map((p) => `127.0.0.1:${p}`);
+  const bePrefix = await prefixDir("be");
+  const servers = ports.map((p) => `    server {\n        listen 127.0.0.1:${p};\n        location / { return 200 "node-${p}\\n"; }\n    }`).join("\n");
+  const beConf = render(await fsp.readFile(path.join(BENCH_DIR, "backend-nginx.conf.tmpl"), "utf8"), { MAIN_DIRECTIVES: mainDirectives(false), PREFIX: bePrefix, WORKERS: "1", SERVERS: servers })
+    .replace(/worker_rlimit_nofile \d+;/, "");
+  await fsp.writeFile(path.join(bePrefix, "nginx.conf"), beConf);
+  await nginx(bePrefix, path.join(bePrefix, "nginx.conf"), ports[3], false);
+  const stable = addrs.slice(0, 3);
+  const results = [];
+
+  for (const v of variants) {
+    const port = await freePort();
+    const prefix = await prefixDir(v);
+    let conf: string;
+    let host = "bench";
+    if (v === "static" || v === "lua-minimal" || v === "lua-floor") {
+      const lua = v !== "static";
+      const peers = stable.map((a) => `{ "127.0.0.1", ${a.split(":")[1]} }`).join(", ");
+      conf = render(await fsp.readFile(path.join(BENCH_DIR, "static-nginx.conf.tmpl"), "utf8"), {
+        MAIN_DIRECTIVES: mainDirectives(lua),
+        PREFIX: prefix,
+        WORKERS: "1",
+        LISTEN: `127.0.0.1:${port}`,
+        UPSTREAM_SERVERS: lua
+          ? `        server 0.0.0.1;\n        balancer_by_lua_block {\n            require("bench_minimal").balance()\n        }`
+          : stable.map((a, i) => `        server ${a} weight=${WEIGHTS[i]} max_fails=3 fail_timeout=10s;`).join("\n"),
+        HTTP_EXTRA: lua ? `    lua_package_path "${path.join(BENCH_DIR, "lua")}/?.lua;;";\n    init_by_lua_block {\n        require("bench_minimal").init({ ${peers} })\n    }\n` : "",
+        LOCATION_EXTRA: v === "lua-floor" ? "            log_by_lua_block { }" : "",
+      }).replace(/worker_rlimit_nofile \d+;/, "");
+    } else {
+      // render the gateway's own config (one worker), load the services into its state file, then run that config under valgrind
+      const stateDir = path.join(prefix, "state");
+      const token = "cg-" + Math.random().toString(36).slice(2);
+      const gw = await startGateway({ token, stateDir, prefix, workers: 1, listen: `127.0.0.1:${port}`, errorLogLevel: "warn" });
+      const put = async (name: string, body: unknown) => {
+        const r = await fetch(`${gw.adminUrl}/v1/upstreams/${name}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+        if (r.status >= 300) throw new Error(`PUT ${name}: ${r.status} ${await r.text()}`);
+      };
+      await put("bench", {
+        nodes: [...stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })), { addr: addrs[3], state: "gray" }],
+        gray: { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: ["10.0.0.0/8", "192.168.0.0/16"], percent: 0 },
+      });
+      await put("bench-nogray", { nodes: stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })) });
+      await gw.stop();
+      if (v === "gateway-nogray") host = "bench-nogray";
+      conf = await fsp.readFile(path.join(prefix, "nginx.conf"), "utf8");
+    }
+    const confFile = path.join(prefix, "nginx.conf");
+    await fsp.writeFile(confFile, conf);
+    const child = await nginx(prefix, confFile, port, true);
+    const url = `http://127.0.0.1:${port}/`;
+    const r = await measure(v, url, host, child.pid!, prefix).catch(async (e) => {
+      throw new Error(`${v}: ${e}\n${await fsp.readFile(path.join(prefix, "logs/error.log"), "utf8").catch(() => "")}`);
+    });
+    results.push(r);
+    await cleanups.pop()!(); // stop this nginx before the next one takes a port
+    console.error(`callgrind: ${v}: ${r.requests} requests, ${(r.ir / r.requests).toFixed(0)} instructions/request`);
+  }
+  const base = results.find((r) => r.name === "static");
+  console.log("| variant | requests | instructions/request | ×static |\n| --- | --- | --- | --- |");
+  for (const r of results) {
+    const per = r.ir / r.requests;
+    console.log(`| ${r.name} | ${r.requests} | ${(per / 1000).toFixed(1)}k | ${base ? (per / (base.ir / base.requests)).toFixed(3) : "—"} |`);
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 2;
+  })
+  .finally(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
