@@ -16,6 +16,15 @@ type Client = InstanceType<typeof PrismaClient>;
 
 const globalForDb = globalThis as unknown as { graylaneDb?: Client };
 
+/**
+ * True when `e` says PostgreSQL cannot be reached (refused, reset, gone, timed out): what
+ * lib/actions/safe-action `toAppError` and the automation API report as database_unavailable.
+ */
+export function isDbUnreachable(e: unknown): boolean {
+  const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? "")}` : String(e);
+  return /ECONNREFUSED|ECONNRESET|P1001|P1017|DatabaseNotReachable|Can't reach database|Connection terminated|timeout exceeded when trying to connect/i.test(text);
+}
+
 function poolMax(): number {
   const raw = process.env.GRAYLANE_DB_POOL_MAX ?? "10";
   const max = Number(raw);

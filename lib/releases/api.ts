@@ -4,15 +4,16 @@ import "server-only";
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 import type { z } from "zod";
 import enErrors from "@/messages/en/errors.json";
-import { toAppError } from "@/lib/actions/safe-action";
 import type { SessionUser } from "@/lib/auth";
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { isDbUnreachable } from "@/lib/db";
+import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema } from "@/lib/validations/release";
-import { promoteRelease, rollbackRelease, startRelease, stepRelease } from "./mutations";
+import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "./mutations";
 import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "./read";
 import type { Actor, Db } from "@/lib/services/db-types";
+import { renewTesterLinkSchema } from "./tester";
 
 export type ResolveUser = (req: Request) => Promise<SessionUser | null>;
 
@@ -25,8 +26,9 @@ function clientIp(req: Request): string {
 
 /** The JSON error body: a stable code, an English message, field keys and their params. */
 export function errorResponse(e: unknown): Response {
+  const internal = e instanceof Error ? e.message : String(e);
   // A database that cannot be reached is 503 database_unavailable, not a 500.
-  const err: AppError = toAppError(e);
+  const err: AppError = isAppError(e) ? e : new AppError(isDbUnreachable(e) ? "database_unavailable" : "internal", internal, { cause: e });
   if (err.code === "internal" || err.code === "database_unavailable") log.error("api.failed", { code: err.code, error: err.message });
   const catalog = enErrors as unknown as Record<ErrorCode, string>;
   return Response.json(
@@ -131,6 +133,12 @@ export const releasesApi = {
     handle(req, deps, "releases.read", async ({ db }) => {
       const q = new URL(req.url).searchParams;
       return previewStart(db, q.get("service") ?? "", q.getAll("target"));
+    }),
+  /** A new tester link: new expiry and cookie name; every earlier tester cookie stops routing to gray. */
+  renewTesterLink: (req: Request, deps: Deps, id: string) =>
+    handle(req, deps, "releases.write", async ({ db, actor }, body) => {
+      const result = await renewTesterLink(db, actor, parseInput(renewTesterLinkSchema, { ...(body as object), id }));
+      return { ...result, links: await getTesterLinks(db, result.releaseId) };
     }),
   testerLinks: (req: Request, deps: Deps, id: string) =>
     handle(req, deps, "releases.write", async ({ db }) => ({ links: await getTesterLinks(db, parseInput(releaseIdSchema, id)) })),

@@ -36,9 +36,9 @@ import {
   type ReleaseSnapshot,
 } from "./plan";
 import { readServiceSample } from "./stats-source";
-import { testerExpiry } from "./tester";
+import { testerExpiry, type RenewTesterLinkInput } from "./tester";
 
-export type ReleaseAuditAction = "release.start" | "release.step" | "release.promote" | "release.rollback";
+export type ReleaseAuditAction = "release.start" | "release.step" | "release.promote" | "release.rollback" | "release.tester_link";
 
 export type ReleaseResult = {
   releaseId: string;
@@ -290,6 +290,38 @@ export async function rollbackRelease(
     reason,
     force: true,
   }));
+}
+
+/** A tester cookie name no earlier link of this release used. */
+function freshTesterCookieName(current: string | null | undefined): string {
+  for (;;) {
+    const name = `graylane_t_${randomBytes(5).toString("hex")}`;
+    if (name !== current) return name;
+  }
+}
+
+/**
+ * A new tester link: a new expiry (≤ 24 h from now) and a new cookie name in the service's
+ * gray rule, pushed to every gateway. Cookies set before carry the old name, which the
+ * gateways no longer read, so those browsers get stable traffic again.
+ */
+export async function renewTesterLink(db: Db, actor: Actor, input: RenewTesterLinkInput): Promise<ReleaseResult & { testerCookie: string; testerExpires: string }> {
+  const r = await loadOpen(db, input.id);
+  const expires = testerExpiry(input.hours);
+  let cookie = "";
+  const result = await commit(db, actor, r.service.name, r.id, async (_tx, before) => {
+    const previous = before.gray.tester?.cookie ?? null;
+    cookie = freshTesterCookieName(previous);
+    return {
+      action: "release.tester_link",
+      after: { ...before, nodes: before.nodes.map((n) => ({ ...n })), gray: { ...before.gray, cidrs: [...before.gray.cidrs], tester: { cookie } } },
+      release: { testerExpires: expires },
+      detail: { release: { testerCookie: cookie, previousTesterCookie: previous, testerExpires: expires.toISOString() } },
+      reason: null,
+      force: true, // the nodes do not change
+    };
+  });
+  return { ...result, testerCookie: cookie, testerExpires: expires.toISOString() };
 }
 
 /** The analyzer's rollback: the system actor, with the measurements that triggered it. */

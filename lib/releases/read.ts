@@ -104,7 +104,8 @@ export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | nu
     ...summary(r),
     notes: r.notes,
     autoAdvance: r.autoAdvance,
-    testerCookie: testerCookieName(r.id),
+    // A new tester link renames the cookie: the gray rule holds the current name.
+    testerCookie: (r.status === "OPEN" && desired?.gray.tester?.cookie) || testerCookieName(r.id),
     testerExpires: r.testerExpires?.toISOString() ?? null,
     percent: desired?.gray.percent ?? 0,
     serviceRevision: desired?.revision ?? 0,

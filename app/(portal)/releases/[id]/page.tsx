@@ -12,6 +12,7 @@ import { ReleaseControls } from "../_components/release-controls";
 import { ReleaseStatusBadge } from "../_components/status-badge";
 import { SplitView } from "../_components/split-view";
 import { TesterLinks } from "../_components/tester-links";
+import { NewTesterLink } from "./_components/new-tester-link";
 
 export default async function ReleasePage(props: PageProps<"/releases/[id]">) {
   const user = await requirePermission("releases.read");
@@ -72,12 +73,15 @@ export default async function ReleasePage(props: PageProps<"/releases/[id]">) {
         </p>
       ) : null}
 
-      {open && canWrite && r.testerExpires ? (
-        new Date(r.testerExpires).getTime() > Date.now() ? (
-          <TesterLinks links={links} service={r.service} expires={r.testerExpires} />
-        ) : (
-          <p className="text-sm text-amber-800">{t("tester.expired")}</p>
-        )
+      {open && canWrite ? (
+        <div className="space-y-2">
+          {r.testerExpires && new Date(r.testerExpires).getTime() > Date.now() ? (
+            <TesterLinks links={links} service={r.service} expires={r.testerExpires} />
+          ) : (
+            <p className="text-sm text-amber-800">{t("tester.expired")}</p>
+          )}
+          <NewTesterLink id={r.id} />
+        </div>
       ) : null}
 
       <div className="grid gap-4 lg:grid-cols-2">

@@ -1,0 +1,9 @@
+import { apiDeps } from "@/lib/releases/api-deps";
+import { releasesApi } from "@/lib/releases/api";
+
+export const dynamic = "force-dynamic";
+
+/** A new tester link (body: {hours}); the links and cookies handed out before stop routing to gray. */
+export async function POST(req: Request, ctx: RouteContext<"/api/v1/releases/[id]/tester-link">) {
+  return releasesApi.renewTesterLink(req, apiDeps, (await ctx.params).id);
+}
