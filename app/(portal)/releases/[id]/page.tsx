@@ -149,6 +149,7 @@ async function Timeline({ entries }: { entries: TimelineEntry[] }) {
         <ol className="space-y-2" data-testid="timeline">
           {entries.map((e) => {
             const after = (e.after ?? {}) as { gray?: { percent?: number }; override?: { reason?: string } };
+            // next-intl reads "action.release.start" as nested keys (messages: action → release → start).
             const action = t.has(`action.${e.action}`) ? t(`action.${e.action}`) : e.action;
             return (
               <li key={e.id} className="rounded-lg border border-slate-200 bg-white p-3 text-sm" data-testid="timeline-entry" data-action={e.action}>
