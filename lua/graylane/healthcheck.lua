@@ -10,7 +10,9 @@
 -- its result is dropped.
 --
 -- Results go to graylane_stats (see health.lua, "hc:" records); a node that
--- becomes unhealthy is ejected through the same path as passive ejection.
+-- becomes unhealthy is ejected through the same path as passive ejection, so
+-- like an ejected node it still serves as a last resort when no other node of
+-- its service is usable.
 local cache = require "graylane.cache"
 local health = require "graylane.health"
 
