@@ -11,7 +11,7 @@ import { promoteRelease, rollbackRelease, startRelease, stepRelease } from "@/li
 import { getRelease, getTesterLinks, previewStep } from "@/lib/releases/read";
 import { testerCookieValue } from "@/lib/releases/tester";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { clientAddr, hit, makeService, operator, setup, sleep, spread, type Env } from "./helpers";
+import { clientAddr, followTesterLink, hit, makeService, operator, setup, sleep, spread, type Env } from "./helpers";
 
 let env: Env;
 let admin: GatewayClient;
@@ -29,18 +29,6 @@ async function expectAppError(p: Promise<unknown>, code: string) {
 
 function start(service: string, targets: string[], extra: Record<string, unknown> = {}) {
   return startRelease(env.db, operator, startReleaseSchema.parse({ service, version: "v2", targets, ...extra }));
-}
-
-/** Follows the tester link against the gateway; returns the "name=value" cookie it sets. */
-async function testerCookie(releaseId: string): Promise<string> {
-  const [link] = await getTesterLinks(env.db, releaseId);
-  assert.ok(link, "an open release has a tester link");
-  const u = new URL(link.enter);
-  const r = await hit(env.gw.proxyUrl, { path: u.pathname + u.search });
-  assert.equal(r.status, 302, r.body);
-  const set = r.setCookie.find((c) => c.startsWith("graylane_t_"));
-  assert.ok(set, `tester cookie set: ${r.setCookie.join(" | ")}`);
-  return set.split(";")[0];
 }
 
 before(async () => {
@@ -73,7 +61,7 @@ describe("release flow", () => {
     assert.equal(plain.get(C) ?? 0, 0, `plain traffic reached the gray node: ${[...plain]}`);
     assert.equal((plain.get(A) ?? 0) + (plain.get(B) ?? 0), 300);
 
-    const cookie = await testerCookie(id);
+    const cookie = await followTesterLink(env, id);
     for (let i = 0; i < 20; i++) {
       const h = await hit(env.gw.proxyUrl, { host: svc, cookie, from: clientAddr(i, 50) });
       assert.equal(h.addr, C);

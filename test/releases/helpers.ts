@@ -1,5 +1,6 @@
 // Setup of the release integration tests: a fresh PostgreSQL database, one real gateway
 // (with the tester key) registered with its proxy URL, demo backends, and a service.
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { mkdtempSync } from "node:fs";
@@ -9,6 +10,7 @@ import { encrypt } from "@/lib/crypto";
 import { createDbClient } from "@/lib/db";
 import type { Actor, Db } from "@/lib/services/db-types";
 import { createService } from "@/lib/services/mutations";
+import { getTesterLinks } from "@/lib/releases/read";
 import { createServiceSchema } from "@/lib/validations/node";
 import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
@@ -117,6 +119,18 @@ export async function spread(proxyUrl: string, host: string, n: number, opts: { 
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 32 }, worker));
   return counts;
+}
+
+/** Follows the release's current tester link on the gateway; returns the "name=value" cookie it sets. */
+export async function followTesterLink(env: Env, releaseId: string): Promise<string> {
+  const [link] = await getTesterLinks(env.db, releaseId);
+  assert.ok(link, "an open release has a tester link");
+  const u = new URL(link.enter);
+  const r = await hit(env.gw.proxyUrl, { path: u.pathname + u.search });
+  assert.equal(r.status, 302, r.body);
+  const set = r.setCookie.find((c) => c.startsWith("graylane_t_"));
+  assert.ok(set, `tester cookie set: ${r.setCookie.join(" | ")}`);
+  return set.split(";")[0];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,10 +6,10 @@ import { after, before, it } from "node:test";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { renewTesterLink, startRelease } from "@/lib/releases/mutations";
-import { getRelease, getTesterLinks } from "@/lib/releases/read";
+import { getRelease } from "@/lib/releases/read";
 import { renewTesterLinkSchema } from "@/lib/releases/tester";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { clientAddr, hit, makeService, operator, setup, type Env } from "./helpers";
+import { clientAddr, followTesterLink, hit, makeService, operator, setup, type Env } from "./helpers";
 
 const SVC = "tl";
 let env: Env;
@@ -38,18 +38,6 @@ after(async () => {
   await env?.stop();
 });
 
-/** Follows the release's current tester link on the gateway; returns the "name=value" cookie it sets. */
-async function followLink(id: string): Promise<string> {
-  const [link] = await getTesterLinks(env.db, id);
-  assert.ok(link, "an open release has a tester link");
-  const u = new URL(link.enter);
-  const r = await hit(env.gw.proxyUrl, { path: u.pathname + u.search });
-  assert.equal(r.status, 302, r.body);
-  const set = r.setCookie.find((c) => c.startsWith("graylane_t_"));
-  assert.ok(set, `tester cookie set: ${r.setCookie.join(" | ")}`);
-  return set.split(";")[0];
-}
-
 /** Where 20 requests with `cookie` from distinct client addresses went. */
 async function routes(cookie: string, base: number): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -69,7 +57,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const [A, B, C] = env.backends.addrs;
   const started = await startRelease(env.db, operator, startReleaseSchema.parse({ service: SVC, version: "v2", targets: [C] }));
   const id = started.releaseId;
-  const oldCookie = await followLink(id);
+  const oldCookie = await followTesterLink(env, id);
   assert.deepEqual(await routes(oldCookie, 70), new Set([C]), "the first link's cookie reaches gray");
 
   const t0 = Date.now();
@@ -83,7 +71,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const stable = await routes(oldCookie, 71);
   assert.ok(!stable.has(C), "the cookie handed out before no longer reaches gray");
   assert.ok([...stable].every((a) => a === A || a === B), [...stable].join(", "));
-  const newCookie = await followLink(id);
+  const newCookie = await followTesterLink(env, id);
   assert.equal(newCookie.split("=")[0], r.testerCookie);
   assert.deepEqual(await routes(newCookie, 72), new Set([C]), "the new link's cookie reaches gray");
 
@@ -111,7 +99,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   assert.equal(body.links.length, 1);
   assert.match(body.links[0].enter, new RegExp(`exp=${Math.floor(Date.parse(body.testerExpires) / 1000)}&`));
   assert.ok(!(await routes(newCookie, 73)).has(C), "the second cookie stops working after the API renewal");
-  const third = await followLink(id);
+  const third = await followTesterLink(env, id);
   assert.equal(third.split("=")[0], body.testerCookie);
   assert.deepEqual(await routes(third, 74), new Set([C]));
   const last = (await getRelease(env.db, id))!.timeline.at(-1)!;
