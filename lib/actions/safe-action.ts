@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { getLocale, getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { getSessionUser, type SessionUser } from "@/lib/auth";
+import { isDbUnreachable } from "@/lib/db";
 import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
@@ -37,11 +38,8 @@ export async function requestContext(): Promise<{ clientIp: string; userAgent: s
 /** Maps Prisma "cannot reach the database" failures to a clear code. */
 export function toAppError(e: unknown): AppError {
   if (isAppError(e)) return e;
-  const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? "")}` : String(e);
-  if (/ECONNREFUSED|ECONNRESET|P1001|P1017|DatabaseNotReachable|Can't reach database|Connection terminated|timeout exceeded when trying to connect/i.test(text)) {
-    return new AppError("database_unavailable", text, { cause: e });
-  }
-  return new AppError("internal", text, { cause: e });
+  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  return new AppError(isDbUnreachable(e) ? "database_unavailable" : "internal", text, { cause: e });
 }
 
 export async function errorResult(e: unknown): Promise<{ ok: false; error: ActionError }> {
