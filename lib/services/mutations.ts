@@ -224,10 +224,14 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
 }
 
-/** A new service (revision 1) with its first nodes, pushed to every gateway. */
-export async function createService(db: Db, actor: Actor, input: CreateServiceInput): Promise<MutationResult> {
-  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes };
-  assertKeepsStable(input.name, [], desired.nodes, input.force);
+/** Inserts a service at revision 1 with its audit event in one transaction, then pushes it to every gateway. */
+async function insertService(
+  db: Db,
+  actor: Actor,
+  desired: DesiredService,
+  audit: { action: AuditAction; before: Json },
+  whenExists: () => AppError,
+): Promise<MutationResult> {
   let eventId: bigint;
   try {
     eventId = await db.$transaction(async (tx) => {
@@ -236,29 +240,41 @@ export async function createService(db: Db, actor: Actor, input: CreateServiceIn
           name: desired.name,
           algorithm: desired.algorithm,
           gray: desired.gray as unknown as Prisma.InputJsonValue,
+          ...(desired.health ? { health: desired.health as unknown as Prisma.InputJsonValue } : {}),
           revision: 1,
           nodes: { create: desired.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup, note: n.note ?? "" })) },
         },
       });
       const event = await appendAuditEvent(tx, {
         ...auditBase(actor),
-        action: "service.create",
+        action: audit.action,
         targetType: "service",
         targetName: desired.name,
         serviceName: desired.name,
-        before: null,
+        before: audit.before,
         after: serviceJson(desired),
       });
       return event.id;
     });
   } catch (e) {
-    if (isUniqueViolation(e)) {
-      throw new AppError("invalid_input", `service ${input.name} exists`, { fieldErrors: { name: ["validation.serviceExists"] } });
-    }
+    if (isUniqueViolation(e)) throw whenExists();
     throw e;
   }
   const report = await pushService(db, desired.name, { eventId });
   return { service: desired.name, revision: 1, eventId: eventId.toString(), outcomes: report.outcomes };
+}
+
+/** A new service (revision 1) with its first nodes, pushed to every gateway. */
+export async function createService(db: Db, actor: Actor, input: CreateServiceInput): Promise<MutationResult> {
+  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes };
+  assertKeepsStable(input.name, [], desired.nodes, input.force);
+  return insertService(
+    db,
+    actor,
+    desired,
+    { action: "service.create", before: null },
+    () => new AppError("invalid_input", `service ${input.name} exists`, { fieldErrors: { name: ["validation.serviceExists"] } }),
+  );
 }
 
 /** Removes a service from the database and from every gateway. */
@@ -303,36 +319,13 @@ export async function adoptService(db: Db, actor: Actor, input: AdoptServiceInpu
   }
   if (!live) throw new AppError("not_found", `${input.service} not on ${target.name}`, { params: { service: input.service } });
   const imported = { ...fromGatewayState(live), revision: 1 };
-  let eventId: bigint;
-  try {
-    eventId = await db.$transaction(async (tx) => {
-      await tx.service.create({
-        data: {
-          name: imported.name,
-          algorithm: imported.algorithm,
-          gray: imported.gray as unknown as Prisma.InputJsonValue,
-          ...(imported.health ? { health: imported.health } : {}),
-          revision: 1,
-          nodes: { create: imported.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })) },
-        },
-      });
-      const event = await appendAuditEvent(tx, {
-        ...auditBase(actor),
-        action: "service.adopt",
-        targetType: "service",
-        targetName: imported.name,
-        serviceName: imported.name,
-        before: { gateway: target.name, version: live.version ?? null, revision: live.revision ?? null },
-        after: serviceJson(imported),
-      });
-      return event.id;
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict(input.service);
-    throw e;
-  }
-  const report = await pushService(db, imported.name, { eventId });
-  return { service: imported.name, revision: 1, eventId: eventId.toString(), outcomes: report.outcomes };
+  return insertService(
+    db,
+    actor,
+    imported,
+    { action: "service.adopt", before: { gateway: target.name, version: live.version ?? null, revision: live.revision ?? null } },
+    () => conflict(input.service),
+  );
 }
 
 /** Pushes the current desired state again (after a failed push); audited as service.retry_push. */
