@@ -125,12 +125,21 @@ export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | nu
   };
 }
 
-/** Tester links (one per gateway) of an open release; none once it ended or expired. */
+/**
+ * Tester links (one per gateway) of an open release; none once it ended or expired. Signed for
+ * the cookie name in the service's gray rule (the release's current one), which the gateways
+ * check, so a link stops working when the release ends or a new link renames the cookie.
+ */
 export async function getTesterLinks(db: Db, id: string, now = Date.now()): Promise<TesterLink[]> {
   const r = await db.release.findUnique({ where: { id }, include: { service: { select: { name: true } } } });
   if (!r || r.status !== "OPEN" || !r.testerExpires || r.testerExpires.getTime() <= now) return [];
-  const gateways = await db.gateway.findMany({ select: { name: true, adminUrl: true, proxyUrl: true }, orderBy: { name: "asc" } });
-  return testerLinks(testerKey(), r.service.name, r.testerExpires, gateways);
+  const [desired, gateways] = await Promise.all([
+    loadDesired(db, r.service.name),
+    db.gateway.findMany({ select: { name: true, adminUrl: true, proxyUrl: true }, orderBy: { name: "asc" } }),
+  ]);
+  const cookie = desired?.gray.tester?.cookie;
+  if (!cookie) return []; // the gray rule lets no tester in: no link would work
+  return testerLinks(testerKey(), r.service.name, r.testerExpires, cookie, gateways);
 }
 
 export type StepPreview = {

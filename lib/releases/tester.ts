@@ -1,6 +1,9 @@
 // Tester links: a URL on a gateway's proxy that sets the signed tester cookie
 // (lua/graylane/tester.lua). Value "<service>.<expiryUnix>.<hex HMAC-SHA256>", the HMAC over
-// "<service>.<expiryUnix>" with GRAYLANE_TESTER_KEY, which portal and gateways share.
+// "<service>.<expiryUnix>.<cookie name>" with GRAYLANE_TESTER_KEY, which portal and gateways
+// share. The cookie name is the release's (new per release and per renewed link), and the
+// gateways check against the name in the current gray rule: an earlier link or cookie stops
+// working when the release ends or the link is renewed.
 
 import { createHmac } from "node:crypto";
 import { z } from "zod";
@@ -22,13 +25,13 @@ export function testerKey(env: NodeJS.ProcessEnv = process.env): string {
   return key;
 }
 
-export function signTester(key: string, service: string, expUnix: number): string {
-  return createHmac("sha256", key).update(`${service}.${expUnix}`).digest("hex");
+export function signTester(key: string, service: string, expUnix: number, cookieName: string): string {
+  return createHmac("sha256", key).update(`${service}.${expUnix}.${cookieName}`).digest("hex");
 }
 
-/** The cookie value the gateway accepts for `service` until `expUnix`. */
-export function testerCookieValue(key: string, service: string, expUnix: number): string {
-  return `${service}.${expUnix}.${signTester(key, service, expUnix)}`;
+/** The value the gateway accepts under `cookieName` for `service` until `expUnix`, while its gray rule names that cookie. */
+export function testerCookieValue(key: string, service: string, expUnix: number, cookieName: string): string {
+  return `${service}.${expUnix}.${signTester(key, service, expUnix, cookieName)}`;
 }
 
 /** Expiry for a link made now, capped at 24 h (the gateway refuses more). */
@@ -53,14 +56,16 @@ export function proxyBase(g: { adminUrl: string; proxyUrl?: string | null }): st
 
 export type TesterLink = { gatewayName: string; enter: string; leave: string };
 
+/** Links to `service` until `expires`, valid while its gray rule names `cookieName` (the release's tester cookie). */
 export function testerLinks(
   key: string,
   service: string,
   expires: Date,
+  cookieName: string,
   gateways: readonly { name: string; adminUrl: string; proxyUrl?: string | null }[],
 ): TesterLink[] {
   const exp = Math.floor(expires.getTime() / 1000);
-  const sig = signTester(key, service, exp);
+  const sig = signTester(key, service, exp, cookieName);
   const q = new URLSearchParams({ service, exp: String(exp), sig }).toString();
   return gateways.map((g) => {
     const base = proxyBase(g);

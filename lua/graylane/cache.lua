@@ -10,6 +10,7 @@ local validate = require "graylane.validate"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
 local health = require "graylane.health"
+local tester = require "graylane.tester"
 
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
@@ -64,7 +65,10 @@ local function compile_gray(g)
         out.any = true
     end
     if g.tester ~= util.null and g.tester then
+        out.tester_cookie = g.tester.cookie
         out.tester_var = "cookie_" .. g.tester.cookie
+        -- checked tester values, for as long as this version of the service lives
+        out.tester_memo = tester.new_memo()
         out.any = true
     end
     local cidrs = g.cidrs or {}

@@ -58,7 +58,7 @@ function _M.match(svc, st)
     end
     if g.tester_var then
         local v = var[g.tester_var]
-        if v and tester.verify(v, svc.name) then
+        if v and tester.verify(v, svc.name, g.tester_cookie, g.tester_memo) then
             return true
         end
     end

@@ -1,7 +1,10 @@
 -- Signed tester cookies: "<service>.<expiryUnix>.<hex hmac-sha256>" where the
--- HMAC covers "<service>.<expiryUnix>" with the key from GRAYLANE_TESTER_KEY
--- (written by the launcher to <prefix>/tester.key). nginx's Lua has only
--- hmac_sha1, so HMAC-SHA256 comes from OpenSSL's libcrypto through the FFI.
+-- HMAC covers "<service>.<expiryUnix>.<cookie name>" with the key from
+-- GRAYLANE_TESTER_KEY (written by the launcher to <prefix>/tester.key). The
+-- cookie name is the one the service's gray rule reads now (a new one per
+-- release and per renewed link), so a link or cookie made for an earlier
+-- name stops working. nginx's Lua has only hmac_sha1, so HMAC-SHA256 comes
+-- from OpenSSL's libcrypto through the FFI.
 local ffi = require "ffi"
 local util = require "graylane.util"
 local validate = require "graylane.validate"
@@ -63,13 +66,10 @@ function _M.hmac_sha256_hex(key, msg)
     return to_hex(ffi.string(md_buf, md_len[0]))
 end
 
--- Returns service, expiry when the value is a valid, unexpired cookie for
--- `service` (any service when nil); nil, reason otherwise.
-function _M.check(value, service)
-    local key = config.tester_key
-    if not key then
-        return nil, "no tester key is configured (GRAYLANE_TESTER_KEY)"
-    end
+-- Splits "<service>.<exp>.<sig>": service, exp as a number, sig, exp as signed text;
+-- nil, reason when malformed
+-- or made for another service.
+local function parse(value, service)
     if type(value) ~= "string" or #value > 200 then
         return nil, "malformed"
     end
@@ -80,35 +80,95 @@ function _M.check(value, service)
     if service and svc ~= service then
         return nil, "wrong service"
     end
-    local expn = tonumber(exp)
-    local now = ngx_now()
+    return svc, tonumber(exp), sig, exp
+end
+
+local function in_window(expn, now)
     if expn <= now then
         return nil, "expired"
     end
     if expn > now + MAX_AHEAD then
         return nil, "expiry more than 24h ahead"
     end
-    local want, err = _M.hmac_sha256_hex(key, svc .. "." .. exp)
+    return true
+end
+
+local function signed(key, svc, exp, cookie, sig)
+    local want, err = _M.hmac_sha256_hex(key, svc .. "." .. exp .. "." .. cookie)
     if not want then
         return nil, err
     end
     if not util.secure_equals(sig:lower(), want) then
         return nil, "bad signature"
     end
+    return true
+end
+
+-- Returns service, expiry when the value is a valid, unexpired tester value for
+-- `service` (any service when nil) signed for the cookie name `cookie`; nil,
+-- reason otherwise.
+function _M.check(value, service, cookie)
+    local key = config.tester_key
+    if not key then
+        return nil, "no tester key is configured (GRAYLANE_TESTER_KEY)"
+    end
+    if type(cookie) ~= "string" then
+        return nil, "no tester cookie name"
+    end
+    local svc, expn, sig, exp = parse(value, service)
+    if not svc then
+        return nil, expn
+    end
+    local ok, why = in_window(expn, ngx_now())
+    if not ok then
+        return nil, why
+    end
+    ok, why = signed(key, svc, exp, cookie, sig)
+    if not ok then
+        return nil, why
+    end
     return svc, expn
 end
 
-function _M.verify(value, service)
-    return _M.check(value, service) ~= nil
+-- Per-request check in the balancer: was `value` of the cookie named `cookie`
+-- signed for `service` and that name, and is it in its time window? `memo` is a
+-- table owned by the compiled gray rule (cache.lua), so it lives as long as one
+-- version of the service: it remembers each value's signature verdict (expiry,
+-- or false) and the window is compared per request, so the HMAC runs once per
+-- value per worker and state version. Bounded: cleared when full.
+local MEMO_MAX = 1024
+
+function _M.new_memo()
+    return { n = 0, seen = {} }
 end
 
-local function cookie_name_for(service)
-    local st = service and require("graylane.store").get(service)
-    local t = st and st.gray and st.gray.tester
-    if type(t) == "table" and t.cookie then
-        return t.cookie
+function _M.verify(value, service, cookie, memo)
+    local seen = memo.seen
+    local expn = seen[value]
+    if expn == nil then
+        local key = config.tester_key
+        if not key or type(cookie) ~= "string" then
+            return false
+        end
+        local svc, e, sig, exp = parse(value, service)
+        expn = svc and signed(key, svc, exp, cookie, sig) and e or false
+        if memo.n >= MEMO_MAX then
+            seen = {}
+            memo.seen = seen
+            memo.n = 0
+        end
+        seen[value] = expn
+        memo.n = memo.n + 1
     end
-    return DEFAULT_COOKIE
+    return expn and in_window(expn, ngx_now()) or false
+end
+
+-- The tester cookie name the service's gray rule reads now; nil when it has no
+-- tester rule (no release open) or the service does not exist. From the
+-- worker's decoded state (required lazily: cache.lua requires this module).
+local function current_cookie(service)
+    local svc = service and require("graylane.cache").get(service)
+    return svc and svc.gray_rule.tester_cookie
 end
 
 local function json(status, body)
@@ -128,13 +188,19 @@ function _M.enter()
                                      message = "service, exp and sig are required" } })
     end
     local value = service .. "." .. exp .. "." .. sig
-    local ok, why = _M.check(value, service)
+    local cookie = validate.name(service) and current_cookie(service)
+    local ok, why
+    if cookie then
+        ok, why = _M.check(value, service, cookie)
+    else
+        why = "the service has no tester access (no open release)"
+    end
     if not ok then
         return json(403, { error = { code = "invalid_tester_link", field = "sig",
                                      message = "tester link rejected: " .. tostring(why) } })
     end
     local max_age = tonumber(exp) - math.floor(ngx_now())
-    ngx.header["Set-Cookie"] = cookie_name_for(service) .. "=" .. value
+    ngx.header["Set-Cookie"] = cookie .. "=" .. value
         .. "; Path=/; Max-Age=" .. max_age .. "; HttpOnly; SameSite=Lax"
     ngx.header["Cache-Control"] = "no-store"
     return ngx.redirect("/", 302)
@@ -146,7 +212,7 @@ function _M.leave()
     if service and not validate.name(service) then
         service = nil
     end
-    ngx.header["Set-Cookie"] = cookie_name_for(service)
+    ngx.header["Set-Cookie"] = (current_cookie(service) or DEFAULT_COOKIE)
         .. "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
     ngx.header["Cache-Control"] = "no-store"
     return ngx.redirect("/", 302)

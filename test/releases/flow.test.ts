@@ -73,15 +73,16 @@ describe("release flow", () => {
     assert.ok(leave.setCookie.some((c) => c.startsWith(cookie.split("=")[0] + "=;")), leave.setCookie.join(" | "));
   });
 
-  it("an expired, forged, or other-service tester cookie gets stable traffic", async () => {
+  it("an expired, forged, other-service or other-release tester cookie gets stable traffic", async () => {
     const name = (await admin.getUpstream(svc))!.gray.tester!.cookie;
     const key = process.env.GRAYLANE_TESTER_KEY!;
     const now = Math.floor(Date.now() / 1000);
-    const expired = testerCookieValue(key, svc, now - 5);
-    const forged = testerCookieValue("not-the-key", svc, now + 3600);
-    const otherService = testerCookieValue(key, "other", now + 3600);
-    const good = testerCookieValue(key, svc, now + 3600);
-    for (const v of [expired, forged, otherService]) {
+    const expired = testerCookieValue(key, svc, now - 5, name);
+    const forged = testerCookieValue("not-the-key", svc, now + 3600, name);
+    const otherService = testerCookieValue(key, "other", now + 3600, name);
+    const otherName = testerCookieValue(key, svc, now + 3600, "graylane_t_other"); // another release's
+    const good = testerCookieValue(key, svc, now + 3600, name);
+    for (const v of [expired, forged, otherService, otherName]) {
       for (let i = 0; i < 10; i++) {
         const h = await hit(env.gw.proxyUrl, { host: svc, cookie: `${name}=${v}`, from: clientAddr(i, 60) });
         assert.notEqual(h.addr, C, `cookie ${v} reached gray`);

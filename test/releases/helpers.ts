@@ -121,16 +121,27 @@ export async function spread(proxyUrl: string, host: string, n: number, opts: { 
   return counts;
 }
 
-/** Follows the release's current tester link on the gateway; returns the "name=value" cookie it sets. */
-export async function followTesterLink(env: Env, releaseId: string): Promise<string> {
+/** The release's current tester link ("enter" URL) on the test gateway. */
+export async function testerLinkOf(env: Env, releaseId: string): Promise<string> {
   const [link] = await getTesterLinks(env.db, releaseId);
   assert.ok(link, "an open release has a tester link");
-  const u = new URL(link.enter);
+  return link.enter;
+}
+
+/** Opens a tester link on the gateway: its status, body and the "name=value" tester cookie it sets, if any. */
+export async function openTesterLink(env: Env, enter: string): Promise<{ status: number; body: string; cookie: string | null }> {
+  const u = new URL(enter);
   const r = await hit(env.gw.proxyUrl, { path: u.pathname + u.search });
-  assert.equal(r.status, 302, r.body);
   const set = r.setCookie.find((c) => c.startsWith("graylane_t_"));
-  assert.ok(set, `tester cookie set: ${r.setCookie.join(" | ")}`);
-  return set.split(";")[0];
+  return { status: r.status, body: r.body, cookie: set ? set.split(";")[0] : null };
+}
+
+/** Follows the release's current tester link on the gateway; returns the "name=value" cookie it sets. */
+export async function followTesterLink(env: Env, releaseId: string): Promise<string> {
+  const r = await openTesterLink(env, await testerLinkOf(env, releaseId));
+  assert.equal(r.status, 302, r.body);
+  assert.ok(r.cookie, "a tester cookie is set");
+  return r.cookie;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -67,11 +67,12 @@ describe("release plan", () => {
 });
 
 describe("tester links", () => {
-  it("signs <service>.<exp> with HMAC-SHA256 as the gateway checks it", () => {
+  it("signs <service>.<exp>.<cookie name> with HMAC-SHA256 as the gateway checks it", () => {
     const exp = 1_900_000_000;
-    const want = createHmac("sha256", "k").update(`shop.${exp}`).digest("hex");
-    assert.equal(testerCookieValue("k", "shop", exp), `shop.${exp}.${want}`);
-    const [l] = testerLinks("k", "shop", new Date(exp * 1000), [{ name: "gw", adminUrl: "http://127.0.0.1:6000", proxyUrl: "http://127.0.0.1:8080/" }]);
+    const want = createHmac("sha256", "k").update(`shop.${exp}.graylane_t_abc`).digest("hex");
+    assert.equal(testerCookieValue("k", "shop", exp, "graylane_t_abc"), `shop.${exp}.${want}`);
+    assert.notEqual(testerCookieValue("k", "shop", exp, "graylane_t_abd"), `shop.${exp}.${want}`);
+    const [l] = testerLinks("k", "shop", new Date(exp * 1000), "graylane_t_abc", [{ name: "gw", adminUrl: "http://127.0.0.1:6000", proxyUrl: "http://127.0.0.1:8080/" }]);
     assert.equal(l.enter, `http://127.0.0.1:8080/__graylane/tester?service=shop&exp=${exp}&sig=${want}`);
     assert.equal(l.leave, "http://127.0.0.1:8080/__graylane/leave?service=shop");
   });

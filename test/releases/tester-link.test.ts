@@ -1,15 +1,17 @@
 // A new tester link (issue 4): renewing sets a new expiry and a new per-release cookie name,
-// pushed to the real gateway; the cookie handed out before gets stable traffic, the new
-// link routes to gray. Through the server function and the automation API with tokens.
+// pushed to the real gateway; the cookie and the link handed out before get stable traffic,
+// the new link routes to gray. Through the server function and the automation API with
+// tokens. A release's link also stops working when the release ends, even under a later
+// release of the same service (links are signed for their release's cookie name).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
-import { renewTesterLink, startRelease } from "@/lib/releases/mutations";
+import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
 import { renewTesterLinkSchema } from "@/lib/releases/tester";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { clientAddr, followTesterLink, hit, makeService, operator, setup, type Env } from "./helpers";
+import { clientAddr, followTesterLink, hit, makeService, openTesterLink, operator, setup, testerLinkOf, type Env } from "./helpers";
 
 const SVC = "tl";
 let env: Env;
@@ -39,10 +41,22 @@ after(async () => {
 });
 
 /** Where 20 requests with `cookie` from distinct client addresses went. */
-async function routes(cookie: string, base: number): Promise<Set<string>> {
+async function routes(cookie: string | undefined, base: number): Promise<Set<string>> {
   const seen = new Set<string>();
   for (let i = 0; i < 20; i++) seen.add((await hit(env.gw.proxyUrl, { host: SVC, cookie, from: clientAddr(i, base) })).addr);
   return seen;
+}
+
+/** An earlier tester link: refused, no tester cookie; a browser that opened it does not reach `gray` (when set). */
+async function expectRefusedLink(enter: string, base: number, what: string, gray?: string) {
+  const r = await openTesterLink(env, enter);
+  if (gray) {
+    const seen = await routes(r.cookie ?? undefined, base);
+    assert.ok(!seen.has(gray), `${what}: after opening it, requests reached the gray node (${[...seen].join(", ")})`);
+  }
+  assert.equal(r.status, 403, `${what}: ${r.status} ${r.body}`);
+  assert.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, "invalid_tester_link");
+  assert.equal(r.cookie, null, what);
 }
 
 function post(path: string, token: string, body: unknown): Request {
@@ -57,6 +71,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const [A, B, C] = env.backends.addrs;
   const started = await startRelease(env.db, operator, startReleaseSchema.parse({ service: SVC, version: "v2", targets: [C] }));
   const id = started.releaseId;
+  const oldLink = await testerLinkOf(env, id);
   const oldCookie = await followTesterLink(env, id);
   assert.deepEqual(await routes(oldCookie, 70), new Set([C]), "the first link's cookie reaches gray");
 
@@ -71,6 +86,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const stable = await routes(oldCookie, 71);
   assert.ok(!stable.has(C), "the cookie handed out before no longer reaches gray");
   assert.ok([...stable].every((a) => a === A || a === B), [...stable].join(", "));
+  await expectRefusedLink(oldLink, 75, "the link handed out before (not expired yet)", C);
   const newCookie = await followTesterLink(env, id);
   assert.equal(newCookie.split("=")[0], r.testerCookie);
   assert.deepEqual(await routes(newCookie, 72), new Set([C]), "the new link's cookie reaches gray");
@@ -105,4 +121,18 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const last = (await getRelease(env.db, id))!.timeline.at(-1)!;
   assert.equal(last.action, "release.tester_link");
   assert.equal(last.actorEmail, "ci@example.test");
+});
+
+it("a release's tester link stops working when it ends, also under the next release of the service", { timeout: 120_000 }, async () => {
+  const [, , C] = env.backends.addrs;
+  const open = await env.db.release.findFirstOrThrow({ where: { service: { name: SVC }, status: "OPEN" } });
+  const first = await testerLinkOf(env, open.id);
+  assert.equal((await openTesterLink(env, first)).status, 302, "the open release's link works");
+  await promoteRelease(env.db, operator, { id: open.id });
+  await expectRefusedLink(first, 80, "the ended release's link"); // no gray node left to reach
+
+  const next = await startRelease(env.db, operator, startReleaseSchema.parse({ service: SVC, version: "v3", targets: [C] }));
+  await expectRefusedLink(first, 81, "the first release's link under the second release", C);
+  const second = await followTesterLink(env, next.releaseId);
+  assert.deepEqual(await routes(second, 82), new Set([C]), "the second release's own link reaches gray");
 });
