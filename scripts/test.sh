@@ -13,7 +13,7 @@ npx tsx scripts/db.ts server >/dev/null || { echo "no PostgreSQL server: see the
 SUITES=(
   "unit:npm run -s test:unit"
   "drift:npm run -s db:drift"
-  "typecheck:npx tsc --noEmit"
+  "typecheck:npm run -s typecheck"
   "build:npm run -s build"
   "db:npm run -s test:db"
   "gateway:npm run -s test:gateway"
