@@ -41,11 +41,23 @@ export async function setupDatabase(): Promise<{ db: Db; drop: () => Promise<voi
   };
 }
 
+// State dirs outlive stop() (a test may restart a gateway on its old state): removed at exit.
+const stateDirs = new Set<string>();
+process.once("exit", () => {
+  for (const d of stateDirs) rmSync(d, { recursive: true, force: true });
+});
+
+function newStateDir(name: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), `graylane-${name}-`));
+  stateDirs.add(d);
+  return d;
+}
+
 export async function addGateway(db: Db, name: string): Promise<TestGateway> {
   const token = randomBytes(16).toString("hex");
   const adminPort = await freePort();
   const adminListen = `127.0.0.1:${adminPort}`;
-  let stateDir = mkdtempSync(path.join(tmpdir(), `graylane-${name}-`));
+  let stateDir = newStateDir(name);
   let gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
   const row = await db.gateway.create({ data: { name, adminUrl: gw.adminUrl, tokenEnc: encrypt(token) } });
   let running = true;
@@ -67,7 +79,7 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
       if (running) await gw.stop();
       if (opts.freshState) {
         rmSync(stateDir, { recursive: true, force: true });
-        stateDir = mkdtempSync(path.join(tmpdir(), `graylane-${name}-`));
+        stateDir = newStateDir(name);
       }
       gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
       running = true;

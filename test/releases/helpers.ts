@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encrypt } from "@/lib/crypto";
@@ -48,6 +48,7 @@ export async function setup(nBackends = 3): Promise<Env> {
     stop: async () => {
       await backends.stop().catch(() => undefined);
       await gw.stop().catch(() => undefined);
+      rmSync(stateDir, { recursive: true, force: true });
       await db.$disconnect();
       await t.drop();
     },
