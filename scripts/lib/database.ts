@@ -11,12 +11,13 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import pg from "pg";
+
+import { freePort } from "./net";
 
 const execFileAsync = promisify(execFile);
 
@@ -214,17 +215,6 @@ export interface EmbeddedPostgres {
   /** Environment for processes that use this database (DATABASE_URL and a pool of 1). */
   env: { DATABASE_URL: string; GRAYLANE_DB_POOL_MAX: string; GRAYLANE_DB_EMBEDDED: string };
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
