@@ -4,7 +4,7 @@ import type { SessionUser } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isRole } from "@/lib/rbac";
-import type { Actor } from "@/lib/services/db-types";
+import { auditActor, type Actor } from "@/lib/services/db-types";
 
 // Personal API tokens for automation (CI/CD calling the portal). The token is shown once;
 // the database keeps its SHA-256 (a 256-bit random token needs no slow hash) and a short
@@ -49,11 +49,7 @@ export async function createApiToken(
     });
     if (opts.actor) {
       await appendAuditEvent(tx, {
-        actorId: opts.actor.id,
-        actorEmail: opts.actor.email,
-        actorRole: opts.actor.role,
-        clientIp: opts.actor.clientIp,
-        userAgent: opts.actor.userAgent,
+        ...auditActor(opts.actor),
         action: "api_token.create",
         targetType: "api_token",
         targetName: `${created.name} (${created.prefix}…)`,
@@ -79,11 +75,7 @@ export async function revokeApiToken(userId: string, id: string, actor?: Actor):
     const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
     if (actor) {
       await appendAuditEvent(tx, {
-        actorId: actor.id,
-        actorEmail: actor.email,
-        actorRole: actor.role,
-        clientIp: actor.clientIp,
-        userAgent: actor.userAgent,
+        ...auditActor(actor),
         action: "api_token.revoke",
         targetType: "api_token",
         targetName: `${token.name} (${token.prefix}…)`,

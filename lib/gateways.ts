@@ -7,7 +7,7 @@ import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
 import type { GatewayStatus } from "@/lib/gateway/types";
 import { log } from "@/lib/log";
-import type { Actor } from "@/lib/services/db-types";
+import { auditActor, type Actor } from "@/lib/services/db-types";
 import type { CreateGatewayInput, UpdateGatewayInput } from "@/lib/validations/gateway";
 
 // Gateway registry: the portal's list of gateways and their connection checks. Tokens are
@@ -108,10 +108,6 @@ export async function testGateway(id: string): Promise<GatewayProbe> {
   return probeGateway(row);
 }
 
-function auditBase(actor: Actor) {
-  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
-}
-
 /** What the audit log keeps of a gateway: never the token. */
 function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null }) {
   return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl };
@@ -135,7 +131,7 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput): Pr
     return await db.$transaction(async (tx) => {
       const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
       await appendAuditEvent(tx, {
-        ...auditBase(actor),
+        ...auditActor(actor),
         action: "gateway.create",
         targetType: "gateway",
         targetName: created.name,
@@ -162,7 +158,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
         select: VIEW_SELECT,
       });
       await appendAuditEvent(tx, {
-        ...auditBase(actor),
+        ...auditActor(actor),
         action: "gateway.update",
         targetType: "gateway",
         targetName: updated.name,
@@ -183,7 +179,7 @@ export async function deleteGateway(actor: Actor, id: string): Promise<{ name: s
     if (!before) throw new AppError("not_found", `gateway ${id} not found`);
     await tx.gateway.delete({ where: { id } });
     await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: "gateway.delete",
       targetType: "gateway",
       targetName: before.name,

@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { generatePassword, hashPassword } from "@/lib/passwords";
 import type { Role } from "@/lib/rbac";
-import type { Actor } from "@/lib/services/db-types";
+import { auditActor, type Actor } from "@/lib/services/db-types";
 import type { CreateUserInput } from "@/lib/validations/user";
 
 // User administration. Passwords and hashes never leave this module except the one
@@ -24,10 +24,6 @@ const VIEW_SELECT = { id: true, email: true, name: true, role: true, disabled: t
 
 export async function listUsers(): Promise<UserView[]> {
   return db.user.findMany({ select: VIEW_SELECT, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
-}
-
-function auditBase(actor: Actor) {
-  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
 }
 
 function auditJson(u: { email: string; name: string; role: string; disabled: boolean }) {
@@ -61,7 +57,7 @@ export async function createUser(actor: Actor, input: CreateUserInput): Promise<
         select: VIEW_SELECT,
       });
       await appendAuditEvent(tx, {
-        ...auditBase(actor),
+        ...auditActor(actor),
         action: "user.create",
         targetType: "user",
         targetName: created.email,
@@ -90,7 +86,7 @@ export async function updateUserRole(actor: Actor, id: string, role: Role): Prom
     if (before.role === "ADMIN" && !before.disabled) await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { role }, select: VIEW_SELECT });
     await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: "user.role",
       targetType: "user",
       targetName: after.email,
@@ -111,7 +107,7 @@ export async function setUserDisabled(actor: Actor, id: string, disabled: boolea
     if (disabled && before.role === "ADMIN") await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { disabled }, select: VIEW_SELECT });
     await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: disabled ? "user.disable" : "user.enable",
       targetType: "user",
       targetName: after.email,
@@ -130,7 +126,7 @@ export async function resetUserPassword(actor: Actor, id: string): Promise<{ ema
     const before = await loadForChange(tx, id);
     await tx.user.update({ where: { id }, data: { passwordHash } });
     await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: "user.password_reset",
       targetType: "user",
       targetName: before.email,

@@ -8,8 +8,7 @@ import { appendAuditEvent } from "@/lib/audit-chain";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import type { Actor, Db, Tx } from "@/lib/services/db-types";
-import { SYSTEM_ACTOR } from "@/lib/services/db-types";
+import { auditActor, SYSTEM_ACTOR, type Actor, type Db, type Tx } from "@/lib/services/db-types";
 import { assertKeepsStable } from "@/lib/services/mutations";
 import { pushService, type PushOutcome } from "@/lib/services/push";
 import { loadDesired, type StoredService } from "@/lib/services/read";
@@ -55,10 +54,6 @@ function findRelease(db: Db | Tx, id: string) {
 }
 
 type Json = Prisma.InputJsonValue;
-
-function auditBase(actor: Actor) {
-  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
-}
 
 function conflict(service: string, why: string): AppError {
   return new AppError("conflict", `${service}: ${why}`, { params: { service } });
@@ -129,7 +124,7 @@ async function commit(
       if (updated.count !== 1) throw conflict(service, `release ${releaseId} moved`);
     }
     const event = await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: p.action,
       targetType: "release",
       targetName: releaseId,

@@ -14,3 +14,8 @@ export type Actor = {
 };
 
 export const SYSTEM_ACTOR: Actor = { id: null, email: "system", role: "SYSTEM", clientIp: "", userAgent: "graylane" };
+
+/** The actor columns of an audit event. */
+export function auditActor(actor: Actor) {
+  return { actorId: actor.id, actorEmail: actor.email, actorRole: actor.role, clientIp: actor.clientIp, userAgent: actor.userAgent };
+}

@@ -14,7 +14,7 @@ import type {
   UpdateNodeInput,
 } from "@/lib/validations/node";
 import type { AdoptServiceInput, DeleteServiceInput, UpdateServiceInput } from "@/lib/validations/service";
-import type { Actor, Db, Tx } from "./db-types";
+import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
 import { deleteFromGateways, pushService, type PushOutcome } from "./push";
 import { loadDesired, toDesired, type StoredService } from "./read";
@@ -64,16 +64,6 @@ function serviceJson(s: DesiredService): Prisma.InputJsonValue {
     algorithm: s.algorithm,
     gray: s.gray as unknown as Prisma.InputJsonValue,
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
-  };
-}
-
-function auditBase(actor: Actor) {
-  return {
-    actorId: actor.id,
-    actorEmail: actor.email,
-    actorRole: actor.role,
-    clientIp: actor.clientIp,
-    userAgent: actor.userAgent,
   };
 }
 
@@ -147,7 +137,7 @@ async function mutate(db: Db, actor: Actor, service: string, expectedRevision: n
     await writeDesired(tx, before, after);
     const audit = change.audit(before, after);
     const event = await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: change.action,
       targetType: change.targetType,
       targetName: change.targetName,
@@ -246,7 +236,7 @@ async function insertService(
         },
       });
       const event = await appendAuditEvent(tx, {
-        ...auditBase(actor),
+        ...auditActor(actor),
         action: audit.action,
         targetType: "service",
         targetName: desired.name,
@@ -286,7 +276,7 @@ export async function deleteService(db: Db, actor: Actor, input: DeleteServiceIn
     const deleted = await tx.service.deleteMany({ where: { id: before.id, revision: before.revision } });
     if (deleted.count !== 1) throw conflict(input.service);
     const event = await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: "service.delete",
       targetType: "service",
       targetName: input.service,
@@ -334,7 +324,7 @@ export async function retryPush(db: Db, actor: Actor, input: { service: string }
   if (!desired) throw new AppError("not_found", `service ${input.service} not found`, { params: { service: input.service } });
   const eventId = await db.$transaction(async (tx) => {
     const event = await appendAuditEvent(tx, {
-      ...auditBase(actor),
+      ...auditActor(actor),
       action: "service.retry_push",
       targetType: "service",
       targetName: input.service,
@@ -422,7 +412,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
     }
     const eventId = await db.$transaction(async (tx) => {
       const event = await appendAuditEvent(tx, {
-        ...auditBase(actor),
+        ...auditActor(actor),
         action: "service.sync",
         targetType: "service",
         targetName: desired.name,
