@@ -13,8 +13,6 @@ local config = require "graylane.config"
 local ngx = ngx
 local ngx_now = ngx.now
 local tonumber = tonumber
-local str_format = string.format
-local str_byte = string.byte
 
 local _M = {}
 
@@ -49,12 +47,6 @@ end
 local md_buf = ffi.new("unsigned char[64]")
 local md_len = ffi.new("unsigned int[1]")
 
-local function to_hex(s)
-    return (s:gsub(".", function(c)
-        return str_format("%02x", str_byte(c))
-    end))
-end
-
 function _M.hmac_sha256_hex(key, msg)
     if not crypto then
         return nil, "libcrypto not available"
@@ -63,7 +55,7 @@ function _M.hmac_sha256_hex(key, msg)
     if r == nil then
         return nil, "HMAC failed"
     end
-    return to_hex(ffi.string(md_buf, md_len[0]))
+    return util.to_hex(ffi.string(md_buf, md_len[0]))
 end
 
 -- Splits "<service>.<exp>.<sig>": service, exp as a number, sig, exp as signed text;

@@ -265,6 +265,15 @@ function _M.write_atomic(path, data, mode)
     return true
 end
 
+local function hex_byte(c)
+    return str_format("%02x", str_byte(c))
+end
+
+-- Bytes -> lowercase hex.
+function _M.to_hex(s)
+    return (s:gsub(".", hex_byte))
+end
+
 function _M.random_hex(nbytes)
     local f = io.open("/dev/urandom", "rb")
     if not f then
@@ -272,27 +281,7 @@ function _M.random_hex(nbytes)
     end
     local raw = f:read(nbytes)
     f:close()
-    return (raw:gsub(".", function(c)
-        return str_format("%02x", str_byte(c))
-    end))
-end
-
-function _M.split(s, sep)
-    local out, n = {}, 0
-    if not s or s == "" then
-        return out
-    end
-    local start = 1
-    while true do
-        local i = s:find(sep, start, true)
-        n = n + 1
-        if not i then
-            out[n] = s:sub(start)
-            return out
-        end
-        out[n] = s:sub(start, i - 1)
-        start = i + #sep
-    end
+    return _M.to_hex(raw)
 end
 
 return _M
