@@ -1,15 +1,5 @@
-import { useTranslations } from "next-intl";
-import Link from "next/link";
+import { StatusPage } from "./(portal)/_components/status-page";
 
 export default function NotFound() {
-  const t = useTranslations("common.notFound");
-  return (
-    <main className="mx-auto max-w-lg px-4 py-16 text-center">
-      <h1 className="text-xl font-semibold">{t("title")}</h1>
-      <p className="mt-2 text-sm text-slate-600">{t("body")}</p>
-      <Link href="/" className="btn mt-6">
-        {t("home")}
-      </Link>
-    </main>
-  );
+  return <StatusPage messages="common.notFound" />;
 }
