@@ -5,6 +5,7 @@ import { auditFilterOptions, listAuditEvents } from "@/lib/audit/read";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { can } from "@/lib/rbac";
+import { DataTable } from "../_components/data-table";
 import { DateTime } from "../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
 import { VerifyButton } from "./_components/verify-button";
@@ -108,62 +109,49 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
       {rows.length === 0 ? (
         <EmptyState title={hasFilters(filters) || before ? t("emptyFiltered") : t("empty")} />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="w-full min-w-[720px] text-sm" data-testid="audit-table">
-            <thead className="bg-slate-50 text-left text-xs text-slate-500">
-              <tr>
-                <th className="px-3 py-2">{t("columns.time")}</th>
-                <th className="px-3 py-2">{t("columns.actor")}</th>
-                <th className="px-3 py-2">{t("columns.action")}</th>
-                <th className="px-3 py-2">{t("columns.target")}</th>
-                <th className="px-3 py-2">{t("columns.outcome")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
-                  <td className="px-3 py-2 text-xs whitespace-nowrap">
-                    <Link href={`/audit/${r.id}`} className="underline-offset-2 hover:underline">
-                      <DateTime value={r.createdAt} />
-                    </Link>
-                  </td>
-                  <td className="px-3 py-2">
-                    <span className="break-all">{r.actorEmail}</span> <span className="text-xs text-slate-500">{roleLabel(t, r.actorRole)}</span>
-                  </td>
-                  <td className="px-3 py-2">
-                    <Link href={`/audit/${r.id}`} className="font-medium underline-offset-2 hover:underline">
-                      {actionLabel(r.action)}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs break-all">
-                    {r.serviceName ? (
-                      <Link href={`/services/${encodeURIComponent(r.serviceName)}`} className="hover:underline">
-                        {r.serviceName}
-                      </Link>
-                    ) : null}
-                    {r.serviceName && r.targetType !== "service" ? " / " : null}
-                    {r.releaseId ? (
-                      <Link href={`/releases/${encodeURIComponent(r.releaseId)}`} className="hover:underline">
-                        {r.targetType === "release" ? r.targetName : r.releaseId}
-                      </Link>
-                    ) : r.serviceName && r.targetType === "service" ? null : (
-                      r.targetName
-                    )}
-                  </td>
-                  <td className="px-3 py-2">
-                    {r.outcomes.ok + r.outcomes.failed === 0 ? (
-                      <span className="text-xs text-slate-400">—</span>
-                    ) : r.outcomes.failed ? (
-                      <Badge tone="red">{t("outcome.failed", { failed: r.outcomes.failed, total: r.outcomes.ok + r.outcomes.failed })}</Badge>
-                    ) : (
-                      <Badge tone="green">{t("outcome.ok", { total: r.outcomes.ok })}</Badge>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="audit-table" minWidth="min-w-[720px]" columns={[t("columns.time"), t("columns.actor"), t("columns.action"), t("columns.target"), t("columns.outcome")]}>
+          {rows.map((r) => (
+            <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
+              <td className="px-3 py-2 text-xs whitespace-nowrap">
+                <Link href={`/audit/${r.id}`} className="underline-offset-2 hover:underline">
+                  <DateTime value={r.createdAt} />
+                </Link>
+              </td>
+              <td className="px-3 py-2">
+                <span className="break-all">{r.actorEmail}</span> <span className="text-xs text-slate-500">{roleLabel(t, r.actorRole)}</span>
+              </td>
+              <td className="px-3 py-2">
+                <Link href={`/audit/${r.id}`} className="font-medium underline-offset-2 hover:underline">
+                  {actionLabel(r.action)}
+                </Link>
+              </td>
+              <td className="px-3 py-2 font-mono text-xs break-all">
+                {r.serviceName ? (
+                  <Link href={`/services/${encodeURIComponent(r.serviceName)}`} className="hover:underline">
+                    {r.serviceName}
+                  </Link>
+                ) : null}
+                {r.serviceName && r.targetType !== "service" ? " / " : null}
+                {r.releaseId ? (
+                  <Link href={`/releases/${encodeURIComponent(r.releaseId)}`} className="hover:underline">
+                    {r.targetType === "release" ? r.targetName : r.releaseId}
+                  </Link>
+                ) : r.serviceName && r.targetType === "service" ? null : (
+                  r.targetName
+                )}
+              </td>
+              <td className="px-3 py-2">
+                {r.outcomes.ok + r.outcomes.failed === 0 ? (
+                  <span className="text-xs text-slate-400">—</span>
+                ) : r.outcomes.failed ? (
+                  <Badge tone="red">{t("outcome.failed", { failed: r.outcomes.failed, total: r.outcomes.ok + r.outcomes.failed })}</Badge>
+                ) : (
+                  <Badge tone="green">{t("outcome.ok", { total: r.outcomes.ok })}</Badge>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <nav className="flex justify-between text-sm" aria-label={t("pagination")}>

@@ -5,6 +5,7 @@ import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { getAuditEvent } from "@/lib/audit/read";
 import { jsonDiff, type JsonDiffLine } from "@/lib/services/json-diff";
+import { DataTable } from "../../_components/data-table";
 import { DateTime } from "../../_components/date-time";
 import { Badge, PageHeader } from "../../_components/states";
 
@@ -104,38 +105,26 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
         {event.outcomes.length === 0 ? (
           <p className="text-sm text-slate-500">{t("detail.noOutcomes")}</p>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full min-w-[560px] text-sm" data-testid="audit-outcomes">
-              <thead className="bg-slate-50 text-left text-xs text-slate-500">
-                <tr>
-                  <th className="px-3 py-2">{t("detail.gateway")}</th>
-                  <th className="px-3 py-2">{t("detail.result")}</th>
-                  <th className="px-3 py-2">{t("detail.error")}</th>
-                  <th className="px-3 py-2 text-right">{t("detail.duration")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {event.outcomes.map((o) => (
-                  <tr key={o.id.toString()} className="border-t border-slate-100 align-top" data-testid={`outcome-${o.gatewayName}`} data-ok={o.ok}>
-                    <td className="px-3 py-2 font-medium">{o.gatewayName}</td>
-                    <td className="px-3 py-2">{o.ok ? <Badge tone="green">{t("detail.ok")}</Badge> : <Badge tone="red">{t("detail.failed")}</Badge>}</td>
-                    <td className="px-3 py-2 text-xs break-all">
-                      {o.ok ? "—" : (
-                        <>
-                          {gatewayError(o.code, o.message)}
-                          <span className="ml-1 text-slate-500">
-                            ({o.code}
-                            {o.status ? ` · HTTP ${o.status}` : ""})
-                          </span>
-                        </>
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-right tabular-nums">{t("detail.ms", { ms: o.durationMs })}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="audit-outcomes" minWidth="min-w-[560px]" columns={[t("detail.gateway"), t("detail.result"), t("detail.error"), { right: t("detail.duration") }]}>
+            {event.outcomes.map((o) => (
+              <tr key={o.id.toString()} className="border-t border-slate-100 align-top" data-testid={`outcome-${o.gatewayName}`} data-ok={o.ok}>
+                <td className="px-3 py-2 font-medium">{o.gatewayName}</td>
+                <td className="px-3 py-2">{o.ok ? <Badge tone="green">{t("detail.ok")}</Badge> : <Badge tone="red">{t("detail.failed")}</Badge>}</td>
+                <td className="px-3 py-2 text-xs break-all">
+                  {o.ok ? "—" : (
+                    <>
+                      {gatewayError(o.code, o.message)}
+                      <span className="ml-1 text-slate-500">
+                        ({o.code}
+                        {o.status ? ` · HTTP ${o.status}` : ""})
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td className="px-3 py-2 text-right tabular-nums">{t("detail.ms", { ms: o.durationMs })}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
 

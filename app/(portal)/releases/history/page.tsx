@@ -4,6 +4,7 @@ import { decodeHistoryCursor, listReleaseHistory, releaseStats, servicesWithRele
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { formatDuration } from "@/lib/i18n/format";
+import { DataTable } from "../../_components/data-table";
 import { DateTime } from "../../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../../_components/states";
 import { ReleaseStatusBadge } from "../_components/status-badge";
@@ -83,38 +84,35 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
       {stats.services.length > 1 || (!service && stats.services.length > 0) ? (
         <section className="space-y-2">
           <h2 className="text-lg font-semibold">{t("services.title")}</h2>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full min-w-[640px] text-sm" data-testid="history-services">
-              <thead className="bg-slate-50 text-left text-xs text-slate-500">
-                <tr>
-                  <th className="px-3 py-2">{t("services.service")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.total")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.promoted")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.rolledBack")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.automatic")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.rollbackRate")}</th>
-                  <th className="px-3 py-2 text-right">{t("summary.medianGray")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {stats.services.map((s) => (
-                  <tr key={s.service} className="border-t border-slate-100" data-testid={`history-service-${s.service}`}>
-                    <td className="px-3 py-2">
-                      <Link href={link({ service: s.service })} className="font-medium hover:underline">
-                        {s.service}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2 text-right tabular-nums">{format.number(s.total)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{format.number(s.promoted)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{format.number(s.rolledBack)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{format.number(s.automatic)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums" data-testid="rollback-rate">{percent(s.rollbackRate)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{duration(s.medianGraySeconds)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="history-services"
+            minWidth="min-w-[640px]"
+            columns={[
+              t("services.service"),
+              { right: t("summary.total") },
+              { right: t("summary.promoted") },
+              { right: t("summary.rolledBack") },
+              { right: t("summary.automatic") },
+              { right: t("summary.rollbackRate") },
+              { right: t("summary.medianGray") },
+            ]}
+          >
+            {stats.services.map((s) => (
+              <tr key={s.service} className="border-t border-slate-100" data-testid={`history-service-${s.service}`}>
+                <td className="px-3 py-2">
+                  <Link href={link({ service: s.service })} className="font-medium hover:underline">
+                    {s.service}
+                  </Link>
+                </td>
+                <td className="px-3 py-2 text-right tabular-nums">{format.number(s.total)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{format.number(s.promoted)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{format.number(s.rolledBack)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{format.number(s.automatic)}</td>
+                <td className="px-3 py-2 text-right tabular-nums" data-testid="rollback-rate">{percent(s.rollbackRate)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{duration(s.medianGraySeconds)}</td>
+              </tr>
+            ))}
+          </DataTable>
         </section>
       ) : null}
 
@@ -123,92 +121,76 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
         {history.rows.length === 0 ? (
           <EmptyState title={t("list.empty")} />
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full min-w-[960px] text-sm" data-testid="history-list">
-              <thead className="bg-slate-50 text-left text-xs text-slate-500">
-                <tr>
-                  <th className="px-3 py-2">{t("list.service")}</th>
-                  <th className="px-3 py-2">{t("list.version")}</th>
-                  <th className="px-3 py-2">{t("list.outcome")}</th>
-                  <th className="px-3 py-2">{t("list.timeInGray")}</th>
-                  <th className="px-3 py-2">{t("list.steps")}</th>
-                  <th className="px-3 py-2">{t("list.started")}</th>
-                  <th className="px-3 py-2">{t("list.ended")}</th>
-                  <th className="px-3 py-2">{t("list.events")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.rows.map((r) => (
-                  <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="history-row" data-release={r.id} data-status={r.status}>
-                    <td className="px-3 py-2">
-                      <Link href={link({ service: r.service })} className="hover:underline">
-                        {r.service}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2">
-                      <Link href={`/releases/${r.id}`} className="font-medium text-sky-700 hover:underline">
-                        {r.version}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2">
-                      <div className="flex flex-wrap items-center gap-1">
-                        <ReleaseStatusBadge status={r.status} />
-                        {r.automatic ? <Badge tone="red">{t("list.automatic")}</Badge> : null}
+          <DataTable testId="history-list" minWidth="min-w-[960px]" columns={[t("list.service"), t("list.version"), t("list.outcome"), t("list.timeInGray"), t("list.steps"), t("list.started"), t("list.ended"), t("list.events")]}>
+            {history.rows.map((r) => (
+              <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="history-row" data-release={r.id} data-status={r.status}>
+                <td className="px-3 py-2">
+                  <Link href={link({ service: r.service })} className="hover:underline">
+                    {r.service}
+                  </Link>
+                </td>
+                <td className="px-3 py-2">
+                  <Link href={`/releases/${r.id}`} className="font-medium text-sky-700 hover:underline">
+                    {r.version}
+                  </Link>
+                </td>
+                <td className="px-3 py-2">
+                  <div className="flex flex-wrap items-center gap-1">
+                    <ReleaseStatusBadge status={r.status} />
+                    {r.automatic ? <Badge tone="red">{t("list.automatic")}</Badge> : null}
+                  </div>
+                  {r.endReason ? (
+                    <p className="mt-1 max-w-xs text-xs break-words text-slate-600" data-testid="end-reason">
+                      {t("list.reason", { reason: r.endReason })}
+                    </p>
+                  ) : null}
+                </td>
+                <td className="px-3 py-2 tabular-nums">
+                  {duration(r.graySeconds)}
+                  {r.status === "OPEN" ? <div className="text-xs text-slate-500">{t("list.running")}</div> : null}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {t("list.stepsTaken", { taken: r.stepsTaken, planned: r.steps.length })}
+                  <div className="text-slate-500">{r.maxPercent === null ? t("list.testersOnly") : t("list.maxPercent", { percent: format.number(r.maxPercent) })}</div>
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  <DateTime value={r.startedAt} />
+                  <div className="text-slate-500">{t("list.by", { who: r.startedBy })}</div>
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {r.endedAt ? (
+                    <>
+                      <DateTime value={r.endedAt} />
+                      <div className="text-slate-500" data-testid="ended-by">
+                        {t("list.by", { who: r.endedBy ?? "?" })}
                       </div>
-                      {r.endReason ? (
-                        <p className="mt-1 max-w-xs text-xs break-words text-slate-600" data-testid="end-reason">
-                          {t("list.reason", { reason: r.endReason })}
-                        </p>
-                      ) : null}
-                    </td>
-                    <td className="px-3 py-2 tabular-nums">
-                      {duration(r.graySeconds)}
-                      {r.status === "OPEN" ? <div className="text-xs text-slate-500">{t("list.running")}</div> : null}
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      {t("list.stepsTaken", { taken: r.stepsTaken, planned: r.steps.length })}
-                      <div className="text-slate-500">{r.maxPercent === null ? t("list.testersOnly") : t("list.maxPercent", { percent: format.number(r.maxPercent) })}</div>
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      <DateTime value={r.startedAt} />
-                      <div className="text-slate-500">{t("list.by", { who: r.startedBy })}</div>
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      {r.endedAt ? (
-                        <>
-                          <DateTime value={r.endedAt} />
-                          <div className="text-slate-500" data-testid="ended-by">
-                            {t("list.by", { who: r.endedBy ?? "?" })}
-                          </div>
-                        </>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-xs whitespace-nowrap">
-                      {r.startEventId ? (
-                        <Link href={`/audit/${r.startEventId}`} className="underline">
-                          {t("list.startEvent")}
-                        </Link>
-                      ) : null}
-                      {r.endEventId ? (
-                        <>
-                          {" · "}
-                          <Link href={`/audit/${r.endEventId}`} className="underline">
-                            {t("list.endEvent")}
-                          </Link>
-                        </>
-                      ) : null}
+                    </>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td className="px-3 py-2 text-xs whitespace-nowrap">
+                  {r.startEventId ? (
+                    <Link href={`/audit/${r.startEventId}`} className="underline">
+                      {t("list.startEvent")}
+                    </Link>
+                  ) : null}
+                  {r.endEventId ? (
+                    <>
                       {" · "}
-                      <Link href={`/audit?release=${encodeURIComponent(r.id)}`} className="underline">
-                        {t("list.allEvents")}
+                      <Link href={`/audit/${r.endEventId}`} className="underline">
+                        {t("list.endEvent")}
                       </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                    </>
+                  ) : null}
+                  {" · "}
+                  <Link href={`/audit?release=${encodeURIComponent(r.id)}`} className="underline">
+                    {t("list.allEvents")}
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <nav className="flex justify-between text-sm" aria-label={t("list.title")}>
           {after ? (

@@ -1,0 +1,34 @@
+import type { ReactNode } from "react";
+
+/** A column heading; `{ right }` for numbers, null for a column the viewer does not get. */
+export type Column = string | { right: string } | null;
+
+/**
+ * The bordered, horizontally scrolling table the portal lists things in. Rows come as
+ * children (each page keeps its own <tr>s); no hooks, so server and client components share it.
+ * `minWidth` is a full Tailwind class (e.g. "min-w-[720px]") so Tailwind sees it in the source.
+ */
+export function DataTable({ testId, minWidth, columns, children }: { testId: string; minWidth: string; columns: Column[]; children: ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className={`w-full ${minWidth} text-sm`} data-testid={testId}>
+        <thead className="bg-slate-50 text-left text-xs text-slate-500">
+          <tr>
+            {columns.map((c, i) =>
+              c === null ? null : typeof c === "string" ? (
+                <th key={i} className="px-3 py-2">
+                  {c}
+                </th>
+              ) : (
+                <th key={i} className="px-3 py-2 text-right">
+                  {c.right}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
