@@ -2,7 +2,7 @@ import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
 import { decrypt, encrypt } from "@/lib/crypto";
 import { db } from "@/lib/db";
-import { AppError } from "@/lib/errors";
+import { AppError, isUniqueViolation } from "@/lib/errors";
 import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
 import type { GatewayStatus } from "@/lib/gateway/types";
@@ -111,10 +111,6 @@ export async function testGateway(id: string): Promise<GatewayProbe> {
 /** What the audit log keeps of a gateway: never the token. */
 function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null }) {
   return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl };
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
 }
 
 function nameTaken(name: string, cause: unknown): AppError {

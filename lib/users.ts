@@ -1,7 +1,7 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
 import { db } from "@/lib/db";
-import { AppError } from "@/lib/errors";
+import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { generatePassword, hashPassword } from "@/lib/passwords";
 import type { Role } from "@/lib/rbac";
@@ -68,7 +68,7 @@ export async function createUser(actor: Actor, input: CreateUserInput): Promise<
     });
     return { user, generatedPassword };
   } catch (e) {
-    if ((e as { code?: unknown }).code === "P2002") {
+    if (isUniqueViolation(e)) {
       throw new AppError("invalid_input", `user ${input.email} exists`, {
         params: { email: input.email },
         fieldErrors: { email: ["specific.emailTaken"] },

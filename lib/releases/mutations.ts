@@ -5,7 +5,7 @@ import "server-only";
 // gateway and each gateway's outcome is recorded on that event.
 import { randomBytes } from "node:crypto";
 import { appendAuditEvent } from "@/lib/audit-chain";
-import { AppError } from "@/lib/errors";
+import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
 import { auditActor, SYSTEM_ACTOR, type Actor, type Db, type Tx } from "@/lib/services/db-types";
@@ -140,11 +140,17 @@ async function commit(
   return { releaseId, service, revision, eventId: eventId.toString(), outcomes: report.outcomes };
 }
 
-function isUniqueViolation(e: unknown): boolean {
+/**
+ * A second open release of the service. "Release_one_open" is a partial index from a raw
+ * migration that the schema does not know, so besides Prisma's P2002 it can surface as the
+ * driver's 23505 or only in the message.
+ */
+function isOpenReleaseConflict(e: unknown): boolean {
+  if (isUniqueViolation(e)) return true;
   if (typeof e !== "object" || e === null) return false;
   const code = (e as { code?: unknown }).code;
   const text = e instanceof Error ? e.message : "";
-  return code === "P2002" || code === "23505" || /Release_one_open|Unique constraint/i.test(text);
+  return code === "23505" || /Release_one_open|Unique constraint/i.test(text);
 }
 
 function overrideDetail(overridden: readonly GuardRefusal[], override: OverrideInput | undefined): Record<string, Json | null> {
@@ -210,7 +216,7 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
       };
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw openConflict(input.service, null);
+    if (isOpenReleaseConflict(e)) throw openConflict(input.service, null);
     throw e;
   }
 }

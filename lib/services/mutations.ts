@@ -1,6 +1,6 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
-import { AppError } from "@/lib/errors";
+import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
@@ -208,10 +208,6 @@ export function updateService(db: Db, actor: Actor, input: UpdateServiceInput): 
       after: { revision: after.revision, algorithm: after.algorithm, gray: after.gray as unknown as Prisma.InputJsonValue },
     }),
   });
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
 }
 
 /** Inserts a service at revision 1 with its audit event in one transaction, then pushes it to every gateway. */
