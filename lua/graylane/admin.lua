@@ -23,18 +23,7 @@ local STATE = ngx.shared.graylane_state
 
 local _M = {}
 
-local function send(status, body, headers)
-    ngx.status = status
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
-    if headers then
-        for k, v in pairs(headers) do
-            ngx.header[k] = v
-        end
-    end
-    ngx.print(util.encode(body), "\n")
-    return ngx.exit(status)
-end
+local send = util.send_json
 
 local function send_error(status, code, message, field, extra)
     local e = { code = code, message = message, field = field }
@@ -122,24 +111,26 @@ local function check_if_match(cur)
     return true
 end
 
+local function too_large_err()
+    return { status = 413, code = "body_too_large", message = "body over " .. config.body_limit .. " bytes" }
+end
+
+
 local function read_json_body()
     local len = tonumber(var.content_length or "")
     if len and len > config.body_limit then
-        return nil, { status = 413, code = "body_too_large",
-                      message = "body over " .. config.body_limit .. " bytes" }
+        return nil, too_large_err()
     end
     ngx.req.read_body()
     local data = ngx.req.get_body_data()
     if not data then
         if ngx.req.get_body_file() then
-            return nil, { status = 413, code = "body_too_large",
-                          message = "body over " .. config.body_limit .. " bytes" }
+            return nil, too_large_err()
         end
         return nil, { status = 400, code = "invalid_json", field = "body", message = "a JSON body is required" }
     end
     if #data > config.body_limit then
-        return nil, { status = 413, code = "body_too_large",
-                      message = "body over " .. config.body_limit .. " bytes" }
+        return nil, too_large_err()
     end
     local obj, err = util.decode(data)
     if obj == nil then

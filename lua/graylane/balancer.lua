@@ -264,11 +264,7 @@ function _M.balance()
 end
 
 local function json_error(status, code, message, service)
-    ngx.status = status
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
-    ngx.say(util.encode({ error = { code = code, message = message, service = service } }))
-    return ngx.exit(status)
+    return util.send_json(status, { error = { code = code, message = message, service = service } })
 end
 
 -- log_by_lua of the proxy: the final try of a proxied request.

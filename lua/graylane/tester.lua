@@ -163,13 +163,7 @@ local function current_cookie(service)
     return svc and svc.gray_rule.tester_cookie
 end
 
-local function json(status, body)
-    ngx.status = status
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
-    ngx.say(util.encode(body))
-    return ngx.exit(status)
-end
+local json = util.send_json
 
 -- GET /__graylane/tester?service=&exp=&sig= : validates, sets the cookie, redirects to /.
 function _M.enter()

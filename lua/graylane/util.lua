@@ -127,6 +127,21 @@ function _M.encode(v)
     return concat(buf)
 end
 
+-- Sends a JSON response (body + newline, never cached) and ends the request;
+-- the one responder of the admin API, the tester links and the proxy's error pages.
+function _M.send_json(status, body, headers)
+    ngx.status = status
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["Cache-Control"] = "no-store"
+    if headers then
+        for k, v in pairs(headers) do
+            ngx.header[k] = v
+        end
+    end
+    ngx.print(_M.encode(body), "\n")
+    return ngx.exit(status)
+end
+
 function _M.decode(s)
     return cjson.decode(s)
 end
