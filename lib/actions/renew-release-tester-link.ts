@@ -6,7 +6,7 @@ import { db } from "@/lib/db";
 import { renewTesterLink } from "@/lib/releases/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { revalidateRelease } from "@/lib/releases/revalidate";
-import { renewTesterLinkSchema } from "@/lib/releases/tester";
+import { renewTesterLinkSchema } from "@/lib/validations/release";
 
 /** New tester link: new expiry and cookie name, pushed to every gateway; earlier tester cookies stop working. */
 export const renewReleaseTesterLinkAction = defineAction("releases.write", renewTesterLinkSchema, async (input, ctx) => {

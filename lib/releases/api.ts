@@ -9,11 +9,10 @@ import { isDbUnreachable } from "@/lib/db";
 import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
-import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema } from "@/lib/validations/release";
+import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
 import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "./mutations";
 import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "./read";
 import type { Actor, Db } from "@/lib/services/db-types";
-import { renewTesterLinkSchema } from "./tester";
 
 export type ResolveUser = (req: Request) => Promise<SessionUser | null>;
 

@@ -18,6 +18,7 @@ import { loadGatewayTargets } from "@/lib/services/targets";
 import type {
   OverrideInput,
   PromoteReleaseInput,
+  RenewTesterLinkInput,
   RollbackReleaseInput,
   StartReleaseInput,
   StepReleaseInput,
@@ -35,7 +36,7 @@ import {
   type ReleaseSnapshot,
 } from "./plan";
 import { readServiceSample } from "./stats-source";
-import { testerExpiry, type RenewTesterLinkInput } from "./tester";
+import { testerExpiry } from "./tester";
 
 export type ReleaseAuditAction = "release.start" | "release.step" | "release.promote" | "release.rollback" | "release.tester_link";
 

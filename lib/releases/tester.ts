@@ -6,14 +6,8 @@
 // working when the release ends or the link is renewed.
 
 import { createHmac } from "node:crypto";
-import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { releaseIdSchema, startReleaseSchema } from "@/lib/validations/release";
 import { MAX_TESTER_HOURS } from "./plan";
-
-/** A new tester link for an open release: hours from now, within the same bounds as at start. */
-export const renewTesterLinkSchema = z.object({ id: releaseIdSchema, hours: startReleaseSchema.shape.testerHours });
-export type RenewTesterLinkInput = z.output<typeof renewTesterLinkSchema>;
 
 export function testerKey(env: NodeJS.ProcessEnv = process.env): string {
   const key = env.GRAYLANE_TESTER_KEY;

@@ -62,3 +62,7 @@ export const rollbackReleaseSchema = z.object({
   reason: z.string().trim().max(500, { error: "validation.reason" }).default(""),
 });
 export type RollbackReleaseInput = z.output<typeof rollbackReleaseSchema>;
+
+/** A new tester link for an open release: hours from now, within the same bounds as at start. */
+export const renewTesterLinkSchema = z.object({ id: releaseIdSchema, hours: startReleaseSchema.shape.testerHours });
+export type RenewTesterLinkInput = z.output<typeof renewTesterLinkSchema>;

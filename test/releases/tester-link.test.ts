@@ -9,8 +9,7 @@ import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
-import { renewTesterLinkSchema } from "@/lib/releases/tester";
-import { startReleaseSchema } from "@/lib/validations/release";
+import { renewTesterLinkSchema, startReleaseSchema } from "@/lib/validations/release";
 import { clientAddr, followTesterLink, hit, makeService, openTesterLink, operator, setup, testerLinkOf, type Env } from "./helpers";
 
 const SVC = "tl";
