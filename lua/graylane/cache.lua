@@ -11,6 +11,7 @@ local store = require "graylane.store"
 local stats = require "graylane.stats"
 local health = require "graylane.health"
 local tester = require "graylane.tester"
+local gray = require "graylane.gray"
 
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
@@ -75,7 +76,7 @@ local function compile_gray(g)
     if #cidrs > 0 then
         out.cidrs = {}
         for i = 1, #cidrs do
-            out.cidrs[i] = validate.parse_cidr(cidrs[i])
+            out.cidrs[i] = gray.compile_cidr(validate.parse_cidr(cidrs[i]))
         end
         out.any = true
     end
