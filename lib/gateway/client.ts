@@ -29,6 +29,8 @@ export type GatewayClient = {
   /** false when it was not there (404). */
   deleteUpstream(name: string): Promise<boolean>;
   getStats(): Promise<GatewayStats>;
+  /** The /v1/stats document as the gateway sent it (undefined when it is not JSON), for readers that need more than getStats keeps. */
+  getStatsDocument(): Promise<unknown>;
   getStatus(): Promise<GatewayStatus>;
 };
 
@@ -122,6 +124,10 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     async getStats() {
       const { body } = await call("GET", "/v1/stats");
       return parseStats(body);
+    },
+    async getStatsDocument() {
+      const { body } = await call("GET", "/v1/stats");
+      return body;
     },
     async getStatus() {
       const { body } = await call("GET", "/v1/status");

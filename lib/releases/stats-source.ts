@@ -1,9 +1,8 @@
 import "server-only";
 // Reads one service's per-node counters, with the latency histogram, from every gateway
-// (GET /v1/stats). The typed client in lib/gateway keeps only the fields the live views
-// need; the analysis needs the histogram buckets, so they are read here.
-import { DEFAULT_TIMEOUT_MS, type GatewayTarget } from "@/lib/gateway/fanout";
-import { httpRequest } from "@/lib/http-request";
+// (GET /v1/stats). The typed client's getStats keeps only the fields the live views need;
+// the analysis needs the histogram buckets, so it parses the document itself.
+import { DEFAULT_TIMEOUT_MS, fanOut, type GatewayTarget } from "@/lib/gateway/fanout";
 import type { NodeCounters, ServiceSample } from "./analysis";
 
 type RawNode = {
@@ -20,7 +19,7 @@ function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
-export function parseNodeCounters(n: RawNode): NodeCounters {
+function parseNodeCounters(n: RawNode): NodeCounters {
   const classes = n.responses ?? n.status ?? {};
   const buckets = Array.isArray(n.latency?.buckets) ? n.latency.buckets : [];
   return {
@@ -36,7 +35,7 @@ export function parseNodeCounters(n: RawNode): NodeCounters {
 }
 
 /** One service's nodes from a /v1/stats document ({ services: [{ name, nodes: [...] }] }). */
-export function serviceCounters(doc: unknown, service: string): Record<string, NodeCounters> | null {
+function serviceCounters(doc: unknown, service: string): Record<string, NodeCounters> | null {
   const services = (doc as { services?: unknown } | null)?.services;
   if (!Array.isArray(services)) return null;
   const svc = services.find((s) => (s as { name?: unknown }).name === service) as { nodes?: RawNode[] } | undefined;
@@ -53,20 +52,18 @@ export async function readServiceSample(targets: readonly GatewayTarget[], servi
   const at = Date.now();
   const gateways: ServiceSample["gateways"] = {};
   const unreachable: string[] = [];
-  await Promise.all(
-    targets.map(async (t) => {
-      try {
-        const res = await httpRequest(`${t.adminUrl.replace(/\/+$/, "")}/v1/stats`, {
-          headers: { authorization: `Bearer ${t.token}`, accept: "application/json" },
-          timeoutMs,
-        });
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-        const counters = serviceCounters(JSON.parse(res.text), service);
-        gateways[t.name] = counters ?? {};
-      } catch {
-        unreachable.push(t.name);
-      }
-    }),
+  const reads = await fanOut(
+    targets,
+    async (c) => {
+      const doc = await c.getStatsDocument();
+      if (doc === undefined) throw new Error("stats: not JSON");
+      return doc;
+    },
+    { timeoutMs },
   );
+  for (const r of reads) {
+    if (r.ok) gateways[r.gatewayName] = serviceCounters(r.value, service) ?? {};
+    else unreachable.push(r.gatewayName);
+  }
   return { sample: { at, gateways }, unreachable };
 }
