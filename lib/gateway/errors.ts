@@ -1,9 +1,6 @@
 // A failed admin-API call, with the gateway's own error code kept intact so the portal
 // can translate known codes and show unknown ones as they are.
 
-/** Codes made up by the client itself; everything else comes from the gateway. */
-export const CLIENT_ERROR_CODES = ["gateway_unreachable", "gateway_timeout", "bad_response"] as const;
-
 export class GatewayError extends Error {
   /** The gateway's error code (e.g. `invalid_addr`) or a client code (`gateway_timeout`). */
   readonly code: string;

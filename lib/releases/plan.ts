@@ -2,10 +2,9 @@
 // it leads to. Pure functions: no database, no network (client components import them).
 
 import type { GrayRule, NodeState } from "@/lib/gateway/types";
-import { inStablePool, isStableCapable, sameAddr } from "@/lib/services/impact";
+import { isStableCapable, sameAddr } from "@/lib/services/impact";
 import type { DesiredNode, DesiredService } from "@/lib/services/state";
 
-export const DEFAULT_STEPS: readonly number[] = [1, 5, 25, 50];
 /** Tester links live at most this long (the gateway refuses more than 24 h ahead). */
 export const MAX_TESTER_HOURS = 24;
 export const DEFAULT_TESTER_HOURS = 8;
@@ -126,9 +125,4 @@ export function previewSplit(s: DesiredService): SplitPreview {
     expectedGrayPercent: gray.length ? s.gray.percent : 0,
     noStable: stableCapable.length === 0,
   };
-}
-
-/** Nodes of the stable pool proper (active, not backup, not a target). */
-export function stablePool(nodes: readonly DesiredNode[], targets: readonly string[]): DesiredNode[] {
-  return nodes.filter((n) => inStablePool(n) && !isTarget(targets, n.addr));
 }

@@ -23,8 +23,3 @@ export async function loadGatewayTargets(db: Db, where: { id?: string } = {}): P
     }),
   );
 }
-
-/** Gateways without their secrets, safe to hand to components. */
-export async function listGateways(db: Db): Promise<{ id: string; name: string; adminUrl: string }[]> {
-  return db.gateway.findMany({ select: { id: true, name: true, adminUrl: true }, orderBy: { name: "asc" } });
-}

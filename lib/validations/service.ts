@@ -78,8 +78,6 @@ export const adoptServiceSchema = z.object({
 
 export const retryPushSchema = z.object({ service: serviceNameSchema });
 
-export const syncGatewaySchema = z.object({ gatewayId: z.string().min(1) });
-
 export type UpdateServiceInput = z.output<typeof updateServiceSchema>;
 export type DeleteServiceInput = z.output<typeof deleteServiceSchema>;
 export type AdoptServiceInput = z.output<typeof adoptServiceSchema>;
