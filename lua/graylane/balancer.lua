@@ -58,7 +58,7 @@ local function new_state(svc)
         st = { svc = svc, gray = false, node = false, tried = false, hash = false, t0 = 0,
                shared = false }
     end
-    st.shared = svc.algorithm == "least_conn"
+    st.shared = svc.shared_inflight
     return st
 end
 
@@ -308,7 +308,7 @@ function _M.error_page(code)
     local last = addrs and addrs:match("([^,%s]+)%s*$")
     local node = last and svc.by_hostport[last]
     if node then
-        stats.finish(node, svc.algorithm == "least_conn")
+        stats.finish(node, svc.shared_inflight)
         health.failed(svc, node)
     end
     if code == 504 then

@@ -139,6 +139,8 @@ local function build(st, seq, hosts)
         seq = seq,
         version = st.version,
         algorithm = st.algorithm,
+        -- least_conn counts in-flight requests in the shared dict (stats.lua)
+        shared_inflight = st.algorithm == "least_conn",
         health = st.health,
         -- active health check settings, nil when off
         check = st.health.check,
