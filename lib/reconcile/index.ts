@@ -1,4 +1,0 @@
-import "server-only";
-export * from "./reconcile";
-export * from "./runner";
-export * from "./status";
