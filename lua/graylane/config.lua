@@ -15,8 +15,15 @@ local _M = {
     gen = 0,
 }
 
-local function trim(s)
-    return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+-- The trimmed contents of a file; nil (and why, if it could not be read) when
+-- it is missing or blank.
+local function read_trimmed(path)
+    local s, err = util.read_file(path)
+    s = s and s:gsub("^%s+", ""):gsub("%s+$", "")
+    if s == "" then
+        s = nil
+    end
+    return s, err
 end
 
 function _M.init(opts)
@@ -33,27 +40,20 @@ function _M.init(opts)
     end
     _M.gen = gen % 2
 
-    local token, err = util.read_file(_M.prefix .. "/admin.token")
-    if not token or trim(token) == "" then
+    local token, err = read_trimmed(_M.prefix .. "/admin.token")
+    if not token then
         ngx.log(ngx.ERR, "graylane: no admin token in ", _M.prefix, "/admin.token (",
                 tostring(err), "): the admin API will refuse every call")
-        _M.admin_token = nil
-    else
-        _M.admin_token = trim(token)
     end
+    _M.admin_token = token
 
-    local key = util.read_file(_M.prefix .. "/tester.key")
-    if key and trim(key) ~= "" then
-        _M.tester_key = trim(key)
-    else
-        _M.tester_key = nil
-    end
+    _M.tester_key = read_trimmed(_M.prefix .. "/tester.key")
 
     -- The gateway id is stable per state dir: created once, then reused.
     local id_file = _M.state_dir .. "/gateway-id"
-    local id = util.read_file(id_file)
-    if id and trim(id) ~= "" then
-        _M.gateway_id = trim(id)
+    local id = read_trimmed(id_file)
+    if id then
+        _M.gateway_id = id
     else
         local hex = assert(util.random_hex(8))
         _M.gateway_id = "gw-" .. hex
