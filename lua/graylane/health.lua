@@ -49,7 +49,6 @@ function _M.failed(svc, node)
 end
 
 local UNKNOWN = "unknown"
-_M.UNKNOWN = UNKNOWN
 
 -- The active check record of a node key ("service|addr"):
 -- state ("healthy" | "unhealthy" | "unknown"), successes and failures in a

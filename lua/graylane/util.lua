@@ -22,7 +22,6 @@ local bor = bit.bor
 local _M = {}
 
 local ARRAY_MT = { __graylane_array = true }
-_M.ARRAY_MT = ARRAY_MT
 _M.null = cjson.null
 
 -- Marks a table as a JSON array, so an empty one encodes as [] and not {}.
@@ -237,7 +236,6 @@ end
 local function dirname(path)
     return path:match("^(.*)/[^/]*$") or "."
 end
-_M.dirname = dirname
 
 -- Writes data to path.tmp-<pid>, fsyncs, and renames over path, so a reader
 -- (or a crash) sees either the old file or the new one, never half of one.

@@ -25,8 +25,6 @@ local MAX_NODES = 512
 local MAX_CIDRS = 256
 local ALGORITHMS = { round_robin = true, ip_hash = true, least_conn = true }
 local STATES = { active = true, gray = true, draining = true, down = true }
-_M.STATES = STATES
-_M.ALGORITHMS = ALGORITHMS
 
 _M.DEFAULT_HEALTH = { max_fails = 3, fail_timeout = 10 }
 _M.DEFAULT_TESTER_COOKIE = "graylane_tester"
