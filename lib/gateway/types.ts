@@ -1,4 +1,4 @@
-// Shapes of the gateway admin API (shared/DESIGN.md, "Gateway state" and "Admin API").
+// Shapes of the gateway admin API (docs/design.md, "Gateway state" and "Admin API").
 // Kept free of server-only imports so client components can use the types.
 
 export const ALGORITHMS = ["round_robin", "ip_hash", "least_conn"] as const;
