@@ -1,5 +1,6 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
+import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { createGatewayClient } from "@/lib/gateway/client";
@@ -79,6 +80,19 @@ export function assertKeepsStable(service: string, before: readonly DesiredNode[
   return impact;
 }
 
+/**
+ * Refuses a node list longer than the shared limit: the gateways refuse such a service on
+ * every write, so storing it would leave every later push failing. `field` is where the
+ * form shows it (the address of an added node, or the node list).
+ */
+export function assertNodeLimit(service: string, nodes: readonly DesiredNode[], field: "node.addr" | "nodes"): void {
+  if (nodes.length <= MAX_NODES_PER_SERVICE) return;
+  throw new AppError("invalid_input", `${service}: ${nodes.length} nodes, limit ${MAX_NODES_PER_SERVICE} per service`, {
+    params: { service, limit: MAX_NODES_PER_SERVICE, nodes: nodes.length },
+    fieldErrors: { [field]: ["validation.tooManyNodes"] },
+  });
+}
+
 function nodeChangeError(service: string, e: unknown): never {
   if (e instanceof NodeChangeError) {
     if (e.reason === "node_exists") {
@@ -133,6 +147,9 @@ async function mutate(db: Db, actor: Actor, service: string, expectedRevision: n
       nodeChangeError(service, e);
     }
     after = { ...after, revision: before.revision + 1 };
+    // Only a change that grows the list is refused: a service stored over the limit (by an
+    // older portal) can still shrink back under it.
+    if (after.nodes.length > before.nodes.length) assertNodeLimit(service, after.nodes, "node.addr");
     assertKeepsStable(service, before.nodes, after.nodes, change.force);
     await writeDesired(tx, before, after);
     const audit = change.audit(before, after);
@@ -218,6 +235,7 @@ async function insertService(
   audit: { action: AuditAction; before: Json },
   whenExists: () => AppError,
 ): Promise<MutationResult> {
+  assertNodeLimit(desired.name, desired.nodes, "nodes");
   let eventId: bigint;
   try {
     eventId = await db.$transaction(async (tx) => {
