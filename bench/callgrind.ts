@@ -7,6 +7,7 @@
 //   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray]
 //     [--requests 20000] [--warmup 6000]  (approximate: wrk runs for requests/2000 s)
 // Needs valgrind (apt-get install -y valgrind) and wrk.
+import { randomBytes } from "node:crypto";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
@@ -158,7 +159,7 @@ async function main() {
     } else {
       // render the gateway's own config (one worker), load the services into its state file, then run that config under valgrind
       const stateDir = path.join(prefix, "state");
-      const token = "cg-" + Math.random().toString(36).slice(2);
+      const token = "cg-" + randomBytes(16).toString("hex");
       const gw = await startGateway({ token, stateDir, prefix, workers: 1, listen: `127.0.0.1:${port}`, errorLogLevel: "warn" });
       const put = async (name: string, body: unknown) => {
         const r = await fetch(`${gw.adminUrl}/v1/upstreams/${name}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -171,7 +172,8 @@ async function main() {
       await put("bench-nogray", { nodes: stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })) });
       await gw.stop();
       if (v === "gateway-nogray") host = "bench-nogray";
-      conf = await fsp.readFile(path.join(prefix, "nginx.conf"), "utf8");
+      // the worker writes its callgrind dump into the prefix: run it as the static variants do
+      conf = (await fsp.readFile(path.join(prefix, "nginx.conf"), "utf8")).replace(/^user .*;$/m, mainDirectives(false));
     }
     const confFile = path.join(prefix, "nginx.conf");
     await fsp.writeFile(confFile, conf);
