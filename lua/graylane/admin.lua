@@ -29,6 +29,15 @@ local BRIEF_WRITES = { ["/upstream_add"] = true, ["/upstream_remove"] = true }
 
 local send = util.send_json
 
+-- A 200 with a body already rendered (JSON or text), never cached.
+local function send_text(body, content_type)
+    ngx.status = 200
+    ngx.header["Content-Type"] = content_type
+    ngx.header["Cache-Control"] = "no-store"
+    ngx.print(body)
+    return ngx.exit(200)
+end
+
 local function send_error(status, code, message, field, extra)
     local e = { code = code, message = message, field = field }
     if extra then
@@ -249,17 +258,18 @@ end
 
 ------------------------------------------------------------------ handlers
 
+-- The GET /v1/upstreams body, encoded service by service (report.lua yields).
 local function list_services()
     local names = store.names()
     local inflight = stats.inflight_map()
-    local out = array()
+    local out = {}
     for i = 1, #names do
         local st = store.get(names[i])
         if st then
-            out[#out + 1] = present(st, inflight)
+            out[#out + 1] = report.encode_service(present(st, inflight))
         end
     end
-    return out
+    return '{"upstreams":[' .. concat(out, ",") .. "]}\n"
 end
 
 local function get_service(name)
@@ -677,14 +687,6 @@ local function route_service(method, name, rest)
     return send_error(404, "not_found", "no such route")
 end
 
-local function send_text(body, content_type)
-    ngx.status = 200
-    ngx.header["Content-Type"] = content_type
-    ngx.header["Cache-Control"] = "no-store"
-    ngx.print(body)
-    return ngx.exit(200)
-end
-
 local function get_stats()
     local service = var.arg_service
     if service ~= nil then
@@ -720,7 +722,7 @@ function _M.handle()
         if not is_get then
             return method_not_allowed("GET")
         end
-        return send(200, { upstreams = list_services() })
+        return send_text(list_services(), "application/json")
     end
     local name, rest = uri:match("^/v1/upstreams/([^/]+)(.*)$")
     if name then

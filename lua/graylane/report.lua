@@ -3,8 +3,8 @@
 -- They run on the workers that proxy traffic, so they must never hold a
 -- worker for long (a 10k-node walk in one go stalled proxied requests for
 -- over a second):
---   * the walk yields to the event loop (ngx.sleep(0)) every YIELD_EVERY
---     nodes, so proxied requests are served between slices;
+--   * the walk pauses (ngx.sleep) after every SLICE of work, so proxied
+--     requests are served between slices;
 --   * a fleet of CACHE_MIN_NODES nodes or more is rendered once per freshness
 --     interval (at least MIN_FRESH s, and at least FRESH_FACTOR times what the
 --     last rendering took, so rendering takes at most ~1/FRESH_FACTOR of one
@@ -34,20 +34,32 @@ local ADMIN = ngx.shared.graylane_admin
 
 local _M = {}
 
-local YIELD_EVERY = 16
+local CHECK_EVERY = 4   -- nodes between clock reads
+local SLICE = 0.002     -- s of work before a pause
+local PAUSE = 0.001     -- s (the shortest timer that lets nginx poll)
 local CACHE_MIN_NODES = 1000
 local MIN_FRESH = 1
 local FRESH_FACTOR = 4
 local LOCK_TTL = 60
 
-local budget = 0
+local budget, slice_start = 0, 0
 
--- Counts one unit of work; every YIELD_EVERY units, lets nginx serve others.
+-- Counts one unit of work (a node); once a slice has run for SLICE seconds,
+-- lets nginx serve others. ngx.sleep(0) would not: without OpenResty's
+-- delayed-events patch it is a 0 ms timer that nginx expires in the same
+-- pass, never reaching epoll; a 1 ms timer makes the worker poll its
+-- connections first.
 local function tick()
     budget = budget + 1
-    if budget >= YIELD_EVERY then
+    if budget >= CHECK_EVERY then
         budget = 0
-        ngx_sleep(0)
+        update_time()
+        local now = ngx_now()
+        if now - slice_start >= SLICE then
+            ngx_sleep(PAUSE)
+            update_time()
+            slice_start = ngx_now()
+        end
     end
 end
 _M.tick = tick
@@ -60,36 +72,82 @@ function _M.add_active(out, key)
     out.health_error = err or null
 end
 
-local I = stats.idx
-local BUCKETS = stats.BUCKETS
-
-local function node_stats(n, key, inflight, now, checked)
-    local c = stats.read(key, inflight)
-    local buckets, cum = array(), 0
-    for b = 1, I.NB do
-        cum = cum + c[I.B0 + b - 1]
-        buckets[b] = { le = BUCKETS[b] or "+Inf", count = cum }
+-- util.encode(st) of a service, one node at a time: a 500-node service
+-- encoded in one go holds the worker for too long.
+function _M.encode_service(st)
+    local nodes = st.nodes
+    local frags = {}
+    for i = 1, #nodes do
+        frags[i] = encode(nodes[i])
+        tick()
     end
-    local ej = c.ejected_until
-    local out = {
-        addr = n.addr, state = n.state, weight = n.weight, backup = n.backup,
-        requests = c[I.REQ],
-        responses = { ["1xx"] = c[2], ["2xx"] = c[3], ["3xx"] = c[4], ["4xx"] = c[5], ["5xx"] = c[6] },
-        connect_failures = c[I.FAIL],
-        in_flight = c.in_flight,
-        ejected = (ej and ej > now) and true or false,
-        ejected_until = ej or null,
-        latency = { sum = c[I.LSUM], count = c[I.LCNT], buckets = buckets },
-    }
-    if checked then
-        _M.add_active(out, key)
-    end
-    return out
+    st.nodes = array()
+    local shell = encode(st)
+    st.nodes = nodes
+    -- keys are sorted and string values escape their quotes, so this is the
+    -- service's own (empty) node list
+    local a, b = shell:find('"nodes":[]', 1, true)
+    return shell:sub(1, a + 8) .. concat(frags, ",") .. shell:sub(b)
 end
 
--- Calls on_node(st, node_stats) for every node of the named services (in
--- order), yielding as it goes; on_service(st, count) after each service.
--- Returns the number of nodes walked.
+local I = stats.idx
+local BUCKETS = stats.BUCKETS
+local REQ, FAIL, LSUM, LCNT, B0, NB = I.REQ, I.FAIL, I.LSUM, I.LCNT, I.B0, I.NB
+
+-- A JSON number exactly as util.encode writes it.
+local function num(v)
+    if v ~= v or v == math.huge or v == -math.huge then
+        return "null"
+    end
+    if floor(v) == v and v > -9007199254740992 and v < 9007199254740992 then
+        return str_format("%d", v)
+    end
+    return str_format("%.14g", v)
+end
+
+-- ',"le":<bound>}' of each latency bucket, made once
+local LE = {}
+for b = 1, NB do
+    LE[b] = ',"le":' .. (BUCKETS[b] and num(BUCKETS[b]) or '"+Inf"') .. "}"
+end
+
+-- One node of /v1/stats, written field by field in util.encode's (sorted)
+-- key order: the generic encoder sorts the keys of 15 tables per node, which
+-- made a 10k-node document take seconds.
+local function node_json(n, key, c, now, checked)
+    local ej = c.ejected_until
+    local buf = {
+        '{"addr":', encode(n.addr),
+        ',"backup":', n.backup and "true" or "false",
+        ',"connect_failures":', num(c[FAIL]),
+        ',"ejected":', (ej and ej > now) and "true" or "false",
+        ',"ejected_until":', ej and num(ej) or "null",
+    }
+    if checked then
+        local h = {}
+        _M.add_active(h, key)
+        buf[#buf + 1] = ',"health":' .. encode(h.health) .. ',"health_checked_at":' .. encode(h.health_checked_at)
+            .. ',"health_error":' .. encode(h.health_error)
+    end
+    buf[#buf + 1] = ',"in_flight":'
+    buf[#buf + 1] = num(c.in_flight)
+    buf[#buf + 1] = ',"latency":{"buckets":['
+    local cum = 0
+    for b = 1, NB do
+        cum = cum + c[B0 + b - 1]
+        buf[#buf + 1] = (b > 1 and ',{"count":' or '{"count":') .. num(cum) .. LE[b]
+    end
+    buf[#buf + 1] = '],"count":' .. num(c[LCNT]) .. ',"sum":' .. num(c[LSUM])
+        .. '},"requests":' .. num(c[REQ])
+        .. ',"responses":{"1xx":' .. num(c[2]) .. ',"2xx":' .. num(c[3]) .. ',"3xx":' .. num(c[4])
+        .. ',"4xx":' .. num(c[5]) .. ',"5xx":' .. num(c[6])
+        .. '},"state":' .. encode(n.state) .. ',"weight":' .. num(n.weight) .. "}"
+    return concat(buf)
+end
+
+-- Calls on_node(st, node, key, counters, now, checked) for every node of the
+-- named services (in order), yielding as it goes; on_service(st) after each
+-- service. Returns the number of nodes walked and the time of the walk.
 local function walk(names, on_node, on_service)
     stats.flush()
     local inflight = stats.inflight_map()
@@ -100,13 +158,15 @@ local function walk(names, on_node, on_service)
         if st then
             local checked = st.health and st.health.check
             local nodes = st.nodes
+            local prefix = st.name .. "|"
             for i = 1, #nodes do
                 local n = nodes[i]
-                on_node(st, node_stats(n, st.name .. "|" .. n.addr, inflight, now, checked))
+                local key = prefix .. n.addr
+                on_node(st, n, key, stats.read(key, inflight), now, checked)
                 tick()
             end
             total = total + #nodes
-            on_service(st, #nodes)
+            on_service(st)
         end
     end
     return total, now
@@ -117,8 +177,8 @@ end
 -- (sorted keys), one node at a time.
 local function render_stats(names)
     local services, frags = {}, {}
-    local total, now = walk(names, function(_, doc)
-        frags[#frags + 1] = encode(doc)
+    local total, now = walk(names, function(_, n, key, c, now, checked)
+        frags[#frags + 1] = node_json(n, key, c, now, checked)
     end, function(st)
         services[#services + 1] = concat({
             '{"algorithm":', encode(st.algorithm), ',"name":', encode(st.name),
@@ -153,6 +213,10 @@ local FAMILIES = {
     { "graylane_node_upstream_latency_seconds", "histogram", "Upstream response time of the node." },
 }
 local CLASSES = { "1xx", "2xx", "3xx", "4xx", "5xx" }
+local PROM_LE = {}
+for b = 1, NB do
+    PROM_LE[b] = BUCKETS[b] and prom_num(BUCKETS[b]) or "+Inf"
+end
 
 local function render_metrics(names)
     local rows = {}
@@ -163,25 +227,30 @@ local function render_metrics(names)
         local r = rows[f]
         r[#r + 1] = s
     end
-    local total = walk(names, function(st, n)
+    local total = walk(names, function(st, n, key, c, now, checked)
         local l = 'service="' .. prom_label(st.name) .. '",node="' .. prom_label(n.addr) .. '"'
-        add(1, "graylane_node_requests_total{" .. l .. "} " .. prom_num(n.requests))
-        for _, cls in ipairs(CLASSES) do
-            add(2, "graylane_node_responses_total{" .. l .. ',class="' .. cls .. '"} ' .. prom_num(n.responses[cls]))
+        add(1, "graylane_node_requests_total{" .. l .. "} " .. prom_num(c[REQ]))
+        for k = 1, #CLASSES do
+            add(2, "graylane_node_responses_total{" .. l .. ',class="' .. CLASSES[k] .. '"} ' .. prom_num(c[k + 1]))
         end
-        add(3, "graylane_node_connect_failures_total{" .. l .. "} " .. prom_num(n.connect_failures))
-        add(4, "graylane_node_in_flight{" .. l .. "} " .. prom_num(n.in_flight))
-        add(5, "graylane_node_ejected{" .. l .. "} " .. (n.ejected and "1" or "0"))
-        if n.health == "healthy" or n.health == "unhealthy" then
-            add(6, "graylane_node_healthy{" .. l .. "} " .. (n.health == "healthy" and "1" or "0"))
+        add(3, "graylane_node_connect_failures_total{" .. l .. "} " .. prom_num(c[FAIL]))
+        add(4, "graylane_node_in_flight{" .. l .. "} " .. prom_num(c.in_flight))
+        local ej = c.ejected_until
+        add(5, "graylane_node_ejected{" .. l .. "} " .. ((ej and ej > now) and "1" or "0"))
+        if checked then
+            local h = health.active(key)
+            if h == "healthy" or h == "unhealthy" then
+                add(6, "graylane_node_healthy{" .. l .. "} " .. (h == "healthy" and "1" or "0"))
+            end
         end
         local m = "graylane_node_upstream_latency_seconds"
-        for _, b in ipairs(n.latency.buckets) do
-            local le = b.le == "+Inf" and "+Inf" or prom_num(b.le)
-            add(7, m .. "_bucket{" .. l .. ',le="' .. le .. '"} ' .. prom_num(b.count))
+        local cum = 0
+        for b = 1, NB do
+            cum = cum + c[B0 + b - 1]
+            add(7, m .. "_bucket{" .. l .. ',le="' .. PROM_LE[b] .. '"} ' .. prom_num(cum))
         end
-        add(7, m .. "_sum{" .. l .. "} " .. prom_num(n.latency.sum))
-        add(7, m .. "_count{" .. l .. "} " .. prom_num(n.latency.count))
+        add(7, m .. "_sum{" .. l .. "} " .. prom_num(c[LSUM]))
+        add(7, m .. "_count{" .. l .. "} " .. prom_num(c[LCNT]))
     end, function() end)
     local out = {
         "# HELP graylane_quarantined_services Services of the state file that failed validation at the last start and were quarantined.",
