@@ -1,8 +1,10 @@
 import "server-only";
 // One reconciliation pass: every gateway's live state is compared with the desired state in
-// the database, and each service that is missing or differs there is pushed again. The work
-// is syncGateway's (lib/services): the same drift test, the same push (desired state read
-// fresh, If-Match, never over a newer revision), the same audit action (service.sync).
+// the database, and each service that is missing or differs there is pushed again — also
+// where the gateway is ahead of the database (the database is the authority). The work is
+// syncGateway's (lib/services): the same drift test, the same push (desired state read
+// fresh, If-Match, never over a newer push of the same service), the same audit action
+// (service.sync, one event per failure streak).
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { log } from "@/lib/log";
 import { SYSTEM_ACTOR, type Actor, type Db } from "@/lib/services/db-types";
@@ -41,7 +43,8 @@ function summarize(r: GatewaySyncReport): GatewayReconcile {
 /**
  * Records that a gateway was seen holding exactly the desired revision of these services, so
  * the sync status shows ok (and when) even when no push was needed — e.g. after a failed push
- * whose change reached the gateway anyway. Never moves a row back to an older revision.
+ * whose change reached the gateway anyway. Never moves a row back to an older revision, unless
+ * the row names one the database has not issued (restored from an older backup).
  */
 async function markInSync(db: Db, gatewayId: string, seen: readonly { service: string; revision: number }[]): Promise<void> {
   if (!seen.length) return;
@@ -58,7 +61,8 @@ async function markInSync(db: Db, gatewayId: string, seen: readonly { service: s
       "lastError" = NULL,
       "lastSuccessAt" = now()
     WHERE "GatewaySync"."pushedRevision" < EXCLUDED."pushedRevision"
-       OR ("GatewaySync"."pushedRevision" = EXCLUDED."pushedRevision" AND NOT "GatewaySync"."ok")`;
+       OR ("GatewaySync"."pushedRevision" = EXCLUDED."pushedRevision" AND NOT "GatewaySync"."ok")
+       OR "GatewaySync"."pushedRevision" > (SELECT "revision" FROM "Service" WHERE "id" = EXCLUDED."serviceId")`;
 }
 
 /**

@@ -17,10 +17,10 @@ import type {
 import type { AdoptServiceInput, DeleteServiceInput, UpdateServiceInput } from "@/lib/validations/service";
 import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
-import { deleteFromGateways, pushService, type PushOutcome } from "./push";
+import { auditOutcomeRows, deleteFromGateways, pushService, type PushOutcome } from "./push";
 import { loadDesired, toDesired, type StoredService } from "./read";
 import { loadGatewayTargets } from "./targets";
-import { diffState, fromGatewayState, type DesiredNode, type DesiredService } from "./state";
+import { diffState, fromGatewayState, type DesiredNode, type DesiredService, type DriftKind } from "./state";
 
 /** What every mutation returns: the new revision, its audit event and each gateway's outcome. */
 export type MutationResult = {
@@ -372,10 +372,30 @@ export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): P
   return syncGateway(db, actor, target);
 }
 
+/** The audit reason of a repair, by what the gateway held. */
+export const SYNC_REASONS: Record<Exclude<DriftKind, "in_sync">, string> = {
+  missing: "service missing on gateway",
+  revision: "gateway behind database",
+  ahead: "gateway ahead of database",
+  content: "changed on gateway directly",
+};
+
+/** Added to the reason of the one event that ends a failure streak. */
+export const RECOVERED = "push recovered after failures";
+
+/** How many differences an audit event keeps (a 512-node service replaced on the gateway). */
+const MAX_AUDITED_CHANGES = 50;
+
 /**
  * `settleMs` (reconciliation): a service changed less than this long ago is left to the push
  * of that change, which may still be in flight; it is repaired on a later pass if that push
  * never lands (portal killed half-way, gateway down).
+ *
+ * Audit: a repair push gets its service.sync event (reason: what the gateway held) before it
+ * is sent. A service whose last push to this gateway failed is in a failure streak whose
+ * failure is on record already (the event of that push): retries add no event, and the retry
+ * that lands adds one (reason ending in RECOVERED). So a service that keeps failing is one
+ * event per streak, not one per pass.
  */
 export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number } = {}): Promise<GatewaySyncReport> {
   const report: GatewaySyncReport = { gatewayId: target.id ?? "", gatewayName: target.name, error: null, services: [] };
@@ -416,12 +436,54 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
           continue;
         }
       }
+      if (drift.kind === "ahead") {
+        // A change committed after `fresh` was read, whose push landed before the GET above,
+        // looks the same: only a revision the database still has not issued is "ahead".
+        const now = await db.service.findUnique({ where: { name: desired.name }, select: { revision: true } });
+        if (!now) continue;
+        if (now.revision >= drift.liveRevision!) {
+          report.services.push({ service: desired.name, revision: now.revision, drift: "settling", outcome: null, eventId: null });
+          continue;
+        }
+        log.warn("sync.gateway_ahead", { gateway: target.name, service: desired.name, live: drift.liveRevision, desired: desired.revision });
+      }
     }
-    // A gateway carrying a newer portal revision than the database is never rolled back.
-    const newer = drift.kind === "revision" && drift.liveRevision !== null && drift.liveRevision > desired.revision;
-    if (drift.kind === "in_sync" || newer) {
-      if (newer) log.warn("sync.gateway_newer", { gateway: target.name, service: desired.name, live: drift.liveRevision, desired: desired.revision });
+    if (drift.kind === "in_sync") {
       report.services.push({ service: desired.name, revision: desired.revision, drift: drift.kind, outcome: null, eventId: null });
+      continue;
+    }
+    const reason = SYNC_REASONS[drift.kind];
+    const before = {
+      gateway: target.name,
+      drift: drift.kind,
+      fields: drift.fields,
+      changes: drift.changes.slice(0, MAX_AUDITED_CHANGES) as unknown as Prisma.InputJsonValue,
+      revision: drift.liveRevision,
+    };
+    const last = target.id
+      ? await db.gatewaySync.findUnique({ where: { gatewayId_serviceId: { gatewayId: target.id, serviceId: desired.id } }, select: { ok: true, lastSuccessAt: true } })
+      : null;
+    if (last && !last.ok) {
+      const pushed = await pushService(db, desired.name, { targets: [target] });
+      const outcome = pushed.outcomes[0] ?? null;
+      let eventId: bigint | null = null;
+      if (outcome?.ok) {
+        eventId = await db.$transaction(async (tx) => {
+          const event = await appendAuditEvent(tx, {
+            ...auditActor(actor),
+            action: "service.sync",
+            targetType: "service",
+            targetName: desired.name,
+            serviceName: desired.name,
+            before: { ...before, lastSuccessAt: last.lastSuccessAt?.toISOString() ?? null },
+            after: serviceJson({ ...desired, revision: pushed.revision }),
+            reason: `${reason}; ${RECOVERED}`,
+          });
+          await tx.auditOutcome.createMany({ data: auditOutcomeRows(event.id, [outcome]) });
+          return event.id;
+        });
+      }
+      report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome, eventId: eventId?.toString() ?? null });
       continue;
     }
     const eventId = await db.$transaction(async (tx) => {
@@ -431,8 +493,9 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
         targetType: "service",
         targetName: desired.name,
         serviceName: desired.name,
-        before: { gateway: target.name, drift: drift.kind, fields: drift.fields, revision: drift.liveRevision },
+        before,
         after: serviceJson(desired),
+        reason,
       });
       return event.id;
     });
