@@ -31,8 +31,11 @@ export type GatewayClient = {
   deleteUpstream(name: string): Promise<boolean>;
   /** Counters of every service, or of one (`GET /v1/stats?service=`: what a service page polls). */
   getStats(opts?: { service?: string }): Promise<GatewayStats>;
-  /** The /v1/stats document as the gateway sent it (undefined when it is not JSON), for readers that need more than getStats keeps. */
-  getStatsDocument(): Promise<unknown>;
+  /**
+   * The /v1/stats document as the gateway sent it (undefined when it is not JSON), for readers
+   * that need more than getStats keeps; of one service with `service`.
+   */
+  getStatsDocument(opts?: { service?: string }): Promise<unknown>;
   getStatus(): Promise<GatewayStatus>;
 };
 
@@ -135,9 +138,10 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       const all = parseStats(body);
       return statsOpts.service in all ? { [statsOpts.service]: all[statsOpts.service] } : {};
     },
-    async getStatsDocument() {
-      const { body } = await call("GET", "/v1/stats");
-      return body;
+    async getStatsDocument(statsOpts = {}) {
+      if (statsOpts.service === undefined) return (await call("GET", "/v1/stats")).body;
+      const { status, body } = await call("GET", `/v1/stats?service=${enc(statsOpts.service)}`, { allow404: true });
+      return status === 404 ? { services: [] } : body;
     },
     async getStatus() {
       const { body } = await call("GET", "/v1/status");

@@ -73,7 +73,7 @@ export const SETTLE_MS = 3000;
 
 async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, settleMs: number): Promise<GatewayReconcile> {
   try {
-    const report = await syncGateway(db, actor, target, { settleMs });
+    const report = await syncGateway(db, actor, target, { settleMs, streaks: true });
     if (!report.error && target.id) {
       await markInSync(db, target.id, report.services.filter((s) => s.drift === "in_sync"));
       // An observation, like the gateways page's probe: no audit event.

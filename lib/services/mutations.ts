@@ -392,12 +392,13 @@ const MAX_AUDITED_CHANGES = 50;
  * never lands (portal killed half-way, gateway down).
  *
  * Audit: a repair push gets its service.sync event (reason: what the gateway held) before it
- * is sent. A service whose last push to this gateway failed is in a failure streak whose
- * failure is on record already (the event of that push): retries add no event, and the retry
- * that lands adds one (reason ending in RECOVERED). So a service that keeps failing is one
- * event per streak, not one per pass.
+ * is sent. With `streaks` (the background reconciler), a service whose last push to this
+ * gateway failed is in a failure streak whose failure is on record already (the event of that
+ * push): retries add no event, and the retry that lands adds one (reason ending in
+ * RECOVERED). So a service that keeps failing is one event per streak, not one per pass. A
+ * person's "sync now" is audited every time.
  */
-export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number } = {}): Promise<GatewaySyncReport> {
+export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number; streaks?: boolean } = {}): Promise<GatewaySyncReport> {
   const report: GatewaySyncReport = { gatewayId: target.id ?? "", gatewayName: target.name, error: null, services: [] };
   const client = createGatewayClient({ adminUrl: target.adminUrl, token: target.token, timeoutMs: 2000 });
   let live;
@@ -460,7 +461,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       changes: drift.changes.slice(0, MAX_AUDITED_CHANGES) as unknown as Prisma.InputJsonValue,
       revision: drift.liveRevision,
     };
-    const last = target.id
+    const last = opts.streaks && target.id
       ? await db.gatewaySync.findUnique({ where: { gatewayId_serviceId: { gatewayId: target.id, serviceId: desired.id } }, select: { ok: true, lastSuccessAt: true } })
       : null;
     if (last && !last.ok) {
