@@ -286,7 +286,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   if (nginx.loadModules) for (const m of nginx.modules) main.push(`load_module ${m};`);
   if (worker) main.push(`user ${worker.user} ${worker.group};`);
 
-  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)} }`;
+  // the balancer reads $graylane_service only when some location sets it
+  const serviceVar = /\$graylane_service\b/.test(opts.extraProxyConfig ?? "");
+  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)}, service_var = ${serviceVar} }`;
   const conf = render(await fsp.readFile(path.join(TEMPLATE_DIR, "nginx.conf.tmpl"), "utf8"), {
     MAIN_DIRECTIVES: main.join("\n"),
     WORKERS: String(opts.workers ?? "auto"),
