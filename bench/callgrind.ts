@@ -109,10 +109,22 @@ async function measure(name: string, url: string, host: string, masterPid: numbe
   }
   const requests = wrkCount(url, host, REQUESTS);
   run("callgrind_control", ["-i", "off", String(worker)]);
-  run("callgrind_control", ["-d", String(worker)]);
   let ir = 0;
-  // the dump is written asynchronously by the worker
-  for (let i = 0; i < 100 && !(await fsp.readdir(prefix)).some((f) => f.startsWith(`callgrind.${worker}.`)); i++) await sleep(100);
+  // the dump is written asynchronously by the worker (slowly on a busy machine): wait for its totals line
+  const dumped = async () => {
+    for (const f of await fsp.readdir(prefix)) {
+      if (f.startsWith(`callgrind.${worker}.`) && /^totals: \d+/m.test(await fsp.readFile(path.join(prefix, f), "utf8"))) return true;
+    }
+    return false;
+  };
+  // callgrind_control does not always reach a busy worker either: ask again until it dumps
+  for (let attempt = 0; ; attempt++) {
+    run("callgrind_control", ["-d", String(worker)]);
+    let i = 0;
+    while (i++ < 100 && !(await dumped())) await sleep(100);
+    if (await dumped()) break;
+    if (attempt === 5) throw new Error(`${name}: no callgrind dump from worker ${worker}`);
+  }
   await sleep(300);
   for (const f of await fsp.readdir(prefix)) {
     if (!f.startsWith(`callgrind.${worker}`)) continue;
