@@ -81,11 +81,16 @@ async function nginx(prefix: string, conf: string, port: number, callgrind: bool
   return child;
 }
 
-function workerOf(master: number): number {
-  const kids = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).map(Number);
+async function workerOf(master: number): Promise<number> {
   // under valgrind the master is valgrind's process; its children are the workers
-  if (kids.length !== 1) throw new Error(`expected 1 worker, found ${kids.join(",")}`);
-  return kids[0];
+  // (the worker may start well after the master listens on a busy machine)
+  for (let i = 0; ; i++) {
+    const txt = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim();
+    const kids = txt ? txt.split(/\s+/).map(Number) : [];
+    if (kids.length === 1) return kids[0];
+    if (i === 600) throw new Error(`expected 1 worker, found ${kids.join(",") || "none"}`);
+    await sleep(100);
+  }
 }
 
 function wrkCount(url: string, host: string, n: number): number {
@@ -98,7 +103,7 @@ function wrkCount(url: string, host: string, n: number): number {
 }
 
 async function measure(name: string, url: string, host: string, masterPid: number, prefix: string): Promise<{ name: string; requests: number; ir: number }> {
-  const worker = workerOf(masterPid);
+  const worker = await workerOf(masterPid);
   wrkCount(url, host, WARMUP); // JIT warm-up, keepalive connections opened
   // callgrind_control does not always reach a busy worker: check that it took
   for (let i = 0; ; i++) {
