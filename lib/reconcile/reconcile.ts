@@ -72,8 +72,17 @@ async function markInSync(db: Db, gatewayId: string, seen: readonly { service: s
 export const SETTLE_MS = 3000;
 
 async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, settleMs: number): Promise<GatewayReconcile> {
+  let report: GatewaySyncReport;
   try {
-    const report = await syncGateway(db, actor, target, { settleMs, streaks: true });
+    report = await syncGateway(db, actor, target, { settleMs, streaks: true });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    log.error("reconcile.gateway_failed", { gateway: target.name, error: message });
+    return { gatewayId: target.id ?? "", gatewayName: target.name, error: { code: "reconcile_failed", message }, repaired: [], inSync: 0, settling: 0 };
+  }
+  // Bookkeeping only: when the database goes away now, the pushes above still happened and
+  // the report says so.
+  try {
     if (!report.error && target.id) {
       await markInSync(db, target.id, report.services.filter((s) => s.drift === "in_sync"));
       // An observation, like the gateways page's probe: no audit event.
@@ -81,12 +90,10 @@ async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, set
     } else if (report.error && target.id) {
       await db.gateway.update({ where: { id: target.id }, data: { lastError: `${report.error.code}: ${report.error.message}`.slice(0, 500) } });
     }
-    return summarize(report);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    log.error("reconcile.gateway_failed", { gateway: target.name, error: message });
-    return { gatewayId: target.id ?? "", gatewayName: target.name, error: { code: "reconcile_failed", message }, repaired: [], inSync: 0, settling: 0 };
+    log.error("reconcile.record_failed", { gateway: target.name, error: e instanceof Error ? e.message : String(e) });
   }
+  return summarize(report);
 }
 
 // One pass at a time per process: a "reconcile now" during a timed pass waits for it, then runs.

@@ -468,6 +468,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       const pushed = await pushService(db, desired.name, { targets: [target] });
       const outcome = pushed.outcomes[0] ?? null;
       let eventId: bigint | null = null;
+      // The push landed: a failure to write its event is logged, not a failed push.
       if (outcome?.ok) {
         eventId = await db.$transaction(async (tx) => {
           const event = await appendAuditEvent(tx, {
@@ -482,6 +483,9 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
           });
           await tx.auditOutcome.createMany({ data: auditOutcomeRows(event.id, [outcome]) });
           return event.id;
+        }).catch((e: unknown) => {
+          log.error("sync.audit_failed", { gateway: target.name, service: desired.name, error: e instanceof Error ? e.message : String(e) });
+          return null;
         });
       }
       report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome, eventId: eventId?.toString() ?? null });
