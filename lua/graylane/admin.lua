@@ -29,12 +29,30 @@ local BRIEF_WRITES = { ["/upstream_add"] = true, ["/upstream_remove"] = true }
 
 local send = util.send_json
 
--- A 200 with a body already rendered (JSON or text), never cached.
+local CHUNK = 256 * 1024
+
+-- A 200 with a body already rendered (JSON or text), never cached. A big
+-- body (a 10k-node /metrics is ~20 MB) goes out a chunk at a time, waiting
+-- for each to be written, so the worker serves proxied requests in between
+-- instead of copying it all in one go.
 local function send_text(body, content_type)
     ngx.status = 200
     ngx.header["Content-Type"] = content_type
     ngx.header["Cache-Control"] = "no-store"
-    ngx.print(body)
+    local n = #body
+    if n <= CHUNK then
+        ngx.print(body)
+    else
+        ngx.header["Content-Length"] = n
+        for i = 1, n, CHUNK do
+            ngx.print(body:sub(i, i + CHUNK - 1))
+            local ok, err = ngx.flush(true)
+            if not ok then
+                ngx.log(ngx.INFO, "graylane: admin response cut off: ", err)
+                return ngx.exit(ngx.OK)
+            end
+        end
+    end
     return ngx.exit(200)
 end
 

@@ -271,12 +271,23 @@ end
 
 -- A rendered document of the whole fleet: from graylane_admin while fresh,
 -- else rendered here (and stored when the fleet is big).
+-- kind -> { at = <render time>, doc = <string> }: the last document this
+-- worker took from the dict, so serving it again copies no megabytes
+local local_copy = {}
+
 local function cached(kind, render)
     local now = ngx_now()
-    local doc = ADMIN:get(kind)
+    local at, fresh = ADMIN:get(kind .. ":at"), ADMIN:get(kind .. ":fresh") or 0
+    local mine = local_copy[kind]
+    local doc
+    if at and mine and mine.at == at then
+        doc = mine.doc
+    else
+        doc = ADMIN:get(kind)
+        local_copy[kind] = doc and at and { at = at, doc = doc } or nil
+    end
     if doc then
-        local at, fresh = ADMIN:get(kind .. ":at") or 0, ADMIN:get(kind .. ":fresh") or 0
-        if now - at < fresh then
+        if now - (at or 0) < fresh then
             return doc
         end
         -- stale: one worker renders, the others serve the previous document

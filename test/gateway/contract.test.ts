@@ -317,3 +317,34 @@ test("gray percent: at most two decimals, like the portal", async () => {
   assert.equal(ok.json.gray.percent, 12.34);
   await gw.admin("DELETE", "/v1/upstreams/pct");
 });
+
+test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, rendered once for every worker", async () => {
+  const g = await gateway({ workers: 2 });
+  try {
+    for (const s of ["big0", "big1"]) assert.equal((await g.admin("PUT", `/v1/upstreams/${s}`, { nodes: nodes(LIMIT, s === "big0" ? 0 : LIMIT) })).status, 201);
+    await g.put("small", { nodes: [{ addr: A }] });
+    for (let i = 0; i < 5; i++) assert.equal((await g.proxy("/", { host: "small" })).status, 200);
+    const first = await g.admin("GET", "/v1/stats");
+    assert.equal(first.status, 200);
+    assert.equal(Number(first.headers["content-length"]), Buffer.byteLength(first.text), "sent whole");
+    assert.deepEqual(first.json.services.map((s: { name: string; nodes: unknown[] }) => [s.name, s.nodes.length]), [["big0", LIMIT], ["big1", LIMIT], ["small", 1]]);
+    // the next reads (either worker) get the same rendering while it is fresh
+    const again = await Promise.all([1, 2, 3, 4].map(() => g.admin("GET", "/v1/stats")));
+    assert.ok(again.some((r) => r.json.generated_at === first.json.generated_at), "served from the shared cache");
+    for (const r of again) assert.equal(r.json.services.length, 3);
+    // ?service= is rendered on the spot and bounded by one service
+    const one = await g.admin("GET", "/v1/stats?service=small");
+    assert.ok(one.json.generated_at >= first.json.generated_at);
+    assert.equal(one.json.services[0].nodes[0].requests >= 0, true);
+    const m = await g.admin("GET", "/metrics");
+    assert.equal(m.status, 200);
+    assert.equal(Number(m.headers["content-length"]), Buffer.byteLength(m.text));
+    assert.equal(m.text.split("\n").filter((l) => l.startsWith("graylane_node_requests_total{")).length, 2 * LIMIT + 1);
+    assert.match(m.text, /^graylane_quarantined_services 0$/m);
+    const list = await g.admin("GET", "/v1/upstreams");
+    assert.deepEqual(list.json.upstreams.map((u: { name: string; nodes: unknown[] }) => u.nodes.length), [LIMIT, LIMIT, 1]);
+    assert.equal(list.json.upstreams[2].nodes[0].addr, A);
+  } finally {
+    await g.stop();
+  }
+});
