@@ -5,8 +5,11 @@
 // the shared cores moves by 10%: use this to compare variants of the hot path.
 //
 //   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray]
-//     [--requests 20000] [--warmup 6000]  (approximate: wrk runs for requests/2000 s)
+//     [--requests 20000] [--warmup 6000] [--idle-ms 5000]  (approximate: wrk runs for requests/2000 s)
+// "without timers" subtracts what the worker executes idle (stats flush and health
+// check timers, per second) over the same wall time, measured just before the traffic.
 // Needs valgrind (apt-get install -y valgrind) and wrk.
+import { randomBytes } from "node:crypto";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
@@ -28,6 +31,7 @@ const flag = (n: string, d: string) => {
 const variants = flag("variants", ALL.join(",")).split(",");
 const REQUESTS = Number(flag("requests", "20000"));
 const WARMUP = Number(flag("warmup", "6000"));
+const IDLE_MS = Number(flag("idle-ms", "5000"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const render = (t: string, v: Record<string, string>) =>
@@ -80,11 +84,16 @@ async function nginx(prefix: string, conf: string, port: number, callgrind: bool
   return child;
 }
 
-function workerOf(master: number): number {
-  const kids = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).map(Number);
+async function workerOf(master: number): Promise<number> {
   // under valgrind the master is valgrind's process; its children are the workers
-  if (kids.length !== 1) throw new Error(`expected 1 worker, found ${kids.join(",")}`);
-  return kids[0];
+  // (the worker may start well after the master listens on a busy machine)
+  for (let i = 0; ; i++) {
+    const txt = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim();
+    const kids = txt ? txt.split(/\s+/).map(Number) : [];
+    if (kids.length === 1) return kids[0];
+    if (i === 600) throw new Error(`expected 1 worker, found ${kids.join(",") || "none"}`);
+    await sleep(100);
+  }
 }
 
 function wrkCount(url: string, host: string, n: number): number {
@@ -96,31 +105,62 @@ function wrkCount(url: string, host: string, n: number): number {
   return Number(m![1]);
 }
 
-async function measure(name: string, url: string, host: string, masterPid: number, prefix: string): Promise<{ name: string; requests: number; ir: number }> {
-  const worker = workerOf(masterPid);
+async function measure(name: string, url: string, host: string, masterPid: number, prefix: string): Promise<{ name: string; requests: number; ir: number; bg: number }> {
+  const worker = await workerOf(masterPid);
   wrkCount(url, host, WARMUP); // JIT warm-up, keepalive connections opened
   // callgrind_control does not always reach a busy worker: check that it took
-  for (let i = 0; ; i++) {
-    run("callgrind_control", ["-i", "on", String(worker)]);
-    await sleep(200);
-    if (!/switched off/.test(run("callgrind_control", ["-s", String(worker)]))) break;
-    if (i === 10) throw new Error(`${name}: cannot switch instrumentation on`);
-  }
+  const instrument = async (on: boolean) => {
+    for (let i = 0; ; i++) {
+      run("callgrind_control", ["-i", on ? "on" : "off", String(worker)]);
+      await sleep(200);
+      if (/switched off/.test(run("callgrind_control", ["-s", String(worker)])) !== on) return;
+      if (i === 10) throw new Error(`${name}: cannot switch instrumentation ${on ? "on" : "off"}`);
+    }
+  };
+  // Dumps the counts since the last dump and returns their total. The dump is
+  // written asynchronously by the worker (slowly on a busy machine), and
+  // callgrind_control does not always reach it: ask again until a new file
+  // with a totals line arrives.
+  const seen = new Set<string>();
+  const dump = async (tag: string): Promise<number> => {
+    const fresh = async () => {
+      for (const f of await fsp.readdir(prefix)) {
+        if (seen.has(f) || !f.startsWith(`callgrind.${worker}.`)) continue;
+        const m = /^totals: (\d+)/m.exec(await fsp.readFile(path.join(prefix, f), "utf8"));
+        if (m) return { f, ir: Number(m[1]) };
+      }
+      return null;
+    };
+    for (let attempt = 0; ; attempt++) {
+      run("callgrind_control", ["-d", String(worker)]);
+      for (let i = 0; i < 100; i++) {
+        const got = await fresh();
+        if (got) {
+          seen.add(got.f);
+          if (process.env.CG_KEEP) await fsp.copyFile(path.join(prefix, got.f), path.join(process.env.CG_KEEP, `${name}.${tag}.${got.f}`));
+          return got.ir;
+        }
+        await sleep(100);
+      }
+      if (attempt === 5) throw new Error(`${name}: no callgrind dump from worker ${worker}`);
+    }
+  };
+  for (const f of await fsp.readdir(prefix)) seen.add(f);
+  // Background work (stats flush and health check timers) runs per second, not
+  // per request: measured on its own, idle, so it can be taken out of the
+  // traffic window (whose request count depends on how fast valgrind runs).
+  await instrument(true);
+  await dump("start");
+  let t0 = Date.now();
+  await sleep(IDLE_MS);
+  const idleIr = await dump("idle");
+  const idleMs = Date.now() - t0;
+  t0 = Date.now();
   const requests = wrkCount(url, host, REQUESTS);
-  run("callgrind_control", ["-i", "off", String(worker)]);
-  run("callgrind_control", ["-d", String(worker)]);
-  let ir = 0;
-  // the dump is written asynchronously by the worker
-  for (let i = 0; i < 100 && !(await fsp.readdir(prefix)).some((f) => f.startsWith(`callgrind.${worker}.`)); i++) await sleep(100);
-  await sleep(300);
-  for (const f of await fsp.readdir(prefix)) {
-    if (!f.startsWith(`callgrind.${worker}`)) continue;
-    const txt = await fsp.readFile(path.join(prefix, f), "utf8");
-    const m = /^totals: (\d+)/m.exec(txt);
-    if (m) ir += Number(m[1]);
-    if (process.env.CG_KEEP) await fsp.copyFile(path.join(prefix, f), path.join(process.env.CG_KEEP, `${name}.${f}`));
-  }
-  return { name, requests, ir };
+  const trafficMs = Date.now() - t0;
+  await instrument(false);
+  const ir = await dump("traffic");
+  return { name, requests, ir, bg: (idleIr / idleMs) * trafficMs };
 }
 
 async function main() {
@@ -158,7 +198,7 @@ async function main() {
     } else {
       // render the gateway's own config (one worker), load the services into its state file, then run that config under valgrind
       const stateDir = path.join(prefix, "state");
-      const token = "cg-" + Math.random().toString(36).slice(2);
+      const token = "cg-" + randomBytes(16).toString("hex");
       const gw = await startGateway({ token, stateDir, prefix, workers: 1, listen: `127.0.0.1:${port}`, errorLogLevel: "warn" });
       const put = async (name: string, body: unknown) => {
         const r = await fetch(`${gw.adminUrl}/v1/upstreams/${name}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -171,7 +211,8 @@ async function main() {
       await put("bench-nogray", { nodes: stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })) });
       await gw.stop();
       if (v === "gateway-nogray") host = "bench-nogray";
-      conf = await fsp.readFile(path.join(prefix, "nginx.conf"), "utf8");
+      // the worker writes its callgrind dump into the prefix: run it as the static variants do
+      conf = (await fsp.readFile(path.join(prefix, "nginx.conf"), "utf8")).replace(/^user .*;$/m, mainDirectives(false));
     }
     const confFile = path.join(prefix, "nginx.conf");
     await fsp.writeFile(confFile, conf);
@@ -182,13 +223,14 @@ async function main() {
     });
     results.push(r);
     await cleanups.pop()!(); // stop this nginx before the next one takes a port
-    console.error(`callgrind: ${v}: ${r.requests} requests, ${(r.ir / r.requests).toFixed(0)} instructions/request`);
+    console.error(`callgrind: ${v}: ${r.requests} requests, ${(r.ir / r.requests).toFixed(0)} instructions/request, ${((r.ir - r.bg) / r.requests).toFixed(0)} without the idle timer work (${(r.bg / r.requests).toFixed(0)})`);
   }
+  const per = (r: { ir: number; requests: number }) => r.ir / r.requests;
+  const net = (r: { ir: number; bg: number; requests: number }) => (r.ir - r.bg) / r.requests;
   const base = results.find((r) => r.name === "static");
-  console.log("| variant | requests | instructions/request | ×static |\n| --- | --- | --- | --- |");
+  console.log("| variant | requests | instructions/request | without timers | ×static (without timers) |\n| --- | --- | --- | --- | --- |");
   for (const r of results) {
-    const per = r.ir / r.requests;
-    console.log(`| ${r.name} | ${r.requests} | ${(per / 1000).toFixed(1)}k | ${base ? (per / (base.ir / base.requests)).toFixed(3) : "—"} |`);
+    console.log(`| ${r.name} | ${r.requests} | ${(per(r) / 1000).toFixed(1)}k | ${(net(r) / 1000).toFixed(1)}k | ${base ? (net(r) / net(base)).toFixed(3) : "—"} |`);
   }
 }
 

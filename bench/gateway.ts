@@ -12,6 +12,7 @@
 //     [--profile] [--variants static,gateway,…] [--check] [--markdown]
 //     [--perf DIR]   (perf record of the proxy workers during each measured run)
 // Every flag also reads BENCH_<NAME> from the environment (e.g. BENCH_REPS=5).
+import { randomBytes } from "node:crypto";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
@@ -20,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBackends } from "../scripts/lib/backends";
-import { findNginx, startGateway, type GatewayHandle } from "../scripts/lib/gateway";
+import { findNginx, resolveWorkerUser, startGateway, type GatewayHandle } from "../scripts/lib/gateway";
 import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -147,7 +148,12 @@ async function startPlainNginx(tag: string, template: string, vars: Record<strin
   }
   const main: string[] = [];
   if (lua && nginx.loadModules) for (const m of nginx.modules) main.push(`load_module ${m};`);
-  if (process.getuid?.() === 0) main.push("user root root;"); // same worker user as the gateway
+  if (process.getuid?.() === 0) {
+    // same worker user as the gateway, who must reach the prefix's tmp dirs
+    const u = resolveWorkerUser();
+    main.push(`user ${u.user} ${u.group};`);
+    await fsp.chmod(prefix, 0o755);
+  }
   const conf = render(await fsp.readFile(path.join(BENCH_DIR, template), "utf8"), {
     ...vars,
     MAIN_DIRECTIVES: main.join("\n"),
@@ -463,7 +469,7 @@ function machineNotes(o: Options, code: string, loadStart: number[], loadEnd: nu
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
-  const token = "bench-" + Math.random().toString(36).slice(2);
+  const token = "bench-" + randomBytes(16).toString("hex");
   const loadStart = os.loadavg();
   const code = codeVersion();
   const log = (s: string) => console.error(`bench: ${s}`);

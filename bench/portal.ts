@@ -19,7 +19,7 @@
 // The portal's background loops run as in production; GRAYLANE_RECONCILER=off in the
 // environment turns the reconciler off (it reads every gateway every 5 s).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(" ");
   const dir = mkdtempSync(path.join(os.tmpdir(), "graylane-bench-portal-"));
+  chmodSync(dir, 0o711); // the gateways' unprivileged workers (started as root) must reach their state dirs inside
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
   const secretKey = randomBytes(32).toString("hex");

@@ -21,7 +21,7 @@ test.describe("a gateway down", () => {
     await db.gateway.deleteMany({ where: { name: deadName } });
     await db.service.deleteMany({ where: { name: service } });
     await db.$disconnect();
-    await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}` } });
+    await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}`, "x-graylane-manager": "portal" } });
   });
 
   test("the action reports the failed gateway and the audit records it", async ({ page }) => {

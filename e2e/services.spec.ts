@@ -38,7 +38,7 @@ async function addrsServed(service: string, n: number): Promise<Set<string>> {
 }
 
 async function deleteOnGateway(service: string) {
-  await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}` } });
+  await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}`, "x-graylane-manager": "portal" } });
 }
 
 test.describe("services", () => {

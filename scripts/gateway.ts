@@ -1,13 +1,14 @@
 // `npm run gateway`: one Graylane gateway in the foreground, configured by env.
 //   GRAYLANE_LISTEN        proxy listener     (default 127.0.0.1:8080)
 //   GRAYLANE_ADMIN_LISTEN  admin listener     (default 127.0.0.1:6000)
-//   GRAYLANE_ADMIN_TOKEN   admin bearer token (required)
+//   GRAYLANE_ADMIN_TOKEN   admin bearer token (required, at least 16 characters)
 //   GRAYLANE_STATE_DIR     snapshot directory (default .graylane/gateway)
 //   GRAYLANE_WORKERS       worker processes   (default auto)
 //   GRAYLANE_TESTER_KEY    key of signed tester cookies (optional)
+//   GRAYLANE_USER          nginx worker user when started as root (default nobody; "user[:group]")
 // The nginx prefix goes next to the state dir: <parent>/gateway-prefix-<port>.
 import path from "node:path";
-import { startGateway } from "./lib/gateway";
+import { isLoopbackListen, startGateway, tokenProblem } from "./lib/gateway";
 import { splitHostPort } from "./lib/net";
 
 function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
@@ -35,6 +36,15 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  const weak = tokenProblem(token.trim());
+  if (weak) {
+    process.stderr.write(
+      `GRAYLANE_ADMIN_TOKEN is too short: ${weak}. Anyone who can reach the admin listener could guess it.\n` +
+        "Use a long random one, for example:\n" +
+        "  export GRAYLANE_ADMIN_TOKEN=$(node -e \"console.log(require('crypto').randomBytes(24).toString('hex'))\")\n",
+    );
+    process.exit(2);
+  }
   const listen = process.env.GRAYLANE_LISTEN || "127.0.0.1:8080";
   const adminListen = process.env.GRAYLANE_ADMIN_LISTEN || "127.0.0.1:6000";
   const stateDir = path.resolve(process.env.GRAYLANE_STATE_DIR || ".graylane/gateway");
@@ -47,6 +57,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const prefix = path.join(path.dirname(stateDir), `gateway-prefix-${splitHostPort(listen).port}`);
+  if (!isLoopbackListen(adminListen)) {
+    log("warn", "the admin API listens on a non-loopback address over plain HTTP: anyone who can reach it and sniff or guess the token controls every service; bind it to 127.0.0.1 or put it behind TLS and a firewall", {
+      adminListen,
+      risk: "admin_exposed",
+    });
+  }
 
   log("info", "starting", { listen, adminListen, stateDir, prefix, workers });
   const gw = await startGateway({

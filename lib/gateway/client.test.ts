@@ -11,14 +11,21 @@ import { fanOut } from "./fanout";
 
 let server: Server;
 let url = "";
-const seen: { method: string; url: string; auth?: string; ifMatch?: string; body: string }[] = [];
+const seen: { method: string; url: string; auth?: string; ifMatch?: string; manager?: string; body: string }[] = [];
 
 before(async () => {
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, ifMatch: req.headers["if-match"] as string | undefined, body });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        auth: req.headers.authorization,
+        ifMatch: req.headers["if-match"] as string | undefined,
+        manager: req.headers["x-graylane-manager"] as string | undefined,
+        body,
+      });
       if (req.url === "/hang") return; // never answers
       if (req.headers.authorization !== "Bearer t0k") {
         res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthorized", message: "bad token" } }));
@@ -55,6 +62,20 @@ describe("gateway client errors", () => {
     assert.equal(err.field, "nodes[0].addr");
     assert.equal(err.status, 400);
     assert.equal(seen.at(-1)!.ifMatch, "4");
+  });
+
+  it("names the portal as manager on every write, and in every PUT body; reads carry no manager", async () => {
+    const c = createGatewayClient({ adminUrl: url, token: "t0k" });
+    await c.putUpstream("shop", { name: "shop", algorithm: "round_robin", nodes: [], gray: { header: null, cookie: null, cidrs: [], percent: 0 }, managed_by: "someone-else" }, { force: true }).catch(() => null);
+    const put = seen.at(-1)!;
+    assert.equal(put.manager, "portal");
+    assert.equal(JSON.parse(put.body).managed_by, "portal");
+    assert.equal(JSON.parse(put.body).force, true);
+    await c.deleteUpstream("shop");
+    assert.equal(seen.at(-1)!.method, "DELETE");
+    assert.equal(seen.at(-1)!.manager, "portal");
+    await c.getUpstream("shop");
+    assert.equal(seen.at(-1)!.manager, undefined);
   });
 
   it("401 → unauthorized", async () => {

@@ -2,6 +2,7 @@
 // GatewayErrors carrying the gateway's code/field/status, or gateway_unreachable /
 // gateway_timeout when no answer came back.
 
+import { MANAGER_HEADER, PORTAL_MANAGER } from "@/lib/contract/manager";
 import { httpRequest, type HttpResponse } from "@/lib/http-request";
 import { GatewayError } from "./errors";
 import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
@@ -28,9 +29,13 @@ export type GatewayClient = {
   putUpstream(name: string, state: GatewayState, opts?: PutOptions): Promise<GatewayState>;
   /** false when it was not there (404). */
   deleteUpstream(name: string): Promise<boolean>;
-  getStats(): Promise<GatewayStats>;
-  /** The /v1/stats document as the gateway sent it (undefined when it is not JSON), for readers that need more than getStats keeps. */
-  getStatsDocument(): Promise<unknown>;
+  /** Counters of every service, or of one (`GET /v1/stats?service=`: what a service page polls). */
+  getStats(opts?: { service?: string }): Promise<GatewayStats>;
+  /**
+   * The /v1/stats document as the gateway sent it (undefined when it is not JSON), for readers
+   * that need more than getStats keeps; of one service with `service`.
+   */
+  getStatsDocument(opts?: { service?: string }): Promise<unknown>;
   getStatus(): Promise<GatewayStatus>;
 };
 
@@ -60,6 +65,9 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       accept: "application/json",
       ...init.headers,
     };
+    // Every write names the portal as its manager: the gateway lets it change the services
+    // the portal manages (and only forced writes of anybody else).
+    if (method !== "GET" && method !== "HEAD") headers[MANAGER_HEADER.toLowerCase()] = PORTAL_MANAGER;
     if (init.body !== undefined) headers["content-type"] = "application/json";
     let res: HttpResponse;
     try {
@@ -111,8 +119,9 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     async putUpstream(name, state, putOpts = {}) {
       const headers: Record<string, string> = {};
       if (putOpts.ifMatch !== undefined) headers["if-match"] = String(putOpts.ifMatch);
+      const managed = { ...state, managed_by: PORTAL_MANAGER };
       const { body } = await call("PUT", `/v1/upstreams/${enc(name)}`, {
-        body: putOpts.force ? { ...state, force: true } : state,
+        body: putOpts.force ? { ...managed, force: true } : managed,
         headers,
       });
       return parseUpstream(body);
@@ -121,13 +130,18 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       const { status } = await call("DELETE", `/v1/upstreams/${enc(name)}`, { allow404: true });
       return status !== 404;
     },
-    async getStats() {
-      const { body } = await call("GET", "/v1/stats");
-      return parseStats(body);
+    async getStats(statsOpts = {}) {
+      if (statsOpts.service === undefined) return parseStats((await call("GET", "/v1/stats")).body);
+      const { status, body } = await call("GET", `/v1/stats?service=${enc(statsOpts.service)}`, { allow404: true });
+      // Unknown there (404), or a gateway that answers with more than was asked: only that service.
+      if (status === 404) return {};
+      const all = parseStats(body);
+      return statsOpts.service in all ? { [statsOpts.service]: all[statsOpts.service] } : {};
     },
-    async getStatsDocument() {
-      const { body } = await call("GET", "/v1/stats");
-      return body;
+    async getStatsDocument(statsOpts = {}) {
+      if (statsOpts.service === undefined) return (await call("GET", "/v1/stats")).body;
+      const { status, body } = await call("GET", `/v1/stats?service=${enc(statsOpts.service)}`, { allow404: true });
+      return status === 404 ? { services: [] } : body;
     },
     async getStatus() {
       const { body } = await call("GET", "/v1/status");
@@ -179,6 +193,7 @@ export function parseUpstream(body: unknown): GatewayState {
             ...(health.check && typeof health.check === "object" ? { check: { ...health.check } } : {}),
           }
         : null,
+    managed_by: typeof v.managed_by === "string" ? v.managed_by : null,
   };
 }
 

@@ -42,6 +42,11 @@ export type GatewayState = {
   gray: GrayRule;
   /** Omitted → the gateway's defaults. */
   health?: HealthSettings | null;
+  /**
+   * Who manages the service (shared contract #2): the portal stamps "portal" on every push;
+   * the gateway then refuses other writers unless forced. Absent → anyone may write.
+   */
+  managed_by?: string | null;
 };
 
 /** Per-node counters from GET /v1/stats. Fields the gateway does not report stay undefined. */

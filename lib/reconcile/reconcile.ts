@@ -1,8 +1,10 @@
 import "server-only";
 // One reconciliation pass: every gateway's live state is compared with the desired state in
-// the database, and each service that is missing or differs there is pushed again. The work
-// is syncGateway's (lib/services): the same drift test, the same push (desired state read
-// fresh, If-Match, never over a newer revision), the same audit action (service.sync).
+// the database, and each service that is missing or differs there is pushed again — also
+// where the gateway is ahead of the database (the database is the authority). The work is
+// syncGateway's (lib/services): the same drift test, the same push (desired state read
+// fresh, If-Match, never over a newer push of the same service), the same audit action
+// (service.sync, one event per failure streak).
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { log } from "@/lib/log";
 import { SYSTEM_ACTOR, type Actor, type Db } from "@/lib/services/db-types";
@@ -41,7 +43,8 @@ function summarize(r: GatewaySyncReport): GatewayReconcile {
 /**
  * Records that a gateway was seen holding exactly the desired revision of these services, so
  * the sync status shows ok (and when) even when no push was needed — e.g. after a failed push
- * whose change reached the gateway anyway. Never moves a row back to an older revision.
+ * whose change reached the gateway anyway. Never moves a row back to an older revision, unless
+ * the row names one the database has not issued (restored from an older backup).
  */
 async function markInSync(db: Db, gatewayId: string, seen: readonly { service: string; revision: number }[]): Promise<void> {
   if (!seen.length) return;
@@ -58,7 +61,8 @@ async function markInSync(db: Db, gatewayId: string, seen: readonly { service: s
       "lastError" = NULL,
       "lastSuccessAt" = now()
     WHERE "GatewaySync"."pushedRevision" < EXCLUDED."pushedRevision"
-       OR ("GatewaySync"."pushedRevision" = EXCLUDED."pushedRevision" AND NOT "GatewaySync"."ok")`;
+       OR ("GatewaySync"."pushedRevision" = EXCLUDED."pushedRevision" AND NOT "GatewaySync"."ok")
+       OR "GatewaySync"."pushedRevision" > (SELECT "revision" FROM "Service" WHERE "id" = EXCLUDED."serviceId")`;
 }
 
 /**
@@ -68,8 +72,17 @@ async function markInSync(db: Db, gatewayId: string, seen: readonly { service: s
 export const SETTLE_MS = 3000;
 
 async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, settleMs: number): Promise<GatewayReconcile> {
+  let report: GatewaySyncReport;
   try {
-    const report = await syncGateway(db, actor, target, { settleMs });
+    report = await syncGateway(db, actor, target, { settleMs, streaks: true });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    log.error("reconcile.gateway_failed", { gateway: target.name, error: message });
+    return { gatewayId: target.id ?? "", gatewayName: target.name, error: { code: "reconcile_failed", message }, repaired: [], inSync: 0, settling: 0 };
+  }
+  // Bookkeeping only: when the database goes away now, the pushes above still happened and
+  // the report says so.
+  try {
     if (!report.error && target.id) {
       await markInSync(db, target.id, report.services.filter((s) => s.drift === "in_sync"));
       // An observation, like the gateways page's probe: no audit event.
@@ -77,12 +90,10 @@ async function reconcileGateway(db: Db, actor: Actor, target: GatewayTarget, set
     } else if (report.error && target.id) {
       await db.gateway.update({ where: { id: target.id }, data: { lastError: `${report.error.code}: ${report.error.message}`.slice(0, 500) } });
     }
-    return summarize(report);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    log.error("reconcile.gateway_failed", { gateway: target.name, error: message });
-    return { gatewayId: target.id ?? "", gatewayName: target.name, error: { code: "reconcile_failed", message }, repaired: [], inSync: 0, settling: 0 };
+    log.error("reconcile.record_failed", { gateway: target.name, error: e instanceof Error ? e.message : String(e) });
   }
+  return summarize(report);
 }
 
 // One pass at a time per process: a "reconcile now" during a timed pass waits for it, then runs.

@@ -1,6 +1,6 @@
 import "server-only";
 // Reads one service's per-node counters, with the latency histogram, from every gateway
-// (GET /v1/stats). The typed client's getStats keeps only the fields the live views need;
+// (GET /v1/stats?service=: that service only, whatever the size of the fleet). The typed client's getStats keeps only the fields the live views need;
 // the analysis needs the histogram buckets, so it parses the document itself.
 import { DEFAULT_TIMEOUT_MS, fanOut, type GatewayTarget } from "@/lib/gateway/fanout";
 import type { NodeCounters, ServiceSample } from "./analysis";
@@ -55,7 +55,7 @@ export async function readServiceSample(targets: readonly GatewayTarget[], servi
   const reads = await fanOut(
     targets,
     async (c) => {
-      const doc = await c.getStatsDocument();
+      const doc = await c.getStatsDocument({ service });
       if (doc === undefined) throw new Error("stats: not JSON");
       return doc;
     },

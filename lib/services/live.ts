@@ -155,18 +155,43 @@ export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Pr
 
 export type LiveNode = { addr: string; weight: number; state: string; backup: boolean };
 
+/** A repair push of the reconciler or "sync now" (service.sync), as the service page lists it. */
+export type SyncRepair = {
+  eventId: string;
+  at: string;
+  actor: string;
+  /** What the gateway held: "gateway ahead of database", … (+ "; push recovered after failures"). */
+  reason: string | null;
+  gateway: string | null;
+  ok: boolean | null;
+  error: string | null;
+};
+
 export type ServiceDetail = {
   service: StoredService;
   gateways: (LiveOnGateway & { nodes: LiveNode[] | null; version: number | null })[];
   drifted: boolean;
   outOfSync: boolean;
+  /** The latest repairs of this service, newest first. */
+  repairs: SyncRepair[];
 };
+
+export const RECENT_REPAIRS = 5;
 
 /** One service: desired state, and its live copy and sync status on each gateway. */
 export async function getServiceDetail(db: Db, name: string): Promise<ServiceDetail | null> {
   const service = await loadDesired(db, name);
   if (!service) return null;
-  const [targets, syncs] = await Promise.all([loadGatewayTargets(db), db.gatewaySync.findMany({ where: { serviceId: service.id } })]);
+  const [targets, syncs, repairs] = await Promise.all([
+    loadGatewayTargets(db),
+    db.gatewaySync.findMany({ where: { serviceId: service.id } }),
+    db.auditEvent.findMany({
+      where: { serviceName: name, action: "service.sync" },
+      orderBy: { id: "desc" },
+      take: RECENT_REPAIRS,
+      select: { id: true, createdAt: true, actorEmail: true, reason: true, outcomes: { select: { gatewayName: true, ok: true, code: true, message: true } } },
+    }),
+  ]);
   const reads = await fanOut(targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS });
   const gateways = reads.map((r) => {
     const sync = syncInfo(syncs.find((s) => s.gatewayId === r.gatewayId), service.revision);
@@ -186,6 +211,18 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
     gateways,
     drifted: gateways.some((g) => g.drift && g.drift.kind !== "in_sync"),
     outOfSync: gateways.some((g) => g.sync.status !== "ok"),
+    repairs: repairs.map((e) => {
+      const o = e.outcomes[0];
+      return {
+        eventId: e.id.toString(),
+        at: e.createdAt.toISOString(),
+        actor: e.actorEmail,
+        reason: e.reason,
+        gateway: o?.gatewayName ?? null,
+        ok: o ? o.ok : null,
+        error: o && !o.ok ? `${o.code ?? "error"}: ${o.message}` : null,
+      };
+    }),
   };
 }
 
@@ -199,15 +236,21 @@ export type LiveStats = {
   services: Record<string, ServiceRates>;
 };
 
-/** Live counters of every gateway → requests/s and 5xx rate, per service and node (optionally one service). */
+/**
+ * Live counters of every gateway → requests/s and 5xx rate, per service and node. With
+ * `service` (a service page's polling) each gateway is asked for that service only
+ * (`GET /v1/stats?service=`), so the cost of a poll does not grow with the fleet.
+ */
 export async function getLiveStats(db: Db, opts: { service?: string } = {}): Promise<LiveStats> {
   const targets = await loadGatewayTargets(db);
-  const reads = await fanOut(targets, (c) => c.getStats(), { timeoutMs: LIVE_TIMEOUT_MS });
+  const reads = await fanOut(targets, (c) => c.getStats({ service: opts.service }), { timeoutMs: LIVE_TIMEOUT_MS });
   const now = Date.now();
   const perGateway = reads.flatMap((r) => {
     if (!r.ok) return [];
     const curr = { at: now, stats: r.value };
-    const prev = history.push(r.gatewayId ?? r.gatewayName, curr);
+    // One history per gateway and scope: a one-service sample has no counters of the others,
+    // which a rate against it would read as zero.
+    const prev = history.push(`${r.gatewayId ?? r.gatewayName}\0${opts.service ?? "*"}`, curr);
     return [rates(prev, curr)];
   });
   const merged = mergeRates(perGateway);

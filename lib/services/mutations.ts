@@ -1,5 +1,6 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
+import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { createGatewayClient } from "@/lib/gateway/client";
@@ -16,10 +17,10 @@ import type {
 import type { AdoptServiceInput, DeleteServiceInput, UpdateServiceInput } from "@/lib/validations/service";
 import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
-import { deleteFromGateways, pushService, type PushOutcome } from "./push";
+import { auditOutcomeRows, deleteFromGateways, pushService, type PushOutcome } from "./push";
 import { loadDesired, toDesired, type StoredService } from "./read";
 import { loadGatewayTargets } from "./targets";
-import { diffState, fromGatewayState, type DesiredNode, type DesiredService } from "./state";
+import { diffState, fromGatewayState, type DesiredNode, type DesiredService, type DriftKind } from "./state";
 
 /** What every mutation returns: the new revision, its audit event and each gateway's outcome. */
 export type MutationResult = {
@@ -79,6 +80,19 @@ export function assertKeepsStable(service: string, before: readonly DesiredNode[
   return impact;
 }
 
+/**
+ * Refuses a node list longer than the shared limit: the gateways refuse such a service on
+ * every write, so storing it would leave every later push failing. `field` is where the
+ * form shows it (the address of an added node, or the node list).
+ */
+export function assertNodeLimit(service: string, nodes: readonly DesiredNode[], field: "node.addr" | "nodes"): void {
+  if (nodes.length <= MAX_NODES_PER_SERVICE) return;
+  throw new AppError("invalid_input", `${service}: ${nodes.length} nodes, limit ${MAX_NODES_PER_SERVICE} per service`, {
+    params: { service, limit: MAX_NODES_PER_SERVICE, nodes: nodes.length },
+    fieldErrors: { [field]: ["validation.tooManyNodes"] },
+  });
+}
+
 function nodeChangeError(service: string, e: unknown): never {
   if (e instanceof NodeChangeError) {
     if (e.reason === "node_exists") {
@@ -133,6 +147,9 @@ async function mutate(db: Db, actor: Actor, service: string, expectedRevision: n
       nodeChangeError(service, e);
     }
     after = { ...after, revision: before.revision + 1 };
+    // Only a change that grows the list is refused: a service stored over the limit (by an
+    // older portal) can still shrink back under it.
+    if (after.nodes.length > before.nodes.length) assertNodeLimit(service, after.nodes, "node.addr");
     assertKeepsStable(service, before.nodes, after.nodes, change.force);
     await writeDesired(tx, before, after);
     const audit = change.audit(before, after);
@@ -218,6 +235,7 @@ async function insertService(
   audit: { action: AuditAction; before: Json },
   whenExists: () => AppError,
 ): Promise<MutationResult> {
+  assertNodeLimit(desired.name, desired.nodes, "nodes");
   let eventId: bigint;
   try {
     eventId = await db.$transaction(async (tx) => {
@@ -354,12 +372,33 @@ export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): P
   return syncGateway(db, actor, target);
 }
 
+/** The audit reason of a repair, by what the gateway held. */
+export const SYNC_REASONS: Record<Exclude<DriftKind, "in_sync">, string> = {
+  missing: "service missing on gateway",
+  revision: "gateway behind database",
+  ahead: "gateway ahead of database",
+  content: "changed on gateway directly",
+};
+
+/** Added to the reason of the one event that ends a failure streak. */
+export const RECOVERED = "push recovered after failures";
+
+/** How many differences an audit event keeps (a 512-node service replaced on the gateway). */
+const MAX_AUDITED_CHANGES = 50;
+
 /**
  * `settleMs` (reconciliation): a service changed less than this long ago is left to the push
  * of that change, which may still be in flight; it is repaired on a later pass if that push
  * never lands (portal killed half-way, gateway down).
+ *
+ * Audit: a repair push gets its service.sync event (reason: what the gateway held) before it
+ * is sent. With `streaks` (the background reconciler), a service whose last push to this
+ * gateway failed is in a failure streak whose failure is on record already (the event of that
+ * push): retries add no event, and the retry that lands adds one (reason ending in
+ * RECOVERED). So a service that keeps failing is one event per streak, not one per pass. A
+ * person's "sync now" is audited every time.
  */
-export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number } = {}): Promise<GatewaySyncReport> {
+export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, opts: { settleMs?: number; streaks?: boolean } = {}): Promise<GatewaySyncReport> {
   const report: GatewaySyncReport = { gatewayId: target.id ?? "", gatewayName: target.name, error: null, services: [] };
   const client = createGatewayClient({ adminUrl: target.adminUrl, token: target.token, timeoutMs: 2000 });
   let live;
@@ -398,12 +437,58 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
           continue;
         }
       }
+      if (drift.kind === "ahead") {
+        // A change committed after `fresh` was read, whose push landed before the GET above,
+        // looks the same: only a revision the database still has not issued is "ahead".
+        const now = await db.service.findUnique({ where: { name: desired.name }, select: { revision: true } });
+        if (!now) continue;
+        if (now.revision >= drift.liveRevision!) {
+          report.services.push({ service: desired.name, revision: now.revision, drift: "settling", outcome: null, eventId: null });
+          continue;
+        }
+        log.warn("sync.gateway_ahead", { gateway: target.name, service: desired.name, live: drift.liveRevision, desired: desired.revision });
+      }
     }
-    // A gateway carrying a newer portal revision than the database is never rolled back.
-    const newer = drift.kind === "revision" && drift.liveRevision !== null && drift.liveRevision > desired.revision;
-    if (drift.kind === "in_sync" || newer) {
-      if (newer) log.warn("sync.gateway_newer", { gateway: target.name, service: desired.name, live: drift.liveRevision, desired: desired.revision });
+    if (drift.kind === "in_sync") {
       report.services.push({ service: desired.name, revision: desired.revision, drift: drift.kind, outcome: null, eventId: null });
+      continue;
+    }
+    const reason = SYNC_REASONS[drift.kind];
+    const before = {
+      gateway: target.name,
+      drift: drift.kind,
+      fields: drift.fields,
+      changes: drift.changes.slice(0, MAX_AUDITED_CHANGES) as unknown as Prisma.InputJsonValue,
+      revision: drift.liveRevision,
+    };
+    const last = opts.streaks && target.id
+      ? await db.gatewaySync.findUnique({ where: { gatewayId_serviceId: { gatewayId: target.id, serviceId: desired.id } }, select: { ok: true, lastSuccessAt: true } })
+      : null;
+    if (last && !last.ok) {
+      const pushed = await pushService(db, desired.name, { targets: [target] });
+      const outcome = pushed.outcomes[0] ?? null;
+      let eventId: bigint | null = null;
+      // The push landed: a failure to write its event is logged, not a failed push.
+      if (outcome?.ok) {
+        eventId = await db.$transaction(async (tx) => {
+          const event = await appendAuditEvent(tx, {
+            ...auditActor(actor),
+            action: "service.sync",
+            targetType: "service",
+            targetName: desired.name,
+            serviceName: desired.name,
+            before: { ...before, lastSuccessAt: last.lastSuccessAt?.toISOString() ?? null },
+            after: serviceJson({ ...desired, revision: pushed.revision }),
+            reason: `${reason}; ${RECOVERED}`,
+          });
+          await tx.auditOutcome.createMany({ data: auditOutcomeRows(event.id, [outcome]) });
+          return event.id;
+        }).catch((e: unknown) => {
+          log.error("sync.audit_failed", { gateway: target.name, service: desired.name, error: e instanceof Error ? e.message : String(e) });
+          return null;
+        });
+      }
+      report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome, eventId: eventId?.toString() ?? null });
       continue;
     }
     const eventId = await db.$transaction(async (tx) => {
@@ -413,8 +498,9 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
         targetType: "service",
         targetName: desired.name,
         serviceName: desired.name,
-        before: { gateway: target.name, drift: drift.kind, fields: drift.fields, revision: drift.liveRevision },
+        before,
         after: serviceJson(desired),
+        reason,
       });
       return event.id;
     });

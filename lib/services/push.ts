@@ -28,24 +28,43 @@ export type PushOutcome = {
 
 export type PushReport = { service: string; revision: number; outcomes: PushOutcome[] };
 
-type PutResult = { version: number | null; superseded: boolean };
+export type PutResult = {
+  version: number | null;
+  /** Not written: the gateway holds a newer revision the database has issued since. */
+  superseded: { live: number; current: number | null } | null;
+  /** Written over a revision the database never issued (the gateway was ahead of it). */
+  replacedAhead: number | null;
+};
 
 /**
  * Writes the full desired state of one service to one gateway. Reads the live version
  * first and PUTs with If-Match, so a concurrent writer is detected (412): then re-reads
- * and tries once more. A gateway already holding a newer portal revision is left alone,
- * so a slow push never overwrites a newer one.
+ * and tries once more.
+ *
+ * A gateway holding a higher revision than `state` is told apart by the database's current
+ * revision, read after the gateway's (a push starts only after its revision committed):
+ * - the database has moved past `state`: a newer push got there first, and this slower one
+ *   must not undo it — superseded, not written;
+ * - it has not: the gateway is ahead of the database (written directly, or the database was
+ *   restored from an older backup). The database is the authority: written over.
  */
-export async function putDesiredState(client: GatewayClient, state: GatewayState): Promise<PutResult> {
+export async function putDesiredState(
+  client: GatewayClient,
+  state: GatewayState & { revision: number },
+  currentRevision: () => Promise<number | null>,
+): Promise<PutResult> {
   const force = !hasStableCapable(state.nodes);
   for (let attempt = 0; ; attempt++) {
     const live = await client.getUpstream(state.name);
-    if (live && typeof live.revision === "number" && typeof state.revision === "number" && live.revision > state.revision) {
-      return { version: live.version ?? null, superseded: true };
+    let replacedAhead: number | null = null;
+    if (live && typeof live.revision === "number" && live.revision > state.revision) {
+      const current = await currentRevision();
+      if (current === null || current > state.revision) return { version: live.version ?? null, superseded: { live: live.revision, current }, replacedAhead: null };
+      replacedAhead = live.revision;
     }
     try {
       const saved = await client.putUpstream(state.name, state, { ifMatch: live?.version, force });
-      return { version: saved.version ?? null, superseded: false };
+      return { version: saved.version ?? null, superseded: null, replacedAhead };
     } catch (e) {
       if (attempt === 0 && isGatewayError(e) && e.status === 412) continue;
       throw e;
@@ -53,9 +72,18 @@ export async function putDesiredState(client: GatewayClient, state: GatewayState
   }
 }
 
-export function toOutcome(r: FanOutResult<{ version: number | null }>): PushOutcome {
+/** Outcome code of a push left out because a newer revision supersedes it: never an ok. */
+export const SUPERSEDED = "superseded";
+
+export function toOutcome(r: FanOutResult<{ version: number | null; superseded?: PutResult["superseded"]; replacedAhead?: number | null }>): PushOutcome {
+  if (r.ok && r.value.superseded) {
+    const { live, current } = r.value.superseded;
+    const message = current === null ? `the service is gone from the database; the gateway holds revision ${live}` : `the gateway holds revision ${live}, the database is at ${current}: the newer push replaces this one`;
+    return { gatewayId: r.gatewayId, gatewayName: r.gatewayName, ok: false, status: null, code: SUPERSEDED, message, durationMs: r.durationMs, version: r.value.version };
+  }
   if (r.ok) {
-    return { gatewayId: r.gatewayId, gatewayName: r.gatewayName, ok: true, status: null, code: null, message: "", durationMs: r.durationMs, version: r.value.version };
+    const message = r.value.replacedAhead ? `gateway ahead of database: its revision ${r.value.replacedAhead} was replaced` : "";
+    return { gatewayId: r.gatewayId, gatewayName: r.gatewayName, ok: true, status: null, code: null, message, durationMs: r.durationMs, version: r.value.version };
   }
   return {
     gatewayId: r.gatewayId,
@@ -69,10 +97,25 @@ export function toOutcome(r: FanOutResult<{ version: number | null }>): PushOutc
   };
 }
 
+/** The AuditOutcome rows of an event: one per gateway the push went to. */
+export function auditOutcomeRows(eventId: bigint, outcomes: readonly PushOutcome[]) {
+  return outcomes.map((o) => ({
+    eventId,
+    gatewayId: o.gatewayId,
+    gatewayName: o.gatewayName,
+    ok: o.ok,
+    status: o.status,
+    code: o.code,
+    message: o.message,
+    durationMs: o.durationMs,
+  }));
+}
+
 /**
  * Records what a push did: one AuditOutcome per gateway for the audit event (if any), and
  * the per-(gateway, service) sync row. The sync row never goes back to an older revision,
- * so a late answer of an older push cannot hide a newer one.
+ * so a late answer of an older push cannot hide a newer one — unless the row names a
+ * revision the database has not issued (it was restored from an older backup).
  */
 export async function recordOutcomes(
   db: Db,
@@ -80,18 +123,7 @@ export async function recordOutcomes(
 ): Promise<void> {
   await db.$transaction(async (tx) => {
     if (input.eventId !== null && input.outcomes.length) {
-      await tx.auditOutcome.createMany({
-        data: input.outcomes.map((o) => ({
-          eventId: input.eventId!,
-          gatewayId: o.gatewayId,
-          gatewayName: o.gatewayName,
-          ok: o.ok,
-          status: o.status,
-          code: o.code,
-          message: o.message,
-          durationMs: o.durationMs,
-        })),
-      });
+      await tx.auditOutcome.createMany({ data: auditOutcomeRows(input.eventId, input.outcomes) });
     }
     if (input.serviceId === null) return;
     for (const o of input.outcomes) {
@@ -106,7 +138,8 @@ export async function recordOutcomes(
           "lastError" = EXCLUDED."lastError",
           "lastAttemptAt" = EXCLUDED."lastAttemptAt",
           "lastSuccessAt" = COALESCE(EXCLUDED."lastSuccessAt", "GatewaySync"."lastSuccessAt")
-        WHERE "GatewaySync"."pushedRevision" <= EXCLUDED."pushedRevision"`;
+        WHERE "GatewaySync"."pushedRevision" <= EXCLUDED."pushedRevision"
+           OR "GatewaySync"."pushedRevision" > (SELECT "revision" FROM "Service" WHERE "id" = EXCLUDED."serviceId")`;
     }
   });
 }
@@ -124,8 +157,9 @@ export async function pushService(
   const desired = await loadDesired(db, serviceName);
   if (!desired) throw new AppError("not_found", `service ${serviceName} not found`, { params: { service: serviceName } });
   const targets = opts.targets ?? (await loadGatewayTargets(db));
-  const state = toGatewayState(desired);
-  const results = await fanOut(targets, (client) => putDesiredState(client, state), { timeoutMs: opts.timeoutMs });
+  const state = { ...toGatewayState(desired), revision: desired.revision };
+  const currentRevision = async () => (await db.service.findUnique({ where: { name: serviceName }, select: { revision: true } }))?.revision ?? null;
+  const results = await fanOut(targets, (client) => putDesiredState(client, state, currentRevision), { timeoutMs: opts.timeoutMs });
   const outcomes = results.map(toOutcome);
   try {
     await recordOutcomes(db, { eventId: opts.eventId ?? null, serviceId: desired.id, revision: desired.revision, outcomes });

@@ -25,6 +25,7 @@ describe("toGatewayState", () => {
         { addr: "127.0.0.1:8082", weight: 3, state: "gray", backup: false },
       ],
       gray: { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: ["10.0.0.0/8"], percent: 5, tester: null },
+      managed_by: "portal",
     });
   });
 
@@ -73,7 +74,7 @@ describe("diffState", () => {
   const live = () => ({ ...toGatewayState(shop), version: 3 });
 
   it("missing service", () => {
-    assert.deepEqual(diffState(shop, null), { kind: "missing", fields: [], liveRevision: null });
+    assert.deepEqual(diffState(shop, null), { kind: "missing", fields: [], changes: [], liveRevision: null });
   });
   it("in sync regardless of node order and version", () => {
     const l = live();
@@ -90,7 +91,44 @@ describe("diffState", () => {
   it("content differs with the same revision (changed on the gateway)", () => {
     const l = live();
     l.nodes[0].weight = 5;
-    assert.deepEqual(diffState(shop, l), { kind: "content", fields: ["nodes"], liveRevision: 7 });
+    assert.deepEqual(diffState(shop, l), {
+      kind: "content",
+      fields: ["nodes"],
+      changes: [{ kind: "node", addr: "127.0.0.1:8081", field: "weight", desired: 1, live: 5 }],
+      liveRevision: 7,
+    });
+  });
+  it("names every node that differs and how: missing, only on the gateway, state and backup", () => {
+    const l = live();
+    l.nodes = [
+      { addr: "127.0.0.1:8082", weight: 3, state: "active", backup: true },
+      { addr: "127.0.0.1:8090", weight: 1, state: "active", backup: false },
+    ];
+    assert.deepEqual(diffState(shop, l).changes, [
+      { kind: "node_missing", addr: "127.0.0.1:8081" },
+      { kind: "node", addr: "127.0.0.1:8082", field: "state", desired: "gray", live: "active" },
+      { kind: "node", addr: "127.0.0.1:8082", field: "backup", desired: false, live: true },
+      { kind: "node_extra", addr: "127.0.0.1:8090" },
+    ]);
+  });
+  it("a gateway ahead of the database is drift of its own kind, whatever it holds", () => {
+    const d = diffState(shop, { ...live(), revision: 999999 });
+    assert.equal(d.kind, "ahead");
+    assert.equal(d.liveRevision, 999999);
+    assert.equal(diffState(shop, { ...live(), revision: 8, nodes: [] }).kind, "ahead");
+  });
+  it("a service the gateway does not mark as managed by the portal is drift (managed_by)", () => {
+    const l = { ...live(), managed_by: null };
+    assert.deepEqual(diffState(shop, l), { kind: "content", fields: ["managed_by"], changes: [{ kind: "managed_by", desired: "portal", live: null }], liveRevision: 7 });
+    assert.deepEqual(diffState(shop, { ...live(), managed_by: "terraform" }).changes, [{ kind: "managed_by", desired: "portal", live: "terraform" }]);
+  });
+  it("names the parts of the gray rule that differ", () => {
+    const l = { ...live(), gray: { ...live().gray, header: null, cidrs: ["10.0.0.0/8", "192.168.0.0/16"], tester: { cookie: "graylane_t_1" } } };
+    assert.deepEqual(diffState(shop, l).changes, [
+      { kind: "gray", part: "header", desired: "X-Gray: 1", live: null },
+      { kind: "gray", part: "cidrs", desired: "10.0.0.0/8", live: "10.0.0.0/8, 192.168.0.0/16" },
+      { kind: "gray", part: "tester", desired: null, live: "graylane_t_1" },
+    ]);
   });
   it("reports algorithm and gray differences", () => {
     const l = { ...live(), algorithm: "ip_hash" as const, gray: { ...live().gray, percent: 50 } };

@@ -1,6 +1,7 @@
 // Desired state (database) ↔ gateway state JSON, and how a gateway's live copy differs
 // from the desired one. Pure functions: no database, no network.
 
+import { PORTAL_MANAGER } from "@/lib/contract/manager";
 import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateway/types";
 import { canonicalAddr, canonicalCidr } from "@/lib/validations/addr";
 
@@ -82,6 +83,7 @@ export function toGatewayState(s: DesiredService): GatewayState {
     algorithm: s.algorithm,
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
     gray,
+    managed_by: PORTAL_MANAGER,
   };
   if (s.health) out.health = { ...s.health, ...(s.health.check ? { check: { ...s.health.check } } : {}) };
   return out;
@@ -98,46 +100,109 @@ export function fromGatewayState(g: GatewayState): Omit<DesiredService, "revisio
   };
 }
 
-export type DriftKind = "in_sync" | "missing" | "revision" | "content";
-export type DriftField = "algorithm" | "nodes" | "gray" | "health";
+/**
+ * - `missing`: the gateway does not have the service;
+ * - `revision`: it carries an older (or no) portal revision: a push did not land there;
+ * - `ahead`: it carries a revision the database has not issued (a direct write, or a
+ *   database restored from an older backup). The database is the authority: this is drift;
+ * - `content`: same revision, different content (changed on the gateway directly, forced);
+ * - `in_sync`.
+ */
+export type DriftKind = "in_sync" | "missing" | "revision" | "ahead" | "content";
+export type DriftField = "algorithm" | "nodes" | "gray" | "health" | "managed_by";
+
+type Scalar = string | number | boolean | null;
+
+/** One difference, portal value first: what the drift view lists per gateway. */
+export type DriftChange =
+  /** In the portal's node list, not on the gateway. */
+  | { kind: "node_missing"; addr: string }
+  /** On the gateway only. */
+  | { kind: "node_extra"; addr: string }
+  | { kind: "node"; addr: string; field: "weight" | "state" | "backup"; desired: Scalar; live: Scalar }
+  | { kind: "algorithm"; desired: string; live: string }
+  | { kind: "gray"; part: "header" | "cookie" | "cidrs" | "percent" | "tester"; desired: string | number | null; live: string | number | null }
+  | { kind: "health"; desired: string; live: string | null }
+  | { kind: "managed_by"; desired: string; live: string | null };
 
 export type Drift = {
   kind: DriftKind;
   /** Parts whose content differs (empty when only the revision stamp differs). */
   fields: DriftField[];
+  /** Each difference, nodes first; empty when in sync or missing. */
+  changes: DriftChange[];
   liveRevision: number | null;
 };
 
-function nodeKey(n: GatewayNode): string {
-  return `${canonicalAddr(n.addr) ?? n.addr}|${n.weight}|${n.state}|${n.backup ? 1 : 0}`;
+const addrKey = (addr: string) => (canonicalAddr(addr) ?? addr).toLowerCase();
+
+function nodeChanges(desired: readonly GatewayNode[], live: readonly GatewayNode[]): DriftChange[] {
+  const out: DriftChange[] = [];
+  const liveByAddr = new Map(live.map((n) => [addrKey(n.addr), n]));
+  const seen = new Set<string>();
+  for (const d of desired) {
+    const key = addrKey(d.addr);
+    seen.add(key);
+    const l = liveByAddr.get(key);
+    if (!l) {
+      out.push({ kind: "node_missing", addr: d.addr });
+      continue;
+    }
+    for (const field of ["weight", "state", "backup"] as const) {
+      if (d[field] !== l[field]) out.push({ kind: "node", addr: d.addr, field, desired: d[field], live: l[field] });
+    }
+  }
+  for (const l of live) if (!seen.has(addrKey(l.addr))) out.push({ kind: "node_extra", addr: l.addr });
+  return out;
 }
 
-function sameNodes(a: readonly GatewayNode[], b: readonly GatewayNode[]): boolean {
-  if (a.length !== b.length) return false;
-  const ka = a.map(nodeKey).sort();
-  const kb = b.map(nodeKey).sort();
-  return ka.every((k, i) => k === kb[i]);
+const pairText = (p: { name: string; value: string } | null, sep: string) => (p ? `${p.name}${sep}${p.value}` : null);
+
+function grayChanges(desired: GrayRule, live: GrayRule): DriftChange[] {
+  const d = normalizeGray(desired);
+  const l = normalizeGray(live);
+  const cidrs = (g: GrayRule) => g.cidrs.map((c) => canonicalCidr(c) ?? c).sort().join(", ") || null;
+  const out: DriftChange[] = [];
+  const push = (part: "header" | "cookie" | "cidrs" | "percent" | "tester", a: string | number | null, b: string | number | null) => {
+    if (a !== b) out.push({ kind: "gray", part, desired: a, live: b });
+  };
+  push("header", pairText(d.header, ": "), pairText(l.header, ": "));
+  push("cookie", pairText(d.cookie, "="), pairText(l.cookie, "="));
+  push("cidrs", cidrs(d), cidrs(l));
+  push("percent", d.percent, l.percent);
+  push("tester", d.tester?.cookie ?? null, l.tester?.cookie ?? null);
+  return out;
 }
 
-function grayKey(g: GrayRule): string {
-  const n = normalizeGray(g);
-  const cidrs = n.cidrs.map((c) => canonicalCidr(c) ?? c).sort();
-  return JSON.stringify([n.header, n.cookie, cidrs, n.percent, n.tester?.cookie ?? null]);
+function healthText(h: HealthSettings | null | undefined): string | null {
+  if (!h) return null;
+  const check = h.check ? ` check ${h.check.path} every ${h.check.interval}s` : "";
+  return `max_fails ${h.max_fails}, fail_timeout ${h.fail_timeout}s${check}`;
 }
 
 /**
- * How a gateway's live copy differs from the desired state:
- * - `missing`: the gateway does not have the service;
- * - `revision`: it carries another portal revision (a push did not land, or is older);
- * - `content`: same revision but different content (changed on the gateway directly);
- * - `in_sync`.
+ * How a gateway's live copy differs from the desired state (see DriftKind), with every
+ * difference named. The revision decides the kind before the content does: a gateway ahead
+ * of the database is drift whatever it holds.
  */
 export function diffState(desired: DesiredService, live: GatewayState | null | undefined): Drift {
-  if (!live) return { kind: "missing", fields: [], liveRevision: null };
+  if (!live) return { kind: "missing", fields: [], changes: [], liveRevision: null };
   const fields: DriftField[] = [];
-  if (live.algorithm !== desired.algorithm) fields.push("algorithm");
-  if (!sameNodes(live.nodes, desired.nodes)) fields.push("nodes");
-  if (grayKey(live.gray) !== grayKey(desired.gray)) fields.push("gray");
+  const changes: DriftChange[] = [];
+  const nodes = nodeChanges(desired.nodes, live.nodes);
+  if (nodes.length) {
+    fields.push("nodes");
+    changes.push(...nodes);
+  }
+  if (live.algorithm !== desired.algorithm) {
+    fields.push("algorithm");
+    changes.push({ kind: "algorithm", desired: desired.algorithm, live: live.algorithm });
+  }
+  const gray = grayChanges(desired.gray, live.gray);
+  if (gray.length) {
+    fields.push("gray");
+    changes.push(...gray);
+  }
   // Health is compared only when the portal sets it; otherwise the gateway's defaults apply.
   if (
     desired.health &&
@@ -146,10 +211,17 @@ export function diffState(desired: DesiredService, live: GatewayState | null | u
       checkKey(live.health?.check) !== checkKey(desired.health.check))
   ) {
     fields.push("health");
+    changes.push({ kind: "health", desired: healthText(desired.health)!, live: healthText(live.health) });
+  }
+  // Unmarked, the gateway would let anyone change the service behind the portal's back.
+  if ((live.managed_by ?? null) !== PORTAL_MANAGER) {
+    fields.push("managed_by");
+    changes.push({ kind: "managed_by", desired: PORTAL_MANAGER, live: live.managed_by ?? null });
   }
   const liveRevision = live.revision ?? null;
-  if (liveRevision !== desired.revision) return { kind: "revision", fields, liveRevision };
-  return { kind: fields.length ? "content" : "in_sync", fields, liveRevision };
+  if (liveRevision !== null && liveRevision > desired.revision) return { kind: "ahead", fields, changes, liveRevision };
+  if (liveRevision !== desired.revision) return { kind: "revision", fields, changes, liveRevision };
+  return { kind: fields.length ? "content" : "in_sync", fields, changes, liveRevision };
 }
 
 /** Per-state node counts, plus backups, for overview badges. */

@@ -2,6 +2,7 @@
 // `services` catalog (validation.*); forms translate them next to the field.
 
 import { z } from "zod";
+import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
 import { NODE_STATES } from "@/lib/gateway/types";
 import { canonicalAddr } from "./addr";
 import { algorithmSchema, grayRuleSchema, serviceNameSchema } from "./service";
@@ -21,8 +22,8 @@ export const addrSchema = z
 export const weightSchema = z.coerce
   .number({ error: "validation.weight" })
   .int({ error: "validation.weight" })
-  .min(1, { error: "validation.weight" })
-  .max(100, { error: "validation.weight" });
+  .min(WEIGHT_MIN, { error: "validation.weight" })
+  .max(WEIGHT_MAX, { error: "validation.weight" });
 
 export const nodeStateSchema = z.enum(NODE_STATES, { error: "validation.state" });
 
@@ -66,7 +67,7 @@ export const createServiceSchema = z
     algorithm: algorithmSchema.default("round_robin"),
     // DESIGN.md's defaults: header X-Gray: 1, cookie gray=1, no CIDRs, 0 %.
     gray: grayRuleSchema.default({ header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 }),
-    nodes: z.array(nodeSchema).max(200).default([]),
+    nodes: z.array(nodeSchema).max(MAX_NODES_PER_SERVICE, { error: "validation.tooManyNodes" }).default([]),
     force: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {

@@ -2,18 +2,16 @@
 // Error messages are keys of the `services` catalog (validation.*).
 
 import { z } from "zod";
+import { MAX_CIDRS, PERCENT_DECIMALS, PERCENT_MAX, PERCENT_MIN, SERVICE_NAME_RE } from "@/lib/contract/limits";
 import { ALGORITHMS } from "@/lib/gateway/types";
 import { canonicalCidr } from "./addr";
-
-/** The gateway's rule for service names; "." and ".." are refused as they break URLs. */
-export const SERVICE_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export const serviceNameSchema = z
   .string()
   .trim()
   .min(1, { error: "validation.required" })
-  .regex(SERVICE_NAME_RE, { error: "validation.serviceName" })
-  .refine((v) => v !== "." && v !== "..", { error: "validation.serviceName" });
+  // the gateway's rule (shared contract): "." and ".." never match
+  .regex(SERVICE_NAME_RE, { error: "validation.serviceName" });
 
 export const algorithmSchema = z.enum(ALGORITHMS, { error: "validation.algorithm" });
 
@@ -43,16 +41,16 @@ function matchPair(name: RegExp) {
  */
 export const percentSchema = z.coerce
   .number({ error: "validation.percent" })
-  .min(0, { error: "validation.percent" })
-  .max(100, { error: "validation.percent" })
-  .refine((v) => Math.round(v * 100) === v * 100, { error: "validation.percent" });
+  .min(PERCENT_MIN, { error: "validation.percent" })
+  .max(PERCENT_MAX, { error: "validation.percent" })
+  .refine((v) => Math.round(v * 10 ** PERCENT_DECIMALS) === v * 10 ** PERCENT_DECIMALS, { error: "validation.percent" });
 
 export const grayRuleSchema = z.object({
   header: matchPair(HEADER_NAME),
   cookie: matchPair(COOKIE_NAME),
   cidrs: z
     .array(z.string().trim().refine(isValidCidr, { error: "validation.cidr" }).transform((v) => canonicalCidr(v) ?? v))
-    .max(256, { error: "validation.cidrCount" })
+    .max(MAX_CIDRS, { error: "validation.cidrCount" })
     .default([]),
   percent: percentSchema.default(0),
   tester: z.object({ cookie: z.string().regex(COOKIE_NAME, { error: "validation.matchName" }) }).nullable().optional(),

@@ -7,7 +7,8 @@ local validate = require "graylane.validate"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
 local config = require "graylane.config"
-local health = require "graylane.health"
+local contract = require "graylane.contract"
+local report = require "graylane.report"
 local healthcheck = require "graylane.healthcheck"
 
 local ngx = ngx
@@ -23,7 +24,37 @@ local STATE = ngx.shared.graylane_state
 
 local _M = {}
 
+local SIMPLE -- uri -> handler of the routes without a path parameter (set below)
+local BRIEF_WRITES = { ["/upstream_add"] = true, ["/upstream_remove"] = true }
+
 local send = util.send_json
+
+local CHUNK = 256 * 1024
+
+-- A 200 with a body already rendered (JSON or text), never cached. A big
+-- body (a 10k-node /metrics is ~20 MB) goes out a chunk at a time, waiting
+-- for each to be written, so the worker serves proxied requests in between
+-- instead of copying it all in one go.
+local function send_text(body, content_type)
+    ngx.status = 200
+    ngx.header["Content-Type"] = content_type
+    ngx.header["Cache-Control"] = "no-store"
+    local n = #body
+    if n <= CHUNK then
+        ngx.print(body)
+    else
+        ngx.header["Content-Length"] = n
+        for i = 1, n, CHUNK do
+            ngx.print(body:sub(i, i + CHUNK - 1))
+            local ok, err = ngx.flush(true)
+            if not ok then
+                ngx.log(ngx.INFO, "graylane: admin response cut off: ", err)
+                return ngx.exit(ngx.OK)
+            end
+        end
+    end
+    return ngx.exit(200)
+end
 
 local function send_error(status, code, message, field, extra)
     local e = { code = code, message = message, field = field }
@@ -40,14 +71,6 @@ local function send_err(err, status)
     return send_error(err.status or status or 400, err.code, err.message, err.field)
 end
 
--- Active health check fields of a node (only for services with health.check).
-local function add_active(out, key)
-    local state, _, _, at, err = health.active(key)
-    out.health = state
-    out.health_checked_at = at or null
-    out.health_error = err or null
-end
-
 -- The stored state of a service plus read-only runtime fields per node.
 local function present(st, inflight)
     inflight = inflight or stats.inflight_map()
@@ -58,14 +81,53 @@ local function present(st, inflight)
         n.ejected_until = ngx.shared.graylane_stats:get("ej:" .. key) or null
         n.in_flight = stats.inflight(key, inflight)
         if checked then
-            add_active(n, key)
+            report.add_active(n, key)
         end
+        report.tick()
     end
     return st
 end
 
 local function send_service(status, st)
     return send(status, present(st), { ETag = '"' .. st.version .. '"' })
+end
+
+-- Managed services (managed_by set by the portal's pushes): a write needs
+-- X-Graylane-Manager: <managed_by> or force. A forced write by someone else
+-- keeps managed_by and revision as stored, so the portal sees the same
+-- revision with different content: drift, which it shows and repairs.
+local function manager_header()
+    local h = ngx.req.get_headers()["x-graylane-manager"]
+    if type(h) == "table" then
+        h = h[1]
+    end
+    return h
+end
+
+local function managed_err(name, manager)
+    local msg
+    if manager == "portal" then
+        msg = "service " .. name .. " is managed by the Graylane portal: change it in the portal or through"
+            .. " its automation API (/api/v1/releases), or repeat with force=1 for an emergency change"
+            .. " (the portal will show it as drift)"
+    else
+        msg = "service " .. name .. " is managed by " .. manager .. ": change it there, or repeat with"
+            .. " force=1 for an emergency change (" .. manager .. " will see it as drift)"
+    end
+    return { status = 409, code = "managed_by_portal", field = "managed_by", message = msg }
+end
+
+-- true when the caller is the service's manager (or it has none)
+local function is_manager(cur)
+    local m = cur and cur.managed_by
+    return m == nil or m == null or manager_header() == m
+end
+
+local function check_managed(cur, force)
+    if force or is_manager(cur) then
+        return true
+    end
+    return nil, managed_err(cur.name, cur.managed_by)
 end
 
 local function force_requested(body)
@@ -214,17 +276,18 @@ end
 
 ------------------------------------------------------------------ handlers
 
+-- The GET /v1/upstreams body, encoded service by service (report.lua yields).
 local function list_services()
     local names = store.names()
     local inflight = stats.inflight_map()
-    local out = array()
+    local out = {}
     for i = 1, #names do
         local st = store.get(names[i])
         if st then
-            out[#out + 1] = present(st, inflight)
+            out[#out + 1] = report.encode_service(present(st, inflight))
         end
     end
-    return out
+    return '{"upstreams":[' .. concat(out, ",") .. "]}\n"
 end
 
 local function get_service(name)
@@ -253,6 +316,14 @@ local function put_service(name)
         local ok, gerr = check_if_match(cur)
         if not ok then
             return nil, gerr
+        end
+        ok, gerr = check_managed(cur, force)
+        if not ok then
+            return nil, gerr
+        end
+        if not is_manager(cur) then
+            -- forced by someone else: the service stays the manager's
+            st.managed_by, st.revision = cur.managed_by, cur.revision
         end
         ok, gerr = guard(cur, st, force)
         if not ok then
@@ -283,10 +354,15 @@ local function load_existing(name)
 end
 
 local function delete_service(name)
+    local force = force_requested(nil)
     local result, err = mutate(function()
         local cur, lerr = load_existing(name)
         if not cur then
             return nil, lerr
+        end
+        local ok, merr = check_managed(cur, force)
+        if not ok then
+            return nil, merr
         end
         return { { name = name, state = false } }, { action = action(), service = name },
             { name = name, deleted = true, version = cur.version }
@@ -304,11 +380,20 @@ local function change_service(name, apply, force)
         if not cur then
             return nil, lerr
         end
+        local ok, merr = check_managed(cur, force)
+        if not ok then
+            return nil, merr
+        end
         local nxt, aerr = apply(store.get(name)) -- a private copy to modify
         if not nxt then
             return nil, aerr
         end
-        local ok, gerr = guard(cur, nxt, force)
+        ok, aerr = validate.node_count(name, #nxt.nodes, #cur.nodes)
+        if not ok then
+            return nil, aerr
+        end
+        local gerr
+        ok, gerr = guard(cur, nxt, force)
         if not ok then
             return nil, gerr
         end
@@ -408,7 +493,7 @@ local function brief_add()
         return send_error(400, "missing_param", "upstream is required", "upstream")
     end
     if not validate.name(name) then
-        return send_error(400, "invalid_name", "upstream must match [A-Za-z0-9._-]{1,64}", "upstream")
+        return send_error(400, "invalid_name", "upstream must match " .. validate.NAME_RULE, "upstream")
     end
     if not server or server == "" then
         return send_error(400, "missing_param", "server is required", "server")
@@ -420,18 +505,28 @@ local function brief_add()
     local weight = 1
     if var.arg_weight then
         weight = tonumber(var.arg_weight)
-        if not util.is_integer(weight) or weight < 1 or weight > 100 then
-            return send_error(400, "invalid_weight", "weight must be an integer 1-100", "weight")
+        if not util.is_integer(weight) or weight < contract.WEIGHT_MIN or weight > contract.WEIGHT_MAX then
+            return send_error(400, "invalid_weight", "weight must be an integer " .. contract.WEIGHT_MIN
+                              .. "-" .. contract.WEIGHT_MAX, "weight")
         end
     end
+    local force = force_requested(nil)
     local result, err = mutate(function()
         local cur = store.get(name)
+        local ok, merr = check_managed(cur, force)
+        if not ok then
+            return nil, merr
+        end
         local nxt = cur and store.get(name) or new_service(name)
         if find_node(nxt, a.addr) then
             return nil, { status = 409, code = "node_exists", field = "server",
                           message = "node " .. a.addr .. " is already in upstream " .. name }
         end
         nxt.nodes[#nxt.nodes + 1] = { addr = a.addr, weight = weight, state = "active", backup = false }
+        ok, merr = validate.node_count(name, #nxt.nodes, cur and #cur.nodes)
+        if not ok then
+            return nil, merr
+        end
         bump(nxt, cur)
         return { { name = name, state = nxt } }, { action = "upstream_add", service = name, version = nxt.version }, nxt
     end)
@@ -454,7 +549,7 @@ local function brief_remove()
         name = nil
     end
     if name and not validate.name(name) then
-        return send_error(400, "invalid_name", "upstream must match [A-Za-z0-9._-]{1,64}", "upstream")
+        return send_error(400, "invalid_name", "upstream must match " .. validate.NAME_RULE, "upstream")
     end
     local force = force_requested(nil)
     local result, err = mutate(function()
@@ -466,6 +561,11 @@ local function brief_remove()
                 local nxt = store.get(names[i])
                 local idx = find_node(nxt, a.addr)
                 if idx then
+                    -- one managed service refuses the whole call: nothing changes
+                    local ok, merr = check_managed(cur, force)
+                    if not ok then
+                        return nil, merr
+                    end
                     table.remove(nxt.nodes, idx)
                     local ok, gerr = guard(cur, nxt, force)
                     if not ok then
@@ -501,7 +601,7 @@ local function brief_list()
     local name = var.arg_upstream
     if name and name ~= "" then
         if not validate.name(name) then
-            return send_error(400, "invalid_name", "upstream must match [A-Za-z0-9._-]{1,64}", "upstream")
+            return send_error(400, "invalid_name", "upstream must match " .. validate.NAME_RULE, "upstream")
         end
         local st = store.get(name)
         if not st then
@@ -521,115 +621,6 @@ local function brief_list()
 end
 
 ------------------------------------------------------------ stats / status
-
-local function stats_doc()
-    stats.flush()
-    local inflight = stats.inflight_map()
-    local I = stats.idx
-    local now = ngx_now()
-    local services = array()
-    local names = store.names()
-    for si = 1, #names do
-        local st = store.get(names[si])
-        if st then
-            local nodes = array()
-            local checked = st.health and st.health.check
-            for i = 1, #st.nodes do
-                local n = st.nodes[i]
-                local key = st.name .. "|" .. n.addr
-                local c = stats.read(key, inflight)
-                local buckets, cum = array(), 0
-                for b = 1, I.NB do
-                    cum = cum + c[I.B0 + b - 1]
-                    buckets[b] = { le = stats.BUCKETS[b] or "+Inf", count = cum }
-                end
-                local ej = c.ejected_until
-                nodes[i] = {
-                    addr = n.addr, state = n.state, weight = n.weight, backup = n.backup,
-                    requests = c[I.REQ],
-                    responses = { ["1xx"] = c[2], ["2xx"] = c[3], ["3xx"] = c[4], ["4xx"] = c[5], ["5xx"] = c[6] },
-                    connect_failures = c[I.FAIL],
-                    in_flight = c.in_flight,
-                    ejected = (ej and ej > now) and true or false,
-                    ejected_until = ej or null,
-                    latency = { sum = c[I.LSUM], count = c[I.LCNT], buckets = buckets },
-                }
-                if checked then
-                    add_active(nodes[i], key)
-                end
-            end
-            services[#services + 1] = { name = st.name, version = st.version, algorithm = st.algorithm, nodes = nodes }
-        end
-    end
-    return { generated_at = now, flush_interval = config.stats_flush, services = services }
-end
-
-local function prom_label(s)
-    return (s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", "\\n"))
-end
-
-local function prom_num(v)
-    if v == math.floor(v) then
-        return string.format("%d", v)
-    end
-    return string.format("%.9g", v)
-end
-
-local function metrics_text()
-    local doc = stats_doc()
-    local out = {}
-    local function add(s)
-        out[#out + 1] = s
-    end
-    local defs = {
-        { "graylane_node_requests_total", "counter", "Requests whose final try went to the node." },
-        { "graylane_node_responses_total", "counter", "Responses by status class." },
-        { "graylane_node_connect_failures_total", "counter", "Tries that failed to connect, timed out or were reset." },
-        { "graylane_node_in_flight", "gauge", "Requests currently in flight to the node." },
-        { "graylane_node_ejected", "gauge", "1 while the node is passively ejected." },
-        { "graylane_node_healthy", "gauge", "Active health check: 1 healthy, 0 unhealthy (nodes with a check result only)." },
-        { "graylane_node_upstream_latency_seconds", "histogram", "Upstream response time of the node." },
-    }
-    local rows = {}
-    for _, svc in ipairs(doc.services) do
-        for _, n in ipairs(svc.nodes) do
-            rows[#rows + 1] = { l = 'service="' .. prom_label(svc.name) .. '",node="' .. prom_label(n.addr) .. '"', n = n }
-        end
-    end
-    for _, d in ipairs(defs) do
-        local metric = d[1]
-        add("# HELP " .. metric .. " " .. d[3])
-        add("# TYPE " .. metric .. " " .. d[2])
-        for _, r in ipairs(rows) do
-            local n, l = r.n, r.l
-            if metric == "graylane_node_requests_total" then
-                add(metric .. "{" .. l .. "} " .. prom_num(n.requests))
-            elseif metric == "graylane_node_responses_total" then
-                for _, cls in ipairs({ "1xx", "2xx", "3xx", "4xx", "5xx" }) do
-                    add(metric .. "{" .. l .. ',class="' .. cls .. '"} ' .. prom_num(n.responses[cls]))
-                end
-            elseif metric == "graylane_node_connect_failures_total" then
-                add(metric .. "{" .. l .. "} " .. prom_num(n.connect_failures))
-            elseif metric == "graylane_node_in_flight" then
-                add(metric .. "{" .. l .. "} " .. prom_num(n.in_flight))
-            elseif metric == "graylane_node_ejected" then
-                add(metric .. "{" .. l .. "} " .. (n.ejected and "1" or "0"))
-            elseif metric == "graylane_node_healthy" then
-                if n.health == "healthy" or n.health == "unhealthy" then
-                    add(metric .. "{" .. l .. "} " .. (n.health == "healthy" and "1" or "0"))
-                end
-            else
-                for _, b in ipairs(n.latency.buckets) do
-                    local le = b.le == "+Inf" and "+Inf" or prom_num(b.le)
-                    add(metric .. "_bucket{" .. l .. ',le="' .. le .. '"} ' .. prom_num(b.count))
-                end
-                add(metric .. "_sum{" .. l .. "} " .. prom_num(n.latency.sum))
-                add(metric .. "_count{" .. l .. "} " .. prom_num(n.latency.count))
-            end
-        end
-    end
-    return concat(out, "\n") .. "\n"
-end
 
 local function nginx_version()
     local v = ngx.config.nginx_version
@@ -655,6 +646,7 @@ local function status_doc()
         last_change = store.last_change() or null,
         tester_key = config.tester_key and true or false,
         health_prober_pid = healthcheck.prober() or null,
+        quarantined = store.quarantined(),
     }
 end
 
@@ -683,7 +675,7 @@ end
 
 local function route_service(method, name, rest)
     if not validate.name(name) then
-        return send_error(400, "invalid_name", "service name must match [A-Za-z0-9._-]{1,64}", "name")
+        return send_error(400, "invalid_name", "service name must match " .. validate.NAME_RULE, "name")
     end
     if rest == nil or rest == "" then
         if method == "GET" then
@@ -713,6 +705,27 @@ local function route_service(method, name, rest)
     return send_error(404, "not_found", "no such route")
 end
 
+local function get_stats()
+    local service = var.arg_service
+    if service ~= nil then
+        if not validate.name(service) then
+            return send_error(400, "invalid_name", "service must match " .. validate.NAME_RULE, "service")
+        end
+    end
+    return send_text(report.stats(service), "application/json")
+end
+
+SIMPLE = {
+    ["/v1/stats"] = get_stats,
+    ["/v1/status"] = function() return send(200, status_doc()) end,
+    ["/metrics"] = function()
+        return send_text(report.metrics(), "text/plain; version=0.0.4; charset=utf-8")
+    end,
+    ["/upstream_add"] = brief_add,
+    ["/upstream_remove"] = brief_remove,
+    ["/upstream_list"] = brief_list,
+}
+
 function _M.handle()
     if not authorized() then
         return send(401, { error = { code = "unauthorized",
@@ -727,28 +740,16 @@ function _M.handle()
         if not is_get then
             return method_not_allowed("GET")
         end
-        return send(200, { upstreams = list_services() })
+        return send_text(list_services(), "application/json")
     end
     local name, rest = uri:match("^/v1/upstreams/([^/]+)(.*)$")
     if name then
         return route_service(method, name, rest)
     end
-    local simple = {
-        ["/v1/stats"] = function() return send(200, stats_doc()) end,
-        ["/v1/status"] = function() return send(200, status_doc()) end,
-        ["/metrics"] = function()
-            local body = metrics_text()
-            ngx.header["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
-            ngx.print(body)
-            return ngx.exit(200)
-        end,
-        ["/upstream_add"] = brief_add,
-        ["/upstream_remove"] = brief_remove,
-        ["/upstream_list"] = brief_list,
-    }
-    local h = simple[uri]
+    local h = SIMPLE[uri]
     if h then
-        if not is_get then
+        -- the brief's writes take GET only: HEAD must not change anything
+        if not is_get or (method == "HEAD" and BRIEF_WRITES[uri]) then
             return method_not_allowed("GET")
         end
         return h()

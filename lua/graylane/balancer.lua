@@ -19,6 +19,7 @@ local gray = require "graylane.gray"
 local health = require "graylane.health"
 local stats = require "graylane.stats"
 local util = require "graylane.util"
+local config = require "graylane.config"
 
 local ngx = ngx
 local var = ngx.var
@@ -183,9 +184,17 @@ local function pick(svc, st, now)
     return nil
 end
 
--- $graylane_name: $graylane_service if a location set it, else $host (a map)
+-- $graylane_service if a location set it, else $host. The first is read
+-- only when the config has such a location (a variable lookup costs ~0.4k
+-- instructions; a map over both cost ~1.1k).
 local function service_name()
-    return var.graylane_name
+    if config.service_var then
+        local s = var.graylane_service
+        if s and s ~= "" then
+            return s
+        end
+    end
+    return var.host
 end
 
 function _M.balance()

@@ -13,6 +13,8 @@ local _M = {
     body_limit = 256 * 1024,
     stats_flush = 0.25,
     gen = 0,
+    -- some proxy location sets $graylane_service (else the service is $host)
+    service_var = false,
 }
 
 -- The trimmed contents of a file; nil (and why, if it could not be read) when
@@ -31,6 +33,7 @@ function _M.init(opts)
     _M.state_dir = assert(opts.state_dir, "state_dir")
     _M.state_file = _M.state_dir .. "/state.json"
     _M.server = opts.server or "nginx"
+    _M.service_var = opts.service_var == true
 
     -- alternates on every start and reload (see stats.lua, in-flight slots)
     local gen, gerr = ngx.shared.graylane_stats:incr("gen", 1, 0)

@@ -145,7 +145,8 @@ function _M.unlock()
     STATE:incr("lock", -1, 0)
 end
 
-local function write_snapshot()
+-- lc_raw: the last change record (JSON) when it is not in the dict yet
+local function write_snapshot(lc_raw)
     local names = _M.names()
     local raws = {}
     for i = 1, #names do
@@ -155,8 +156,10 @@ local function write_snapshot()
         end
         raws[i] = raw
     end
-    local lcp = STATE:get("lc")
-    local lc_raw = lcp and STATE:get("l:" .. lcp) or nil
+    if not lc_raw then
+        local lcp = STATE:get("lc")
+        lc_raw = lcp and STATE:get("l:" .. lcp) or nil
+    end
     local body = concat({
         '{"format":', SNAPSHOT_FORMAT,
         ',"gateway_id":', util.encode(config.gateway_id or ""),
@@ -291,6 +294,8 @@ local function move_aside(path, why)
     end
 end
 
+-- The whole file is unusable (not JSON, unknown format): nil, why.
+-- Otherwise the raw service entries and the last change record.
 local function parse_snapshot(data)
     local snap, err = util.decode(data)
     if not util.is_object(snap) then
@@ -302,23 +307,85 @@ local function parse_snapshot(data)
     if not util.is_array(snap.services) then
         return nil, "services is not an array"
     end
-    local changes, seen = {}, {}
-    for i = 1, #snap.services do
-        local s = snap.services[i]
+    local lc = util.is_object(snap.last_change) and snap.last_change or nil
+    return snap.services, lc
+end
+
+-- <state_dir>/state.quarantine/<name>.<UTC time>[-n].json: a service of the
+-- snapshot that could not be loaded, kept with the reason; nil, err when it
+-- could not be written (the caller then keeps the snapshot as it is).
+local function write_quarantine(entry, name, reason)
+    local dir = config.state_dir .. "/state.quarantine"
+    local ok, err = util.mkdir(dir, 448)
+    if not ok then
+        return nil, err
+    end
+    local base = dir .. "/" .. name .. "." .. os.date("!%Y%m%dT%H%M%SZ")
+    local target = base .. ".json"
+    local n = 0
+    while util.file_exists(target) do
+        n = n + 1
+        target = base .. "-" .. n .. ".json"
+    end
+    ok, err = util.write_atomic(target, util.encode({
+        reason = reason,
+        quarantined_at = ngx_now(),
+        state_file = config.state_file,
+        service = entry,
+    }) .. "\n", 384)
+    if not ok then
+        return nil, err
+    end
+    return target
+end
+
+-- Services quarantined by the last fresh start: [{ name, reason, file, at }].
+function _M.quarantined()
+    local raw = STATE:get("q")
+    local list = raw and util.decode(raw)
+    return util.array(type(list) == "table" and list or {})
+end
+
+-- Loads every valid service of the snapshot; a service that fails validation
+-- (or does not fit in the dict) is quarantined and every other one loads.
+-- Returns the number loaded and the quarantine records.
+local function load_services(entries)
+    local loaded, quarantined, seen = 0, util.array(), {}
+    local function quarantine(i, entry, why)
+        local name = type(entry) == "table" and entry.name
+        local label = validate.name(name) and name or ("services-" .. (i - 1))
+        local file, err = write_quarantine(entry, label, why)
+        if not file then
+            ngx.log(ngx.ERR, "graylane: cannot quarantine service ", label, " of ", config.state_file,
+                    " (", why, "): ", err, "; it is not loaded and stays in the state file until the next change")
+            file = util.null
+        else
+            ngx.log(ngx.ERR, "graylane: service ", label, " of ", config.state_file, " is invalid (",
+                    why, "); quarantined to ", file, ", the other services load")
+        end
+        quarantined[#quarantined + 1] = { name = type(name) == "string" and name or label,
+                                          reason = why, file = file, at = ngx_now() }
+    end
+    for i = 1, #entries do
+        local s = entries[i]
         local version = type(s) == "table" and s.version or nil
         local st, verr = validate.service(s, nil)
         if not st then
-            return nil, "services[" .. (i - 1) .. "]: " .. verr.message
+            quarantine(i, s, "services[" .. (i - 1) .. "]: " .. verr.message)
+        elseif seen[st.name] then
+            quarantine(i, s, "service " .. st.name .. " appears twice")
+        else
+            seen[st.name] = true
+            st.version = util.is_integer(version) and version > 0 and version or 1
+            local ok, err = _M.commit({ { name = st.name, state = st } }, nil, { persist = false })
+            if ok then
+                loaded = loaded + 1
+            else
+                quarantine(i, s, "cannot be stored: " .. err.message)
+            end
         end
-        if seen[st.name] then
-            return nil, "service " .. st.name .. " appears twice"
-        end
-        seen[st.name] = true
-        st.version = util.is_integer(version) and version > 0 and version or 1
-        changes[#changes + 1] = { name = st.name, state = st }
     end
-    local lc = util.is_object(snap.last_change) and snap.last_change or nil
-    return changes, lc
+    return loaded, quarantined
 end
 
 -- Called from init_by_lua. After `nginx -s reload` the dict still holds the
@@ -342,21 +409,35 @@ function _M.load()
         end
     end
     local data = util.read_file(config.state_file)
-    local changes, lc
+    local entries, lc
     if not data then
         ngx.log(ngx.NOTICE, "graylane: no state file at ", config.state_file, "; starting with no services")
     else
-        changes, lc = parse_snapshot(data)
-        if not changes then
+        entries, lc = parse_snapshot(data)
+        if not entries then
             move_aside(config.state_file, lc)
             lc = nil
         else
-            local ok, err = _M.commit(changes, nil, { persist = false })
-            if not ok then
-                ngx.log(ngx.ERR, "graylane: cannot load ", config.state_file, " into the shared dict: ",
-                        err.message, "; starting with no services")
-            else
-                ngx.log(ngx.NOTICE, "graylane: loaded ", #changes, " service(s) from ", config.state_file)
+            local loaded, quarantined = load_services(entries)
+            ngx.log(ngx.NOTICE, "graylane: loaded ", loaded, " service(s) from ", config.state_file,
+                    #quarantined > 0 and (", quarantined " .. #quarantined) or "")
+            if #quarantined > 0 then
+                local ok, err = STATE:safe_set("q", util.encode(quarantined))
+                if not ok then
+                    ngx.log(ngx.ERR, "graylane: cannot record the quarantine list: ", err)
+                end
+                local saved = true
+                for i = 1, #quarantined do
+                    saved = saved and quarantined[i].file ~= util.null
+                end
+                -- every bad service is safe in its quarantine file: the
+                -- snapshot now holds exactly what is loaded
+                if saved then
+                    local wok, werr = write_snapshot(lc and util.encode(lc))
+                    if not wok then
+                        ngx.log(ngx.ERR, "graylane: cannot rewrite ", config.state_file, ": ", werr)
+                    end
+                end
             end
         end
     end

@@ -222,6 +222,7 @@ int open(const char *pathname, int flags, int mode);
 long write(int fd, const void *buf, size_t count);
 int fsync(int fd);
 int close(int fd);
+int mkdir(const char *pathname, int mode);
 char *strerror(int errnum);
 ]])
 
@@ -276,6 +277,20 @@ function _M.write_atomic(path, data, mode)
         C.close(dfd)
     end
     return true
+end
+
+-- Creates a directory (one level); true when it exists afterwards.
+function _M.mkdir(path, mode)
+    if C.mkdir(path, mode or 448) == 0 then
+        return true
+    end
+    local msg = errno_msg()
+    local f = C.open(path, bor(O_RDONLY, O_DIRECTORY), 0)
+    if f >= 0 then
+        C.close(f)
+        return true
+    end
+    return nil, "mkdir " .. path .. ": " .. msg
 end
 
 local function hex_byte(c)

@@ -2,6 +2,7 @@
 -- whole new state here before storing it, so the data plane trusts what it reads.
 -- Every failure is a value: nil, { code = "...", message = "...", field = "..." }.
 local util = require "graylane.util"
+local contract = require "graylane.contract"
 local bit = require "bit"
 
 local type = type
@@ -20,9 +21,13 @@ local null = util.null
 
 local _M = {}
 
-local NAME_MAX = 64
-local MAX_NODES = 512
-local MAX_CIDRS = 256
+local NAME_MAX = contract.NAME_MAX
+local NAME_PATTERN = contract.NAME_PATTERN
+local MAX_NODES = contract.MAX_NODES
+local MAX_CIDRS = contract.MAX_CIDRS
+local WEIGHT_MIN, WEIGHT_MAX = contract.WEIGHT_MIN, contract.WEIGHT_MAX
+local PERCENT_MIN, PERCENT_MAX = contract.PERCENT_MIN, contract.PERCENT_MAX
+local PERCENT_SCALE = 10 ^ contract.PERCENT_DECIMALS
 local ALGORITHMS = { round_robin = true, ip_hash = true, least_conn = true }
 local STATES = { active = true, gray = true, draining = true, down = true }
 
@@ -34,11 +39,29 @@ local function fail(code, field, message)
 end
 _M.fail = fail
 
+-- What a service name must look like, for error messages.
+_M.NAME_RULE = "[A-Za-z0-9_-][A-Za-z0-9._-]{0," .. (NAME_MAX - 1) .. "} (not . or ..)"
+
 function _M.name(s)
-    if type(s) ~= "string" or #s < 1 or #s > NAME_MAX or not s:find("^[A-Za-z0-9._-]+$") then
+    if type(s) ~= "string" or #s < 1 or #s > NAME_MAX or not s:find(NAME_PATTERN) then
         return false
     end
     return true
+end
+
+_M.MAX_NODES = MAX_NODES
+
+-- The node limit of the contract. A service over it (stored by an older
+-- gateway) may still shrink: only a change that leaves it over the limit
+-- without removing nodes is refused. before: the node count before the
+-- change (nil for a new service or a snapshot entry).
+function _M.node_count(name, n, before)
+    if n <= MAX_NODES or (before and n < before) then
+        return true
+    end
+    return nil, { status = 409, code = "too_many_nodes", field = "nodes",
+                  message = "service " .. tostring(name) .. " would have " .. n
+                      .. " nodes, over the limit " .. MAX_NODES .. " nodes per service" }
 end
 
 -- "a.b.c.d" -> 4-byte string (network order), or nil.
@@ -91,7 +114,8 @@ function _M.parse_ipv6(s)
             return out
         end
         for g in (part .. ":"):gmatch("([^:]*):") do
-            if #g < 1 or #g > 4 then
+            -- 1-4 hex digits: "1.2" would read as nil and silently vanish
+            if #g < 1 or #g > 4 or g:find("[^0-9A-Fa-f]") then
                 return nil
             end
             out[#out + 1] = tonumber(g, 16)
@@ -291,8 +315,8 @@ local function check_keys(obj, allowed, prefix)
 end
 
 local function check_weight(w, field)
-    if not util.is_integer(w) or w < 1 or w > 100 then
-        return fail("invalid_weight", field, field .. " must be an integer 1-100")
+    if not util.is_integer(w) or w < WEIGHT_MIN or w > WEIGHT_MAX then
+        return fail("invalid_weight", field, field .. " must be an integer " .. WEIGHT_MIN .. "-" .. WEIGHT_MAX)
     end
     return true
 end
@@ -457,8 +481,11 @@ function _M.gray(g)
     end
     if g.percent ~= nil then
         local p = g.percent
-        if type(p) ~= "number" or p ~= p or p < 0 or p > 100 then
-            return fail("invalid_percent", "gray.percent", "gray.percent must be a number 0-100")
+        if type(p) ~= "number" or p ~= p or p < PERCENT_MIN or p > PERCENT_MAX
+            or p * PERCENT_SCALE ~= math.floor(p * PERCENT_SCALE) then
+            return fail("invalid_percent", "gray.percent", "gray.percent must be a number "
+                        .. PERCENT_MIN .. "-" .. PERCENT_MAX .. " with at most "
+                        .. contract.PERCENT_DECIMALS .. " decimals")
         end
         out.percent = p
     end
@@ -590,7 +617,19 @@ function _M.health(h)
 end
 
 local SERVICE_KEYS = { name = true, version = true, revision = true, algorithm = true,
-                       nodes = true, gray = true, health = true, force = true }
+                       nodes = true, gray = true, health = true, force = true, managed_by = true }
+local MANAGER_PATTERN = "^[A-Za-z0-9._-]+$"
+
+-- A manager name (managed_by, X-Graylane-Manager): nil when absent.
+function _M.manager(v)
+    if v == nil or v == null then
+        return nil
+    end
+    if type(v) ~= "string" or #v < 1 or #v > 64 or not v:find(MANAGER_PATTERN) then
+        return fail("invalid_managed_by", "managed_by", "managed_by must be a name matching [A-Za-z0-9._-]{1,64} or null")
+    end
+    return v
+end
 
 -- Validates a whole service (PUT body or snapshot entry) and returns it
 -- normalised: defaults filled in, addresses canonical, no unknown fields.
@@ -606,7 +645,7 @@ function _M.service(obj, path_name)
     local name = path_name
     if obj.name ~= nil then
         if not _M.name(obj.name) then
-            return fail("invalid_name", "name", "name must match [A-Za-z0-9._-]{1,64}")
+            return fail("invalid_name", "name", "name must match " .. _M.NAME_RULE)
         end
         if name and obj.name ~= name then
             return fail("name_mismatch", "name", "name in the body differs from the name in the path")
@@ -614,7 +653,7 @@ function _M.service(obj, path_name)
         name = obj.name
     end
     if not _M.name(name) then
-        return fail("invalid_name", "name", "name must match [A-Za-z0-9._-]{1,64}")
+        return fail("invalid_name", "name", "name must match " .. _M.NAME_RULE)
     end
     local st = { name = name, revision = null, algorithm = "round_robin" }
     if obj.revision ~= nil and obj.revision ~= null then
@@ -642,8 +681,9 @@ function _M.service(obj, path_name)
     if not util.is_array(nodes) then
         return fail("invalid_nodes", "nodes", "nodes must be an array")
     end
-    if #nodes > MAX_NODES then
-        return fail("invalid_nodes", "nodes", "at most " .. MAX_NODES .. " nodes")
+    ok, err = _M.node_count(name, #nodes)
+    if not ok then
+        return nil, err
     end
     st.nodes = array()
     local seen = {}
@@ -666,6 +706,12 @@ function _M.service(obj, path_name)
     st.health, err = _M.health(obj.health)
     if not st.health then
         return nil, err
+    end
+    if obj.managed_by ~= nil and obj.managed_by ~= null then
+        st.managed_by, err = _M.manager(obj.managed_by)
+        if not st.managed_by then
+            return nil, err
+        end
     end
     return st
 end

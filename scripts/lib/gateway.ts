@@ -54,6 +54,67 @@ export function findNginx(): NginxBinary {
   return { bin: nginx, kind: "nginx", loadModules: true, modules };
 }
 
+/** The shortest admin token a gateway starts with: a short bearer token can be guessed. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Why a token is refused, or null when it is long enough. */
+export function tokenProblem(token: string): string | null {
+  if (token.length >= MIN_TOKEN_LENGTH) return null;
+  return `the admin token has ${token.length} characters; at least ${MIN_TOKEN_LENGTH} are required`;
+}
+
+/** True for a listener only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackListen(hostPort: string): boolean {
+  const { host } = splitHostPort(hostPort);
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export interface WorkerUser {
+  user: string;
+  group: string;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * The unprivileged user nginx workers run as when the gateway is started as root:
+ * `spec` ("user" or "user:group"), else GRAYLANE_USER, else nobody with its own group.
+ */
+export function resolveWorkerUser(spec?: string): WorkerUser {
+  const want = spec || process.env.GRAYLANE_USER || "nobody";
+  const [user, groupName] = want.split(":");
+  const getent = (db: string, key: string): string[] | null => {
+    try {
+      return execFileSync("getent", [db, key], { encoding: "utf8" }).trim().split(":");
+    } catch {
+      return null;
+    }
+  };
+  const pw = getent("passwd", user);
+  if (!pw) throw new Error(`worker user ${user} does not exist (set GRAYLANE_USER to an existing unprivileged user)`);
+  const uid = Number(pw[2]);
+  if (uid === 0) throw new Error(`worker user ${user} is root: set GRAYLANE_USER to an unprivileged user`);
+  const gr = getent("group", groupName ?? pw[3]);
+  if (!gr) throw new Error(`group ${groupName ?? pw[3]} of worker user ${user} does not exist`);
+  return { user, group: gr[0], uid, gid: Number(gr[2]) };
+}
+
+/** Throws unless `u` can reach `dir` (every parent searchable for it). */
+function checkReachable(dir: string, u: WorkerUser, what: string): void {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    const ok = st.uid === u.uid ? st.mode & 0o100 : st.gid === u.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!ok) {
+      throw new Error(
+        `the ${what} ${dir} is not reachable for the nginx worker user ${u.user}: ${d} is mode ` +
+          `${(st.mode & 0o777).toString(8)} (make it searchable, e.g. chmod o+x ${d}, or choose another place)`,
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 export interface GatewayOptions {
   /** proxy listener host:port (default 127.0.0.1:<free port>) */
   listen?: string;
@@ -67,9 +128,13 @@ export interface GatewayOptions {
   /** key for signed tester cookies (default: env GRAYLANE_TESTER_KEY) */
   testerKey?: string;
   log?: (line: string) => void;
-  /** lua_shared_dict sizes (defaults 10m / 20m) */
+  /** lua_shared_dict sizes (defaults 10m / 20m / 64m) */
   stateDictSize?: string;
   statsDictSize?: string;
+  /** cache of rendered /v1/stats and /metrics documents of big fleets */
+  adminDictSize?: string;
+  /** nginx worker user when started as root: "user" or "user:group" (default env GRAYLANE_USER, else nobody) */
+  user?: string;
   /** extra nginx lines inside the proxy server block, e.g. locations that `set $graylane_service` */
   extraProxyConfig?: string;
   /** add X-Graylane-Worker: <pid> to proxied responses (tests) */
@@ -179,6 +244,8 @@ function tail(file: string, lines = 20): string {
 
 export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   if (!opts.token) throw new Error("startGateway: token is required");
+  const weak = tokenProblem(opts.token);
+  if (weak) throw new Error(`startGateway: ${weak}`);
   const nginx = findNginx();
   const listen = opts.listen ?? `127.0.0.1:${await freePort()}`;
   const adminListen = opts.adminListen ?? `127.0.0.1:${await freePort()}`;
@@ -191,6 +258,16 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 });
   for (const d of ["logs", "tmp/client_body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"]) {
     await fsp.mkdir(path.join(prefix, d), { recursive: true });
+  }
+  // As root, nginx runs its workers as an unprivileged user: they write the
+  // snapshot into the state dir and buffer bodies under <prefix>/tmp (nginx
+  // itself chowns the tmp dirs), so both must be theirs to reach.
+  const worker = process.getuid?.() === 0 ? resolveWorkerUser(opts.user) : null;
+  if (worker) {
+    await fsp.chown(stateDir, worker.uid, worker.gid);
+    await fsp.chmod(prefix, 0o755); // secrets inside stay 0600 root: only the master reads them
+    checkReachable(stateDir, worker, "state dir");
+    checkReachable(path.join(prefix, "tmp"), worker, "prefix");
   }
 
   // Secrets go to 0600 files read by init_by_lua, never onto nginx's command line.
@@ -207,10 +284,11 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   const main: string[] = [];
   if (nginx.loadModules) for (const m of nginx.modules) main.push(`load_module ${m};`);
-  // As root, nginx would run workers as "nobody", who could not write the state dir.
-  if (process.getuid?.() === 0) main.push("user root root;");
+  if (worker) main.push(`user ${worker.user} ${worker.group};`);
 
-  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)} }`;
+  // the balancer reads $graylane_service only when some location sets it
+  const serviceVar = /\$graylane_service\b/.test(opts.extraProxyConfig ?? "");
+  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)}, service_var = ${serviceVar} }`;
   const conf = render(await fsp.readFile(path.join(TEMPLATE_DIR, "nginx.conf.tmpl"), "utf8"), {
     MAIN_DIRECTIVES: main.join("\n"),
     WORKERS: String(opts.workers ?? "auto"),
@@ -219,6 +297,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     LUA_DIR: LUA_DIR,
     STATE_DICT_SIZE: opts.stateDictSize ?? "10m",
     STATS_DICT_SIZE: opts.statsDictSize ?? "20m",
+    ADMIN_DICT_SIZE: opts.adminDictSize ?? "64m",
     INIT_OPTS: initOpts,
     LISTEN: listen,
     ADMIN_LISTEN: adminListen,

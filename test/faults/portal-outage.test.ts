@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
@@ -40,6 +40,7 @@ const gatewayToken = randomBytes(16).toString("hex");
 process.env.GRAYLANE_SECRET_KEY = secretKeyHex;
 
 const dir = mkdtempSync(path.join(tmpdir(), "graylane-outage-"));
+chmodSync(dir, 0o711); // the gateway's unprivileged workers (started as root) must reach gateway-state inside
 let cluster: Cluster | undefined;
 let db: Db | undefined;
 let gateway: GatewayHandle | undefined;

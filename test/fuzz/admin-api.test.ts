@@ -213,7 +213,8 @@ const unauthenticated = fc
 
 // Mutations that must be refused: bad body, bad path, or a version that moved.
 const badMutation = fc.oneof(
-  fc.tuple(mutating, anyPath, auth, oddHeaders, body).map(([m, p, a, h, b]) => http1(m, p, { ...h, "if-match": h["if-match"] ?? "0", authorization: a }, b, "mutation with If-Match 0")),
+  // a version no service has: also refuses creating a service at a random path (If-Match 0 would allow that)
+  fc.tuple(mutating, anyPath, auth, oddHeaders, body).map(([m, p, a, h, b]) => http1(m, p, { ...h, "if-match": h["if-match"] ?? "999999", authorization: a }, b, "mutation with a stale If-Match")),
   fc.tuple(fc.constantFrom("PUT", "POST"), fc.constantFrom(...SERVICES), auth, oddHeaders, bodyText.filter((s) => {
     // Only bodies the gateway must refuse: malformed JSON or well-formed but invalid (never a bare {}).
     try {
@@ -269,9 +270,35 @@ const raw = fc.oneof(
   ),
 ).map((s): Req => ({ kind: "raw", bytes: Buffer.from(s, "latin1"), why: "raw malformed HTTP" }));
 
+// Valid writes the gateway must still refuse: to a service the portal manages
+// (no X-Graylane-Manager: portal, no force), and the brief's writes sent as HEAD.
+const MANAGED = "portal-svc";
+const MANAGED_ONLY = "127.0.0.1:18084"; // a node only the managed service has
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+const refusedWrite = fc.oneof(
+  fc.tuple(auth, fc.constantFrom(null, "someone", "Portal", "portal2", "")).chain(([a, manager]) => {
+    const h = { authorization: a, "content-type": "application/json", "x-graylane-manager": manager };
+    return fc.constantFrom(
+      http1("PUT", `/v1/upstreams/${MANAGED}`, h, json({ nodes: [{ addr: "127.0.0.1:18081" }] }), "managed: PUT"),
+      http1("PUT", `/v1/upstreams/${MANAGED}?force=0`, h, json({ nodes: [{ addr: "127.0.0.1:18081" }], force: false }), "managed: PUT force false"),
+      http1("DELETE", `/v1/upstreams/${MANAGED}`, h, null, "managed: DELETE"),
+      http1("POST", `/v1/upstreams/${MANAGED}/nodes`, h, json({ addr: "127.0.0.1:18090" }), "managed: POST node"),
+      http1("PATCH", `/v1/upstreams/${MANAGED}/nodes/${MANAGED_ONLY}`, h, json({ weight: 3 }), "managed: PATCH node"),
+      http1("DELETE", `/v1/upstreams/${MANAGED}/nodes/${MANAGED_ONLY}`, h, null, "managed: DELETE node"),
+      http1("GET", `/upstream_add?upstream=${MANAGED}&server=127.0.0.1:18091`, h, null, "managed: upstream_add"),
+      http1("GET", `/upstream_remove?upstream=${MANAGED}&server=${MANAGED_ONLY}`, h, null, "managed: upstream_remove"),
+      http1("GET", `/upstream_remove?server=${MANAGED_ONLY}`, h, null, "managed: upstream_remove everywhere"),
+    );
+  }),
+  fc.tuple(fc.constantFrom("/upstream_add?upstream=shop&server=127.0.0.1:18092", "/upstream_add?upstream=fresh&server=127.0.0.1:18092", "/upstream_remove?upstream=shop&server=127.0.0.1:18081&force=1", "/upstream_remove?server=127.0.0.1:18082&force=1"), auth).map(([p, a]) =>
+    http1("HEAD", p, { authorization: a }, null, "HEAD on a brief write"),
+  ),
+);
+
 const request: fc.Arbitrary<Req> = fc.oneof(
   { weight: 25, arbitrary: unauthenticated },
-  { weight: 45, arbitrary: badMutation },
+  { weight: 40, arbitrary: badMutation },
+  { weight: 5, arbitrary: refusedWrite },
   { weight: 20, arbitrary: reads },
   { weight: 10, arbitrary: raw },
 );
@@ -289,10 +316,10 @@ async function adminJson(p: string): Promise<unknown> {
   return JSON.parse(r);
 }
 
-async function put(name: string, state: unknown): Promise<void> {
+async function put(name: string, state: unknown, extra: Record<string, string> = {}): Promise<void> {
   const b = JSON.stringify(state);
   await new Promise<void>((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "PUT", path: `/v1/upstreams/${name}`, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "content-length": Buffer.byteLength(b) }, agent: false }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port, method: "PUT", path: `/v1/upstreams/${name}`, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "content-length": Buffer.byteLength(b), ...extra }, agent: false }, (res) => {
       res.resume();
       res.on("end", () => (res.statusCode === 200 || res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${name}: ${res.statusCode}`))));
     });
@@ -327,6 +354,7 @@ before(async () => {
   port = Number(new URL(gw.adminUrl).port);
   await put("shop", { name: "shop", revision: 7, algorithm: "round_robin", nodes: [{ addr: "127.0.0.1:18081", weight: 1, state: "active", backup: false }, { addr: "127.0.0.1:18082", weight: 2, state: "gray", backup: false }], gray: { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: ["10.0.0.0/8"], percent: 5 } });
   await put("api", { name: "api", revision: 3, algorithm: "least_conn", nodes: [{ addr: "[::1]:18083", weight: 1, state: "active", backup: false }], gray: { header: null, cookie: null, cidrs: [], percent: 0 } });
+  await put(MANAGED, { nodes: [{ addr: "127.0.0.1:18081" }, { addr: MANAGED_ONLY }], revision: 11, managed_by: "portal" }, { "x-graylane-manager": "portal" });
 });
 
 after(async () => {
@@ -350,7 +378,7 @@ it(`survives ${RUNS} random requests with no 5xx and no state change (seed ${SEE
       const key = res.status === null ? "none" : String(res.status);
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
       if (res.status !== null && res.status >= 500 && !nginxProtocolAnswer(r, res.status)) problems.push(`${res.status} for ${describeReq(r)}`);
-      const isMutation = r.kind === "http" && ["POST", "PUT", "PATCH", "DELETE"].includes(r.method) || (r.kind === "http" && r.path.startsWith("/upstream_"));
+      const isMutation = r.kind === "http" && (["POST", "PUT", "PATCH", "DELETE"].includes(r.method) || (r.path.startsWith("/upstream_") && !r.path.startsWith("/upstream_list")));
       if (isMutation && res.status !== null && res.status >= 200 && res.status < 300 && r.kind === "http" && (r.headers.authorization ?? "") === `Bearer ${TOKEN}`) {
         problems.push(`accepted (${res.status}) a request meant to be refused: ${describeReq(r)}`);
       }

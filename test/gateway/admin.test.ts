@@ -350,7 +350,7 @@ test("stats, metrics and status", async () => {
   assert.ok(m.text.includes(`graylane_node_upstream_latency_seconds_bucket{service="st",node="${A}",le="+Inf"} ${nA}\n`));
   assert.ok(m.text.includes(`graylane_node_upstream_latency_seconds_count{service="st",node="${A}"} ${nA}\n`));
   for (const line of m.text.trim().split("\n")) {
-    assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+\{[^}]*\} [0-9.e+-]+)$/, line);
+    assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [0-9.e+-]+)$/, line);
   }
 
   const s = await gw.admin("GET", "/v1/status");
@@ -369,4 +369,16 @@ test("stats, metrics and status", async () => {
   const snap = JSON.parse(await fs.readFile(s.json.state_file, "utf8"));
   const st = snap.services.find((x: { name: string }) => x.name === "st");
   assert.deepEqual(st.nodes.map((n: { addr: string }) => n.addr), [A, B]);
+  // ?service= walks only that service; the document has the same shape
+  await gw.put("st-other", { nodes: [{ addr: C }] });
+  const one = (await gw.admin("GET", "/v1/stats?service=st")).json;
+  assert.deepEqual(Object.keys(one).sort(), Object.keys(stats).sort());
+  assert.deepEqual(one.services.map((x: { name: string }) => x.name), ["st"]);
+  assert.equal(one.services[0].nodes[0].requests, nA);
+  assert.ok((await gw.admin("GET", "/v1/stats")).json.services.some((x: { name: string }) => x.name === "st-other"));
+  assert.deepEqual((await gw.admin("GET", "/v1/stats?service=nosuch")).json.services, []);
+  const badSvc = await gw.admin("GET", "/v1/stats?service=..");
+  assert.equal(badSvc.status, 400);
+  assert.equal(badSvc.json.error.code, "invalid_name");
+  assert.equal((await gw.admin("DELETE", "/v1/upstreams/st-other")).status, 200);
 });

@@ -38,8 +38,43 @@ test("npm run gateway refuses to start without GRAYLANE_ADMIN_TOKEN and says how
   assert.match(p.out(), /export GRAYLANE_ADMIN_TOKEN=/);
 });
 
+test("npm run gateway refuses an admin token shorter than 16 characters", async () => {
+  for (const token of ["x", "fifteen-chars-x"]) {
+    const p = run("gateway.ts", { GRAYLANE_ADMIN_TOKEN: token });
+    assert.equal(await p.exited, 2, p.out());
+    assert.match(p.out(), new RegExp(`GRAYLANE_ADMIN_TOKEN is too short: the admin token has ${token.length} characters; at least 16 are required`));
+    assert.doesNotMatch(p.out(), /"msg":"starting"/, "nothing was started");
+  }
+});
+
+test("npm run gateway warns loudly (structured log) for a non-loopback admin listener", async () => {
+  const dir = await tempDir("cli");
+  await fs.chmod(dir, 0o711); // the gateway's unprivileged workers must reach the state dir inside
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  const gw = run("gateway.ts", {
+    GRAYLANE_ADMIN_TOKEN: TOKEN,
+    GRAYLANE_LISTEN: `127.0.0.1:${proxyPort}`,
+    GRAYLANE_ADMIN_LISTEN: `0.0.0.0:${adminPort}`,
+    GRAYLANE_STATE_DIR: path.join(dir, "gateway"),
+    GRAYLANE_WORKERS: "1",
+  });
+  try {
+    assert.ok(await eventually(async () => /"msg":"ready"/.test(gw.out()), 20_000), gw.out());
+    const warn = gw.out().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((e) => e.level === "warn");
+    assert.ok(warn, gw.out());
+    assert.equal(warn.risk, "admin_exposed");
+    assert.equal(warn.adminListen, `0.0.0.0:${adminPort}`);
+    assert.match(warn.msg, /non-loopback/);
+  } finally {
+    gw.child.kill("SIGTERM");
+    assert.equal(await gw.exited, 0, gw.out());
+  }
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
 test("npm run gateway + npm run backends: env config, JSON logs, SIGTERM stops nginx", async () => {
   const dir = await tempDir("cli");
+  await fs.chmod(dir, 0o711); // the gateway's unprivileged workers must reach the state dir inside
   const [proxyPort, adminPort, bePort] = [await freePort(), await freePort(), await freePort()];
   const be = run("backends.ts", { GRAYLANE_BACKENDS: `127.0.0.1:${bePort}`, GRAYLANE_BACKEND_VERSION: "v9" });
   const gw = run("gateway.ts", {
@@ -65,6 +100,7 @@ test("npm run gateway + npm run backends: env config, JSON logs, SIGTERM stops n
     await fs.access(path.join(dir, `gateway-prefix-${proxyPort}`, "nginx.conf"));
     await fs.access(path.join(dir, "gateway", "state.json"));
     for (const line of gw.out().trim().split("\n")) JSON.parse(line);
+    assert.doesNotMatch(gw.out(), /"level":"warn"/, "a loopback admin listener is not warned about");
   } finally {
     gw.child.kill("SIGTERM");
     be.child.kill("SIGTERM");

@@ -62,9 +62,10 @@ test("state survives nginx -s reload and a stop/start, with versions and gateway
 });
 
 test("a corrupt snapshot is moved aside (never overwritten) and the gateway starts empty", async () => {
+  // corrupt as a whole (a bad service alone is quarantined: contract.test.ts)
   const stateDir = await tempDir("state");
   const file = path.join(stateDir, "state.json");
-  await fs.writeFile(file, '{"format":1,"services":[{"name":"x","nodes":[{"addr":"garbage"}]}]}');
+  await fs.writeFile(file, '{"format":1,"services":{"name":"x","nodes":[{"addr":"garbage"}]}}');
   const prefix = await tempDir("prefix");
   let gw = await start({ stateDir, prefix, workers: 1 });
   assert.deepEqual((await gw.admin("GET", "/v1/upstreams")).json.upstreams, []);
@@ -72,7 +73,7 @@ test("a corrupt snapshot is moved aside (never overwritten) and the gateway star
   assert.match(log, /\[error\].*state file .*state\.json is corrupt .*moved it to .*state\.json\.corrupt-/);
   let aside = (await fs.readdir(stateDir)).filter((f) => f.startsWith("state.json.corrupt-"));
   assert.equal(aside.length, 1);
-  assert.equal(await fs.readFile(path.join(stateDir, aside[0]), "utf8"), '{"format":1,"services":[{"name":"x","nodes":[{"addr":"garbage"}]}]}');
+  assert.equal(await fs.readFile(path.join(stateDir, aside[0]), "utf8"), '{"format":1,"services":{"name":"x","nodes":[{"addr":"garbage"}]}}');
   // the next change writes a fresh snapshot; the corrupt copy stays as it was
   await gw.put("fresh", { nodes: [{ addr: A }] });
   assert.equal(JSON.parse(await fs.readFile(file, "utf8")).services[0].name, "fresh");
@@ -185,5 +186,27 @@ test("requests in flight on old workers during a reload are still reported", asy
   assert.equal(done.status, 200);
   assert.equal((await slow2).status, 200);
   assert.ok(await eventually(async () => (await inflight()) === 0, 3000), "back to 0");
+  await stop(gw);
+});
+
+test("started as root, nginx workers run unprivileged and can still write the state dir and buffer bodies", { skip: process.getuid?.() !== 0 && "needs root" }, async () => {
+  const stateDir = await tempDir("state");
+  const gw = await start({ stateDir, workers: 2 });
+  const uidOf = async (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(await fs.readFile(`/proc/${pid}/status`, "utf8"))![1]);
+  const nobody = Number((await fs.readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.startsWith("nobody:"))!.split(":")[2]);
+  const workers = await gw.workerPids();
+  assert.equal(workers.length, 2);
+  for (const pid of workers) assert.equal(await uidOf(pid), nobody, `worker ${pid} runs as nobody`);
+  assert.equal(await uidOf(gw.masterPid), 0, "the master stays root (it binds ports and reads the secrets)");
+  // the snapshot is written by a worker
+  await gw.put("unpriv", { nodes: [{ addr: A }] });
+  assert.equal(JSON.parse(await fs.readFile(path.join(stateDir, "state.json"), "utf8")).services[0].name, "unpriv");
+  // a request body bigger than client_body_buffer_size goes through <prefix>/tmp/client_body
+  const big = "x".repeat(256 * 1024);
+  const r = await gw.proxy("/", { host: "unpriv", method: "POST", body: big });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.addr, A);
+  // the secrets stay readable by root only
+  assert.equal((await fs.stat(path.join(gw.prefix, "admin.token"))).mode & 0o777, 0o600);
   await stop(gw);
 });

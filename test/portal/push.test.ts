@@ -38,6 +38,10 @@ let clientB: GatewayClient;
 
 const gray = grayRuleSchema.parse({ header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" } });
 
+async function currentRevision(service: string): Promise<number | null> {
+  return (await db.service.findUnique({ where: { name: service }, select: { revision: true } }))?.revision ?? null;
+}
+
 async function eventsFor(service: string) {
   return db.auditEvent.findMany({ where: { serviceName: service }, orderBy: { id: "asc" }, include: { outcomes: { orderBy: { gatewayName: "asc" } } } });
 }
@@ -222,19 +226,19 @@ describe("push details", () => {
         return live;
       },
     };
-    const res = await putDesiredState(racing, toGatewayState(desired));
+    const res = await putDesiredState(racing, { ...toGatewayState(desired), revision: desired.revision }, () => currentRevision("shop"));
     assert.equal(interfered, true);
-    assert.equal(res.superseded, false);
+    assert.equal(res.superseded, null);
     const live = await clientA.getUpstream("shop");
     assert.ok(live?.nodes.every((n) => n.weight !== 42));
     assert.equal(live?.revision, desired.revision);
   });
 
-  it("never overwrites a newer portal revision with an older one", async () => {
+  it("never overwrites a newer portal revision with an older one (the database has moved past it)", async () => {
     const desired = (await loadDesired(db, "shop"))!;
     const old = { ...toGatewayState(desired), revision: desired.revision - 1, nodes: [] };
-    const res = await putDesiredState(clientA, old);
-    assert.equal(res.superseded, true);
+    const res = await putDesiredState(clientA, old, () => currentRevision("shop"));
+    assert.deepEqual(res.superseded, { live: desired.revision, current: desired.revision });
     assert.equal((await clientA.getUpstream("shop"))?.nodes.length, desired.nodes.length);
   });
 });

@@ -1,7 +1,7 @@
 // The reconciler against a real PostgreSQL database and two real gateways: gateways that
-// come back empty, with an old state or with a state changed behind the portal's back are
-// repaired within one interval, audited by the system; a newer state is never rolled back;
-// exactly one portal process reconciles.
+// come back empty, with an old state, with a state changed behind the portal's back or with
+// a revision the database never issued are repaired within one interval, audited by the
+// system; exactly one portal process reconciles.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
@@ -88,8 +88,12 @@ describe("background reconciler", () => {
     // One interval plus the pass itself (the gateway start above already took some of it).
     assert.ok(took <= INTERVAL_MS + 2000, `repaired in ${took} ms`);
 
-    const events = await db.auditEvent.findMany({ where: { action: "service.sync" }, orderBy: { id: "asc" }, include: { outcomes: true } });
-    const repairs = events.slice(eventsBefore);
+    // The gateway holds the state once the PUT landed; its outcome is recorded right after.
+    const repairs = await until(async () => {
+      const events = await db.auditEvent.findMany({ where: { action: "service.sync" }, orderBy: { id: "asc" }, include: { outcomes: true } });
+      const mine = events.slice(eventsBefore);
+      return mine.length === 2 && mine.every((e) => e.outcomes.length > 0) ? mine : null;
+    }, 3000, "repairs recorded");
     assert.deepEqual(repairs.map((e) => e.serviceName).sort(), ["cart", "shop"]);
     for (const e of repairs) {
       assert.equal(e.actorEmail, "system");
@@ -128,9 +132,13 @@ describe("background reconciler", () => {
     }, 3000, "sync row ok");
     assert.equal(sync.pushedRevision, r.revision);
     assert.equal(sync.lastError, null);
-    const ev = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "desc" }, include: { outcomes: true } });
-    assert.equal((ev?.before as { drift?: string }).drift, "revision");
-    assert.equal(ev?.actorEmail, "system");
+    // The node.add event holds gw-b's failure; the repair ends that streak with one event.
+    const ev = await until(async () => {
+      const e = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "desc" }, include: { outcomes: true } });
+      return (e?.before as { drift?: string } | null)?.drift === "revision" ? e : null;
+    }, 3000, "repair audited");
+    assert.equal(ev.actorEmail, "system");
+    assert.deepEqual(ev.outcomes.map((o) => [o.gatewayName, o.ok]), [["gw-b", true]]);
 
     const { getGatewaySyncSummaries } = await import("@/lib/reconcile/status");
     const summary = (await getGatewaySyncSummaries(db)).find((s) => s.gatewayId === gwB.id)!;
@@ -147,19 +155,24 @@ describe("background reconciler", () => {
     assert.ok(await clientA.getUpstream("theirs"), "unmanaged service untouched");
   });
 
-  it("never rolls back a gateway that holds a newer revision than the database", async () => {
+  it("repairs a gateway that holds a newer revision than the database: the database is the authority", async () => {
     const desired = (await loadDesired(db, "cart"))!;
     const live = (await clientB.getUpstream("cart"))!;
-    const eventsBefore = await db.auditEvent.count();
+    // Written with the portal's own header (a script copying the portal's calls, a second
+    // portal on another database): only the revision stamp says it is not this portal's.
     await clientB.putUpstream("cart", { ...live, revision: desired.revision + 5, nodes: live.nodes.map((n) => ({ ...n, weight: 3 })) });
-    await sleep(INTERVAL_MS * 3);
+    await until(() => inSync(clientB), INTERVAL_MS + 3000, "gw-b back to the database's state");
     const after = await clientB.getUpstream("cart");
-    assert.equal(after?.revision, desired.revision + 5);
-    assert.ok(after?.nodes.every((n) => n.weight === 3));
-    assert.equal(await db.auditEvent.count(), eventsBefore, "nothing audited, nothing pushed");
-    // Put it back for the next tests.
-    await clientB.putUpstream("cart", { ...live });
-    await until(() => inSync(clientB), INTERVAL_MS + 3000, "gw-b back in sync");
+    assert.equal(after?.revision, desired.revision);
+    assert.ok(after?.nodes.every((n) => n.weight !== 3));
+    const ev = await until(async () => {
+      const e = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "cart" }, orderBy: { id: "desc" }, include: { outcomes: true } });
+      return e?.reason === "gateway ahead of database" && e.outcomes.length ? e : null;
+    }, 3000, "repair audited as ahead of the database");
+    assert.equal(ev.actorEmail, "system");
+    assert.equal((ev.before as { drift?: string }).drift, "ahead");
+    assert.equal((ev.before as { revision?: number }).revision, desired.revision + 5);
+    assert.deepEqual(ev.outcomes.map((o) => [o.gatewayName, o.ok]), [["gw-b", true]]);
   });
 
   it("reconciliation racing a stream of changes ends on the newest state everywhere", async () => {

@@ -1,5 +1,6 @@
 // Fixtures for gateway tests: a real gateway (nginx + the real Lua) and real
 // backend processes on free loopback ports, torn down by the test's after hook.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -9,7 +10,7 @@ import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
 import { freePort } from "../../scripts/lib/net";
 import { request, type Res, type ReqOpts } from "./http";
 
-export const TOKEN = "test-token-" + Math.random().toString(36).slice(2);
+export const TOKEN = "test-token-" + randomBytes(12).toString("hex");
 
 const tempDirs: string[] = [];
 process.on("exit", () => {

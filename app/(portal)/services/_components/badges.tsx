@@ -10,7 +10,7 @@ export function NodeStateBadge({ state }: { state: NodeState }) {
   return <Badge tone={STATE_TONE[state]}>{t(state)}</Badge>;
 }
 
-const DRIFT_TONE: Record<DriftKind, BadgeTone> = { in_sync: "green", missing: "red", revision: "amber", content: "amber" };
+const DRIFT_TONE: Record<DriftKind, BadgeTone> = { in_sync: "green", missing: "red", revision: "amber", ahead: "red", content: "amber" };
 
 export function DriftBadge({ kind }: { kind: DriftKind }) {
   const t = useTranslations("services.drift");

@@ -3,6 +3,7 @@
 import { useTranslations } from "next-intl";
 import { useCallback } from "react";
 import type { ActionResult } from "@/lib/actions/safe-action";
+import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import type { MutationResult } from "@/lib/services/mutations";
 import { useAction } from "../../_components/use-action";
 import { useToast } from "../../_components/toaster";
@@ -21,10 +22,10 @@ export function useGatewayErrorText() {
   );
 }
 
-/** Field-error keys from the services catalog (validation.*, refused.*) → text. */
+/** Field-error keys from the services catalog (validation.*, refused.*) → text; limits are named in the text. */
 export function useFieldErrorText() {
   const t = useTranslations("services");
-  return useCallback((errors: string[] | undefined) => errors?.map((k) => (t.has(k) ? t(k) : k)), [t]);
+  return useCallback((errors: string[] | undefined) => errors?.map((k) => (t.has(k) ? t(k, { limit: MAX_NODES_PER_SERVICE }) : k)), [t]);
 }
 
 /**

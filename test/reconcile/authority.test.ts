@@ -1,0 +1,192 @@
+// The database is the authority over the gateways (shared contracts #2 and #3), against a real
+// PostgreSQL database and two real gateways:
+// - a push over a gateway ahead of the database replaces it; a push a newer one superseded is
+//   recorded as failed (code superseded), never as ok;
+// - after a database restore from an older backup every gateway converges to the restored
+//   desired state within one reconcile pass, audited as "gateway ahead of database";
+// - a forced direct change of a managed service shows as drift naming the nodes and fields
+//   that differ, and is repaired; unmanaged services can still be adopted, and are managed then.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { createDbClient } from "@/lib/db";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { reconcileOnce } from "@/lib/reconcile/reconcile";
+import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
+import { getServiceDetail } from "@/lib/services/live";
+import { addNode, adoptService, createService, updateNode } from "@/lib/services/mutations";
+import { putDesiredState, toOutcome } from "@/lib/services/push";
+import { loadAllDesired, loadDesired } from "@/lib/services/read";
+import { diffState, toGatewayState } from "@/lib/services/state";
+import { createServiceSchema } from "@/lib/validations/node";
+import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { actor, addGateway, type TestGateway } from "../portal/helpers";
+
+const run = promisify(execFile);
+
+let db: Db;
+let url: string;
+let dropDb: () => Promise<void>;
+let gw1: TestGateway;
+let gw2: TestGateway;
+let client1: GatewayClient;
+let client2: GatewayClient;
+const dumpDir = mkdtempSync(path.join(tmpdir(), "graylane-restore-"));
+
+async function inSync(client: GatewayClient): Promise<boolean> {
+  const live = new Map((await client.getUpstreams()).map((u) => [u.name, u]));
+  return (await loadAllDesired(db)).every((d) => diffState(d, live.get(d.name)).kind === "in_sync");
+}
+
+async function revisionOf(service: string): Promise<number | null> {
+  return (await db.service.findUnique({ where: { name: service }, select: { revision: true } }))?.revision ?? null;
+}
+
+/** A direct admin-API call as a script would make it: the token, no manager header. */
+async function direct(gw: TestGateway, method: string, p: string, body?: unknown): Promise<{ status: number; json: { error?: { code?: string; message?: string } } }> {
+  const res = await fetch(gw.adminUrl + p, {
+    method,
+    headers: { authorization: `Bearer ${gw.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : {} };
+}
+
+before(async () => {
+  const t = await createTestDatabase(await ensurePostgresServer());
+  url = t.url;
+  dropDb = t.drop;
+  db = createDbClient(url);
+  gw1 = await addGateway(db, "gw-1");
+  gw2 = await addGateway(db, "gw-2");
+  client1 = createGatewayClient({ adminUrl: gw1.adminUrl, token: gw1.token });
+  client2 = createGatewayClient({ adminUrl: gw2.adminUrl, token: gw2.token });
+  for (const name of ["shop", "cart"]) {
+    await createService(db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
+  }
+});
+
+after(async () => {
+  await gw1?.stop();
+  await gw2?.stop();
+  await db?.$disconnect();
+  await dropDb?.();
+  rmSync(dumpDir, { recursive: true, force: true });
+});
+
+describe("pushes and revisions", () => {
+  it("a push over a gateway ahead of the database replaces it, and says so", async () => {
+    const live = (await client1.getUpstream("shop"))!;
+    await client1.putUpstream("shop", { ...live, revision: 999999 });
+    const rev = (await revisionOf("shop"))!;
+    const r = await updateNode(db, actor, { service: "shop", revision: rev, addr: "127.0.0.1:8081", weight: 4, force: false });
+    const o1 = r.outcomes.find((o) => o.gatewayName === "gw-1")!;
+    assert.equal(o1.ok, true);
+    assert.match(o1.message, /ahead of database.*999999/);
+    const after = await client1.getUpstream("shop");
+    assert.equal(after?.revision, r.revision);
+    assert.equal(after?.nodes.find((n) => n.addr === "127.0.0.1:8081")?.weight, 4);
+  });
+
+  it("a slow push that a newer one overtook is recorded as superseded, never as ok, and changes nothing", async () => {
+    const older = (await loadDesired(db, "shop"))!;
+    const r = await updateNode(db, actor, { service: "shop", revision: older.revision, addr: "127.0.0.1:8082", weight: 6, force: false });
+    // The older push arrives after the newer one landed.
+    const started = performance.now();
+    const res = await putDesiredState(client1, { ...toGatewayState(older), revision: older.revision }, () => revisionOf("shop"));
+    assert.deepEqual(res.superseded, { live: r.revision, current: r.revision });
+    const outcome = toOutcome({ gatewayId: gw1.id, gatewayName: "gw-1", ok: true, value: res, durationMs: Math.round(performance.now() - started) });
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.code, "superseded");
+    assert.equal((await client1.getUpstream("shop"))?.nodes.find((n) => n.addr === "127.0.0.1:8082")?.weight, 6);
+  });
+});
+
+describe("database restored from an older backup", () => {
+  it("every gateway converges to the restored desired state within one pass, audited as ahead of the database", async () => {
+    const backup = path.join(dumpDir, "backup.sql");
+    await run("pg_dump", ["--clean", "--if-exists", "--no-owner", "-f", backup, url]);
+    const restored = new Map((await loadAllDesired(db)).map((s) => [s.name, s]));
+
+    // Life goes on after the backup: more changes, pushed to both gateways.
+    for (let i = 0; i < 3; i++) {
+      await updateNode(db, actor, { service: "cart", revision: (await revisionOf("cart"))!, addr: "127.0.0.1:8081", weight: 10 + i, force: false });
+    }
+    await addNode(db, actor, { service: "shop", revision: (await revisionOf("shop"))!, node: { addr: "127.0.0.1:8083", weight: 1, state: "gray", backup: false, note: "" }, force: false });
+    for (const c of [client1, client2]) {
+      assert.ok((await c.getUpstream("cart"))!.revision! > restored.get("cart")!.revision);
+      assert.ok((await c.getUpstream("shop"))!.revision! > restored.get("shop")!.revision);
+    }
+
+    // The restore (the portal reconnects afterwards, as it would after a restart).
+    await db.$disconnect();
+    await run("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-f", backup, url]);
+    db = createDbClient(url);
+    const eventsBefore = await db.auditEvent.count();
+    assert.equal((await loadDesired(db, "cart"))?.revision, restored.get("cart")!.revision);
+
+    const report = await reconcileOnce(db);
+    assert.equal(report.failures, 0, JSON.stringify(report.gateways));
+    for (const c of [client1, client2]) {
+      assert.ok(await inSync(c), "gateway holds the restored desired state");
+      assert.equal((await c.getUpstream("shop"))?.nodes.some((n) => n.addr === "127.0.0.1:8083"), false);
+      assert.equal((await c.getUpstream("cart"))?.nodes.find((n) => n.addr === "127.0.0.1:8081")?.weight, restored.get("cart")!.nodes[0].weight);
+    }
+    const events = await db.auditEvent.findMany({ where: { id: { gt: BigInt(eventsBefore) } }, orderBy: { id: "asc" }, include: { outcomes: true } });
+    const repairs = events.filter((e) => e.action === "service.sync");
+    assert.deepEqual(repairs.map((e) => `${e.serviceName}@${e.outcomes[0]?.gatewayName}`).sort(), ["cart@gw-1", "cart@gw-2", "shop@gw-1", "shop@gw-2"]);
+    for (const e of repairs) {
+      assert.equal(e.actorEmail, "system");
+      assert.equal(e.actorRole, "SYSTEM");
+      assert.equal(e.reason, "gateway ahead of database");
+      assert.equal((e.before as { drift?: string }).drift, "ahead");
+      assert.ok(e.outcomes.every((o) => o.ok));
+    }
+    // Converged: the next pass has nothing to do.
+    const again = await reconcileOnce(db);
+    assert.equal(again.repairs + again.failures, 0);
+  });
+});
+
+describe("managed services", () => {
+  it("a forced direct change shows as drift naming the nodes and fields, and the reconciler repairs it", async () => {
+    const refused = await direct(gw2, "GET", "/upstream_add?upstream=shop&server=127.0.0.1:8090");
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json.error?.code, "managed_by_portal");
+    assert.match(refused.json.error?.message ?? "", /force/);
+
+    assert.equal((await direct(gw2, "GET", "/upstream_add?upstream=shop&server=127.0.0.1:8090&force=1")).status, 200);
+    assert.equal((await direct(gw2, "PATCH", "/v1/upstreams/shop/nodes/127.0.0.1:8082?force=1", { weight: 5 })).status, 200);
+
+    const detail = await getServiceDetail(db, "shop");
+    const g2 = detail!.gateways.find((g) => g.gatewayName === "gw-2")!;
+    assert.equal(g2.drift?.kind, "content", "a forced change keeps the revision: same revision, other content");
+    const desiredWeight = (await loadDesired(db, "shop"))!.nodes.find((n) => n.addr === "127.0.0.1:8082")!.weight;
+    assert.deepEqual(g2.drift?.changes, [
+      { kind: "node", addr: "127.0.0.1:8082", field: "weight", desired: desiredWeight, live: 5 },
+      { kind: "node_extra", addr: "127.0.0.1:8090" },
+    ]);
+    assert.equal(detail!.gateways.find((g) => g.gatewayName === "gw-1")?.drift?.kind, "in_sync");
+
+    await reconcileOnce(db, SYSTEM_ACTOR, { settleMs: 0 });
+    assert.ok(await inSync(client2));
+    const ev = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "desc" } });
+    assert.equal(ev?.reason, "changed on gateway directly");
+    assert.deepEqual((ev?.before as { changes?: unknown[] }).changes?.length, 2);
+  });
+
+  it("an unmanaged service (the brief's API) is still adopted, and managed by the portal from then on", async () => {
+    assert.equal((await direct(gw1, "GET", "/upstream_add?upstream=legacy&server=127.0.0.1:8095")).status, 200);
+    assert.equal((await direct(gw1, "GET", "/upstream_add?upstream=legacy&server=127.0.0.1:8096")).status, 200, "unmanaged: the brief's calls work as before");
+    const r = await adoptService(db, actor, { service: "legacy", gatewayId: gw1.id });
+    assert.ok(r.outcomes.every((o) => o.ok), JSON.stringify(r.outcomes));
+    for (const c of [client1, client2]) assert.equal((await c.getUpstream("legacy"))?.managed_by, "portal");
+    assert.equal((await direct(gw1, "GET", "/upstream_remove?upstream=legacy&server=127.0.0.1:8095")).status, 409);
+    assert.deepEqual((await loadDesired(db, "legacy"))?.nodes.map((n) => n.addr), ["127.0.0.1:8095", "127.0.0.1:8096"]);
+  });
+});
