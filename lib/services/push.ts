@@ -1,4 +1,5 @@
 import "server-only";
+import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import type { GatewayClient } from "@/lib/gateway/client";
 import { isGatewayError } from "@/lib/gateway/errors";
 import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
@@ -79,20 +80,7 @@ export async function recordOutcomes(
   input: { eventId: bigint | null; serviceId: string | null; revision: number; outcomes: readonly PushOutcome[] },
 ): Promise<void> {
   await db.$transaction(async (tx) => {
-    if (input.eventId !== null && input.outcomes.length) {
-      await tx.auditOutcome.createMany({
-        data: input.outcomes.map((o) => ({
-          eventId: input.eventId!,
-          gatewayId: o.gatewayId,
-          gatewayName: o.gatewayName,
-          ok: o.ok,
-          status: o.status,
-          code: o.code,
-          message: o.message,
-          durationMs: o.durationMs,
-        })),
-      });
-    }
+    if (input.eventId !== null) await appendAuditOutcomes(tx, input.eventId, input.outcomes);
     if (input.serviceId === null) return;
     for (const o of input.outcomes) {
       if (!o.gatewayId) continue;
