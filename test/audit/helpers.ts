@@ -1,5 +1,6 @@
 // Shared by the audit tests: the audit key, a fresh migrated database, the two database
 // roles, the `npm run db` CLI, and a CSV reader.
+import "../support/audit-env";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -7,9 +8,6 @@ import pg from "pg";
 import { rolesSql } from "@/lib/audit/db-roles";
 import { createDbClient } from "@/lib/db";
 import { createTestDatabase, ensurePostgresServer, projectRoot, type TestDatabase } from "../../scripts/lib/database";
-
-// The key the chain is signed with in these tests (the portal reads the same variable).
-process.env.GRAYLANE_AUDIT_KEY ??= randomBytes(32).toString("hex");
 
 export type AuditTestDb = { db: ReturnType<typeof createDbClient>; database: TestDatabase; stop: () => Promise<void> };
 
