@@ -58,7 +58,7 @@ function deriveFromSecretKey(raw: string): Buffer {
 }
 
 /** Reads the keyring from `env`; throws an AuditKeyError that says how to fix it. */
-export function loadAuditKeyring(env: NodeJS.ProcessEnv = process.env): AuditKeyring {
+export function loadAuditKeyring(env: Record<string, string | undefined> = process.env): AuditKeyring {
   let current: Buffer;
   let source: AuditKeyring["source"];
   if (env.GRAYLANE_AUDIT_KEY?.trim()) {
