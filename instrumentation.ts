@@ -1,6 +1,6 @@
 // Runs once when the portal server starts (Node.js runtime only): check the secrets, then
 // start the background loops — the release analyzer (lib/releases/runner.ts) and the
-// gateway reconciler (lib/reconcile/runner.ts). Each runs in one portal process of the
+// gateway reconciler (lib/reconcile/runner.ts) and the audit checkpointer (lib/audit/checkpointer.ts). Each runs in one portal process of the
 // deployment at a time (lib/leader.ts).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -8,7 +8,7 @@ export async function register(): Promise<void> {
   checkStartupConfig();
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   // Once per process, even if register() runs again (dev reloads re-evaluate this module).
-  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean };
+  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean; graylaneCheckpointerStarted?: boolean };
   if (!g.graylaneAnalyzerStarted && process.env.GRAYLANE_ANALYZER !== "off") {
     g.graylaneAnalyzerStarted = true;
     const { startReleaseAnalyzer } = await import("./lib/releases/runner");
@@ -18,5 +18,11 @@ export async function register(): Promise<void> {
     g.graylaneReconcilerStarted = true;
     const { startReconciler } = await import("./lib/reconcile/runner");
     startReconciler();
+  }
+  // Signed audit checkpoints outside the database (lib/audit/checkpointer.ts).
+  if (!g.graylaneCheckpointerStarted && process.env.GRAYLANE_AUDIT_CHECKPOINTS !== "off") {
+    g.graylaneCheckpointerStarted = true;
+    const { startAuditCheckpointer } = await import("./lib/audit/checkpointer");
+    startAuditCheckpointer();
   }
 }

@@ -150,6 +150,7 @@ async function main(): Promise<void> {
 
   const secretKey = randomBytes(32).toString("hex");
   process.env.GRAYLANE_SECRET_KEY = secretKey; // syncGatewayNow decrypts the gateway tokens in this process
+  process.env.GRAYLANE_AUDIT_KEY ??= randomBytes(32).toString("hex"); // this process and the portal sign the audit log with it
 
   progress("database, gateways…");
   const database = await createTestDatabase(await ensurePostgresServer(), { prefix: "graylane_bench_portal" });

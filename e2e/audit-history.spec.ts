@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { appendAuditEvent } from "../lib/audit-chain";
+import { appendAuditOutcomes } from "../lib/audit/outcomes";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 
@@ -35,10 +36,12 @@ test.describe("audit history", () => {
           after: { weight: 2 },
         }),
       );
-      await db.auditOutcome.create({ data: { eventId: e.id, gatewayName: "gw-one", ok: true, status: 200, durationMs: 3 } });
-      await db.auditOutcome.create({
-        data: { eventId: e.id, gatewayName: "gw-two", ok: !failed, status: failed ? 502 : 200, code: failed ? "gateway_error" : null, durationMs: 4 },
-      });
+      await db.$transaction((tx) =>
+        appendAuditOutcomes(tx, e.id, [
+          { gatewayId: null, gatewayName: "gw-one", ok: true, status: 200, code: null, message: "", durationMs: 3 },
+          { gatewayId: null, gatewayName: "gw-two", ok: !failed, status: failed ? 502 : 200, code: failed ? "gateway_error" : null, message: "", durationMs: 4 },
+        ]),
+      );
       seeded.push({ id: e.id.toString(), failed, marked });
     }
   });

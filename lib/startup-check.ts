@@ -1,3 +1,4 @@
+import { loadAuditKeyring } from "@/lib/audit/keys";
 import { parseSecretKey } from "@/lib/crypto";
 
 /**
@@ -9,6 +10,12 @@ export function checkStartupConfig(env: NodeJS.ProcessEnv = process.env): void {
   const problems: string[] = [];
   try {
     parseSecretKey(env.GRAYLANE_SECRET_KEY);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  try {
+    // Production needs GRAYLANE_AUDIT_KEY itself (no derived key); a malformed one fails anywhere.
+    loadAuditKeyring(env);
   } catch (e) {
     problems.push((e as Error).message);
   }

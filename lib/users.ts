@@ -22,6 +22,15 @@ export type UserView = {
 
 const VIEW_SELECT = { id: true, email: true, name: true, role: true, disabled: true, createdAt: true } as const;
 
+/** The actor of `npm run user`: the command line, named by the OS user who ran it. */
+export function cliActor(osUser: string): Actor {
+  return { id: null, email: `cli:${osUser}`, role: "CLI", clientIp: "", userAgent: "npm run user" };
+}
+
+export async function findUserByEmail(email: string): Promise<UserView | null> {
+  return db.user.findUnique({ where: { email }, select: VIEW_SELECT });
+}
+
 export async function listUsers(): Promise<UserView[]> {
   return db.user.findMany({ select: VIEW_SELECT, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
 }
@@ -118,9 +127,9 @@ export async function setUserDisabled(actor: Actor, id: string, disabled: boolea
   });
 }
 
-/** Sets a new generated password and returns it once. */
-export async function resetUserPassword(actor: Actor, id: string): Promise<{ email: string; password: string }> {
-  const password = generatePassword();
+/** Sets a new password (generated unless `given`) and returns it once. */
+export async function resetUserPassword(actor: Actor, id: string, given?: string): Promise<{ email: string; password: string }> {
+  const password = given || generatePassword();
   const passwordHash = await hashPassword(password);
   const email = await db.$transaction(async (tx) => {
     const before = await loadForChange(tx, id);

@@ -16,19 +16,25 @@ const PROXY_LISTEN = process.env.GRAYLANE_LISTEN ?? "127.0.0.1:8080";
 const ADMIN_LISTEN = process.env.GRAYLANE_ADMIN_LISTEN ?? "127.0.0.1:6000";
 const BACKEND_PORTS = [8081, 8082, 8083];
 
-type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string };
+type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string; auditKey: string };
 
-/** Secrets are generated once and kept (mode 0600) so a restarted demo can still decrypt its gateway token. */
+/**
+ * Secrets are generated once and kept (mode 0600) so a restarted demo can still decrypt its
+ * gateway token and verify its audit chain. One missing from an older file is added.
+ */
 function loadSecrets(): Secrets {
   mkdirSync(STATE, { recursive: true });
-  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as Secrets;
+  const stored = existsSync(SECRETS_FILE) ? (JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as Partial<Secrets>) : {};
   const secrets: Secrets = {
-    sessionSecret: randomBytes(32).toString("hex"),
-    secretKey: randomBytes(32).toString("hex"),
-    gatewayToken: randomBytes(24).toString("hex"),
-    testerKey: randomBytes(32).toString("hex"),
+    sessionSecret: stored.sessionSecret ?? randomBytes(32).toString("hex"),
+    secretKey: stored.secretKey ?? randomBytes(32).toString("hex"),
+    gatewayToken: stored.gatewayToken ?? randomBytes(24).toString("hex"),
+    testerKey: stored.testerKey ?? randomBytes(32).toString("hex"),
+    auditKey: stored.auditKey ?? randomBytes(32).toString("hex"),
   };
-  writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if ((Object.keys(secrets) as (keyof Secrets)[]).some((k) => stored[k] === undefined)) {
+    writeFileSync(SECRETS_FILE, JSON.stringify({ ...stored, ...secrets }, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 
@@ -54,6 +60,7 @@ async function main(): Promise<void> {
     GRAYLANE_SECRET_KEY: secrets.secretKey,
     GRAYLANE_SESSION_SECRET: secrets.sessionSecret,
     GRAYLANE_TESTER_KEY: secrets.testerKey,
+    GRAYLANE_AUDIT_KEY: secrets.auditKey,
   });
 
   let databaseUrl = process.env.DATABASE_URL;
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
       GRAYLANE_SECRET_KEY: secrets.secretKey,
       GRAYLANE_SESSION_SECRET: secrets.sessionSecret,
       GRAYLANE_TESTER_KEY: secrets.testerKey,
+      GRAYLANE_AUDIT_KEY: secrets.auditKey,
     },
   });
   stops.push(() => portal.stop());

@@ -3,16 +3,22 @@
 //   npm run user -- create --email a@b.c --role ADMIN|OPERATOR|MANAGER [--name "…"] [--password …]
 //   npm run user -- list
 //   npm run user -- set-password --email a@b.c [--password …]
+//   npm run user -- role --email a@b.c --role ADMIN|OPERATOR|MANAGER
 //   npm run user -- disable --email a@b.c
+//   npm run user -- enable --email a@b.c
 //
+// Every change goes through lib/users.ts, as in the portal's Users page: the same guards
+// (the last enabled admin stays) and the same audit events, with the actor "cli:<OS user>".
 // Without --password a password is generated and printed once.
-// Bad input exits with status 2 and names the field; other failures exit 1.
+// Bad input or a refused change exits with status 2 and names the field; other failures exit 1.
+import os from "node:os";
 import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
-import { createDbClient } from "../lib/db";
-import { generatePassword, hashPassword } from "../lib/passwords";
+import { db } from "../lib/db";
+import { isAppError } from "../lib/errors";
+import { cliActor, createUser, findUserByEmail, listUsers, resetUserPassword, setUserDisabled, updateUserRole, type UserView } from "../lib/users";
 
 const ROLES = ["ADMIN", "OPERATOR", "MANAGER"] as const;
 
@@ -36,7 +42,9 @@ const schemas = {
   }),
   list: z.object({}),
   "set-password": z.object({ email, password }),
+  role: z.object({ email, role: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }) }),
   disable: z.object({ email }),
+  enable: z.object({ email }),
 };
 type Command = keyof typeof schemas;
 
@@ -44,7 +52,9 @@ const USAGE = `usage:
   npm run user -- create --email <email> --role ${ROLES.join("|")} [--name <name>] [--password <password>]
   npm run user -- list
   npm run user -- set-password --email <email> [--password <password>]
-  npm run user -- disable --email <email>`;
+  npm run user -- role --email <email> --role ${ROLES.join("|")}
+  npm run user -- disable --email <email>
+  npm run user -- enable --email <email>`;
 
 class InputError extends Error {}
 
@@ -77,26 +87,35 @@ function parse(argv: string[]): { command: Command; input: Record<string, unknow
   return { command: command as Command, input: result.data as Record<string, unknown> };
 }
 
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+async function existing(email: string): Promise<UserView> {
+  const user = await findUserByEmail(email);
+  if (!user) throw new InputError(`email: no user with email ${email}`);
+  return user;
+}
+
 async function run(command: Command, input: Record<string, unknown>): Promise<void> {
-  const db = createDbClient();
+  const actor = cliActor(osUser());
   try {
     switch (command) {
       case "create": {
         const { email, role, name } = input as z.infer<typeof schemas.create>;
         const given = input.password as string | undefined;
-        if (await db.user.findUnique({ where: { email } })) {
-          throw new InputError(`email: a user with email ${email} already exists`);
-        }
-        const plain = given ?? generatePassword();
-        const user = await db.user.create({
-          data: { email, role, name, passwordHash: await hashPassword(plain) },
-        });
+        if (await findUserByEmail(email)) throw new InputError(`email: a user with email ${email} already exists`);
+        const { user, generatedPassword } = await createUser(actor, { email, role, name, password: given ?? "" });
         console.log(`created ${user.role} ${user.email}`);
-        if (!given) console.log(`password: ${plain}`);
+        if (generatedPassword) console.log(`password: ${generatedPassword}`);
         return;
       }
       case "list": {
-        const users = await db.user.findMany({ orderBy: { email: "asc" } });
+        const users = (await listUsers()).sort((a, b) => a.email.localeCompare(b.email));
         if (users.length === 0) console.log("no users");
         for (const user of users) {
           const state = user.disabled ? "disabled" : "active";
@@ -107,24 +126,32 @@ async function run(command: Command, input: Record<string, unknown>): Promise<vo
       case "set-password": {
         const { email } = input as z.infer<(typeof schemas)["set-password"]>;
         const given = input.password as string | undefined;
-        const plain = given ?? generatePassword();
-        const { count } = await db.user.updateMany({
-          where: { email },
-          data: { passwordHash: await hashPassword(plain) },
-        });
-        if (count === 0) throw new InputError(`email: no user with email ${email}`);
+        const { password } = await resetUserPassword(actor, (await existing(email)).id, given);
         console.log(`password changed for ${email}`);
-        if (!given) console.log(`password: ${plain}`);
+        if (!given) console.log(`password: ${password}`);
         return;
       }
-      case "disable": {
+      case "role": {
+        const { email, role } = input as z.infer<typeof schemas.role>;
+        const user = await updateUserRole(actor, (await existing(email)).id, role);
+        console.log(`${user.email} is ${user.role}`);
+        return;
+      }
+      case "disable":
+      case "enable": {
         const { email } = input as z.infer<typeof schemas.disable>;
-        const { count } = await db.user.updateMany({ where: { email }, data: { disabled: true } });
-        if (count === 0) throw new InputError(`email: no user with email ${email}`);
-        console.log(`disabled ${email}`);
+        await setUserDisabled(actor, (await existing(email)).id, command === "disable");
+        console.log(`${command}d ${email}`);
         return;
       }
     }
+  } catch (e) {
+    // The guards of lib/users.ts (e.g. the last enabled admin) refuse with an AppError.
+    if (isAppError(e) && (e.code === "conflict" || e.code === "invalid_input" || e.code === "not_found")) {
+      const field = Object.keys(e.fieldErrors ?? {})[0];
+      throw new InputError(`${field && field !== "_form" ? `${field}: ` : ""}${e.message}`);
+    }
+    throw e;
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,7 @@
 // The filters of the audit history, shared by the page, the export route and the tests:
 // parsed once from the query string, turned into one SQL condition.
 import { Prisma } from "@/lib/generated/prisma/client";
+import { OUTCOMES_ACTION } from "./chain";
 
 export const OUTCOMES = ["ok", "failed"] as const;
 export type OutcomeFilter = (typeof OUTCOMES)[number];
@@ -152,6 +153,9 @@ export function auditOrderSql(filters: AuditFilters, alias?: string): Prisma.Sql
  */
 export function auditWhereSql(filters: AuditFilters, beforeId?: bigint): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
+  // The chain's own seals of gateway outcomes (lib/audit/outcomes.ts) are bookkeeping, not
+  // changes: shown only when asked for by action.
+  if (!filters.action) parts.push(Prisma.sql`"action" <> ${OUTCOMES_ACTION}`);
   if (filters.service) parts.push(Prisma.sql`"serviceName" = ${filters.service}`);
   if (filters.user) parts.push(Prisma.sql`"actorEmail" = ${filters.user}`);
   if (filters.action) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit-chain";
+import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
@@ -17,7 +18,7 @@ import type {
 import type { AdoptServiceInput, DeleteServiceInput, UpdateServiceInput } from "@/lib/validations/service";
 import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
-import { auditOutcomeRows, deleteFromGateways, pushService, type PushOutcome } from "./push";
+import { deleteFromGateways, pushService, type PushOutcome } from "./push";
 import { loadDesired, toDesired, type StoredService } from "./read";
 import { loadGatewayTargets } from "./targets";
 import { diffState, fromGatewayState, type DesiredNode, type DesiredService, type DriftKind } from "./state";
@@ -481,7 +482,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
             after: serviceJson({ ...desired, revision: pushed.revision }),
             reason: `${reason}; ${RECOVERED}`,
           });
-          await tx.auditOutcome.createMany({ data: auditOutcomeRows(event.id, [outcome]) });
+          await appendAuditOutcomes(tx, event.id, [outcome]);
           return event.id;
         }).catch((e: unknown) => {
           log.error("sync.audit_failed", { gateway: target.name, service: desired.name, error: e instanceof Error ? e.message : String(e) });

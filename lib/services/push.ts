@@ -1,4 +1,5 @@
 import "server-only";
+import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import type { GatewayClient } from "@/lib/gateway/client";
 import { isGatewayError } from "@/lib/gateway/errors";
 import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
@@ -97,20 +98,6 @@ export function toOutcome(r: FanOutResult<{ version: number | null; superseded?:
   };
 }
 
-/** The AuditOutcome rows of an event: one per gateway the push went to. */
-export function auditOutcomeRows(eventId: bigint, outcomes: readonly PushOutcome[]) {
-  return outcomes.map((o) => ({
-    eventId,
-    gatewayId: o.gatewayId,
-    gatewayName: o.gatewayName,
-    ok: o.ok,
-    status: o.status,
-    code: o.code,
-    message: o.message,
-    durationMs: o.durationMs,
-  }));
-}
-
 /**
  * Records what a push did: one AuditOutcome per gateway for the audit event (if any), and
  * the per-(gateway, service) sync row. The sync row never goes back to an older revision,
@@ -122,9 +109,7 @@ export async function recordOutcomes(
   input: { eventId: bigint | null; serviceId: string | null; revision: number; outcomes: readonly PushOutcome[] },
 ): Promise<void> {
   await db.$transaction(async (tx) => {
-    if (input.eventId !== null && input.outcomes.length) {
-      await tx.auditOutcome.createMany({ data: auditOutcomeRows(input.eventId, input.outcomes) });
-    }
+    if (input.eventId !== null) await appendAuditOutcomes(tx, input.eventId, input.outcomes);
     if (input.serviceId === null) return;
     for (const o of input.outcomes) {
       if (!o.gatewayId) continue;

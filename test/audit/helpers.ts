@@ -1,6 +1,13 @@
-// Shared by the audit history tests: a fresh migrated database and a CSV reader.
+// Shared by the audit tests: the audit key, a fresh migrated database, the two database
+// roles, the `npm run db` CLI, and a CSV reader.
+import "../support/audit-env";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { rolesSql } from "@/lib/audit/db-roles";
 import { createDbClient } from "@/lib/db";
-import { createTestDatabase, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";
+import { createTestDatabase, ensurePostgresServer, projectRoot, type TestDatabase } from "../../scripts/lib/database";
 
 export type AuditTestDb = { db: ReturnType<typeof createDbClient>; database: TestDatabase; stop: () => Promise<void> };
 
@@ -52,4 +59,60 @@ export function parseCsv(text: string): string[][] {
 
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
+}
+
+/** `url` with another user name (trust or password auth as the server is set up). */
+export function asRole(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = "";
+  return u.toString();
+}
+
+/** The owner and app roles of `npm run db -- roles`, with names unique to this run. */
+export async function createRoles(databaseUrl: string): Promise<{ owner: string; app: string; drop: (baseUrl: string) => Promise<void> }> {
+  const suffix = randomBytes(4).toString("hex");
+  const names = { owner: `gl_owner_${suffix}`, app: `gl_app_${suffix}` };
+  await applyRoles(databaseUrl, names);
+  return {
+    ...names,
+    // After every database they have rights in is dropped.
+    drop: async (baseUrl: string) => {
+      const admin = new pg.Client({ connectionString: baseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`DROP ROLE IF EXISTS "${names.app}"`);
+        await admin.query(`DROP ROLE IF EXISTS "${names.owner}"`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** The SQL of `npm run db -- roles` for `names`, applied to one database (as a superuser). */
+export async function applyRoles(databaseUrl: string, names: { owner: string; app: string }): Promise<void> {
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await sql.query(rolesSql(names));
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Runs `npm run db -- <args>` (scripts/db.ts) with `env` on top of this process's environment. */
+export function dbCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "db.ts"), ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }

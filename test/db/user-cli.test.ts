@@ -1,9 +1,12 @@
 // `npm run user`: the real script against a real, migrated database.
+import "../support/audit-env";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
+import { verifyAuditChain } from "../../lib/audit-chain";
 import { createDbClient } from "../../lib/db";
 import { verifyPassword } from "../../lib/passwords";
 import { createTestDatabase, ensureAdminUser, ensurePostgresServer, projectRoot, type TestDatabase } from "../../scripts/lib/database";
@@ -19,7 +22,7 @@ after(async () => {
 
 function userCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "user.ts"), ...args], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(projectRoot, "scripts", "user.ts"), ...args], {
       cwd: projectRoot,
       env: { ...process.env, DATABASE_URL: database.url },
     });
@@ -61,6 +64,55 @@ test("user CLI: create with a generated password, list, set-password, disable", 
     const duplicate = await userCli("create", "--email", "ops@example.com", "--role", "ADMIN");
     assert.equal(duplicate.code, 2);
     assert.match(duplicate.stderr, /email: a user with email ops@example\.com already exists/);
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+test("user CLI: every change is audited like the UI's, with the same last-admin guard", async () => {
+  const db = createDbClient(database.url);
+  const actor = `cli:${os.userInfo().username}`;
+  const audited = async (email: string) =>
+    (await db.auditEvent.findMany({ where: { targetName: email }, orderBy: { id: "asc" } })).map((e) => ({
+      action: e.action,
+      actorEmail: e.actorEmail,
+      actorRole: e.actorRole,
+      after: e.after,
+    }));
+  try {
+    const email = "boss@example.com";
+    const run = async (...args: string[]) => {
+      const r = await userCli(...args);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      return r;
+    };
+    await run("create", "--email", email, "--role", "ADMIN", "--password", "a long enough password");
+    await run("set-password", "--email", email, "--password", "another long password");
+    // The only enabled admin of this database (ops@ is no admin).
+    const lastAdmin = await userCli("disable", "--email", email);
+    assert.equal(lastAdmin.code, 2, lastAdmin.stdout + lastAdmin.stderr);
+    assert.match(lastAdmin.stderr, /would leave no enabled admin/);
+    const demote = await userCli("role", "--email", email, "--role", "OPERATOR");
+    assert.equal(demote.code, 2);
+    assert.match(demote.stderr, /would leave no enabled admin/);
+    await run("create", "--email", "second@example.com", "--role", "ADMIN");
+    await run("role", "--email", email, "--role", "MANAGER");
+    await run("role", "--email", email, "--role", "ADMIN");
+    await run("disable", "--email", email);
+    await run("enable", "--email", email);
+    const view = { email, name: "", disabled: false };
+    assert.deepEqual(await audited(email), [
+      { action: "user.create", actorEmail: actor, actorRole: "CLI", after: { ...view, role: "ADMIN" } },
+      { action: "user.password_reset", actorEmail: actor, actorRole: "CLI", after: null },
+      { action: "user.role", actorEmail: actor, actorRole: "CLI", after: { ...view, role: "MANAGER" } },
+      { action: "user.role", actorEmail: actor, actorRole: "CLI", after: { ...view, role: "ADMIN" } },
+      { action: "user.disable", actorEmail: actor, actorRole: "CLI", after: { ...view, role: "ADMIN", disabled: true } },
+      { action: "user.enable", actorEmail: actor, actorRole: "CLI", after: { ...view, role: "ADMIN" } },
+    ]);
+    // The first test's commands were audited too.
+    assert.deepEqual((await audited("ops@example.com")).map((e) => e.action), ["user.create", "user.password_reset", "user.disable"]);
+    const report = await verifyAuditChain(db);
+    assert.equal(report.ok, true);
   } finally {
     await db.$disconnect();
   }

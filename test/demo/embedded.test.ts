@@ -1,6 +1,7 @@
 // `npm run demo` without DATABASE_URL: the production portal on the embedded PGlite database,
 // which serves ONE connection. Sign-in, pages and the background loops (release analyzer,
 // reconciler) must share it. Needs the production build (`npm run build`).
+import "../support/audit-env"; // the portal started here signs its audit log with this key
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

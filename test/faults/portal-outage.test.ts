@@ -6,6 +6,7 @@
 // portal failed while it handled the outage — and the automation API, which machines read,
 // refuses a release start with 503 `database_unavailable`; the gateway keeps serving. With
 // PostgreSQL back, pages and mutations work again without restarting anything.
+import "../support/audit-env"; // the portal started here signs its audit log with this key
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { canonicalJson, computeEventHash, type AuditEventFields } from "./audit-chain";
+import { canonicalJson, computeEventHash, type AuditEventFields } from "./chain";
 
 test("canonicalJson sorts keys at every depth and drops undefined members", () => {
   assert.equal(
