@@ -26,7 +26,7 @@ export async function proxy(req: NextRequest) {
   const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
   headers.set("content-security-policy", csp);
 
-  const isPublic = pathname === "/login" || pathname.startsWith("/login/") || pathname.startsWith("/api/auth/");
+  const isPublic = pathname === "/login" || pathname.startsWith("/login/") || pathname.startsWith("/api/auth/") || PUBLIC_FILE.test(pathname);
   const hasBearer = pathname.startsWith("/api/") && /^Bearer\s+\S+/i.test(req.headers.get("authorization") ?? "");
   let res: NextResponse;
   if (isPublic || hasBearer || (await getToken({ req, secret: process.env.GRAYLANE_SESSION_SECRET || process.env.NEXTAUTH_SECRET }))) {
@@ -41,6 +41,10 @@ export async function proxy(req: NextRequest) {
   return res;
 }
 
+// Files anyone may fetch without a session. They still pass through here (headers, client
+// address): a service may be called "logo.png", and its page must not escape this file.
+const PUBLIC_FILE = /^\/(?:favicon\.ico|robots\.txt)$|\.(?:svg|png|jpg|jpeg|gif|webp|ico|woff2?)$/;
+
 export const config = {
-  matcher: ["/((?!_next/static/|_next/image|favicon\\.ico$|robots\\.txt$|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico|woff2?)$).*)"],
+  matcher: ["/((?!_next/static/|_next/image).*)"],
 };

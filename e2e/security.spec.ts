@@ -166,7 +166,8 @@ test.describe("sessions (item 5)", () => {
 
 test.describe("security headers (item 6)", () => {
   test("pages carry CSP with a nonce, anti-framing, nosniff and a referrer policy; no HSTS over plain HTTP", async ({ page }) => {
-    for (const path of ["/login", "/services"]) {
+    // "/services/logo.png": a service may be named like a file; its page is still a page.
+    for (const path of ["/login", "/services", "/services/logo.png"]) {
       const res = await page.request.get(path, { maxRedirects: 0 });
       const h = res.headers();
       const csp = h["content-security-policy"] ?? "";
