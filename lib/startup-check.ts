@@ -1,4 +1,5 @@
 import { parseSecretKey } from "@/lib/crypto";
+import { parseCidrs } from "@/lib/http/client-ip";
 
 /**
  * Refuses to start with missing or unusable secrets, with a message that says how to fix
@@ -9,6 +10,11 @@ export function checkStartupConfig(env: NodeJS.ProcessEnv = process.env): void {
   const problems: string[] = [];
   try {
     parseSecretKey(env.GRAYLANE_SECRET_KEY);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  try {
+    parseCidrs(env.GRAYLANE_TRUSTED_PROXIES); // a typo must not surface as failing sign-ins
   } catch (e) {
     problems.push((e as Error).message);
   }
