@@ -1,10 +1,13 @@
 import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
+import { STATIC_SECURITY_HEADERS } from "./lib/http/security-headers";
 
 const withNextIntl = createNextIntlPlugin("./i18n/request.ts");
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // On every response, static files included; the CSP (per-request nonce) and HSTS are set by proxy.ts.
+  headers: async () => [{ source: "/:path*", headers: STATIC_SECURITY_HEADERS }],
   // forbidden() from requirePermission renders app/forbidden.tsx.
   experimental: { authInterrupts: true },
   // Catalogs are read from disk at run time (lib/i18n/catalog.ts).

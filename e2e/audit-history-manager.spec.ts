@@ -10,7 +10,7 @@ import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 
 /** Actions a MANAGER may run: reads (verify) and their own profile (profile.write). */
-const MANAGER_ALLOWED = new Set(["verifyAuditAction", "setLocaleAction", "updateProfileAction", "createApiTokenAction", "revokeApiTokenAction"]);
+const MANAGER_ALLOWED = new Set(["verifyAuditAction", "setLocaleAction", "updateProfileAction", "createApiTokenAction", "revokeApiTokenAction", "signOutEverywhereAction"]);
 
 const service = uniqueName("mgr");
 const releaseId = `r${Date.now().toString(36)}e2emgr`;

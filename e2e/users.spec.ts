@@ -41,13 +41,15 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     await signIn(other, email, password);
     await expect(other).toHaveURL(/\/services$/);
 
-    // Role change takes effect on their next request.
+    // Role change ends their sessions at once (issue 12); signed in again, they have the new role.
     await row.getByLabel(`Role of ${email}`).selectOption("MANAGER");
     await expect(page.getByTestId("toast-success").last()).toContainText(`${email} is now Manager.`);
     await other.goto("/settings");
+    await expect(other).toHaveURL(/\/login/);
+    await signIn(other, email, password);
     await expect(other.getByTestId("user-menu")).toContainText("Manager");
 
-    // Reset: the old password stops working, the new one works.
+    // Reset: ends their sessions; the old password stops working, the new one works.
     await row.getByRole("button", { name: "Reset password" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Reset password" }).click();
     const resetDialog = page.getByRole("dialog");
@@ -55,6 +57,12 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     expect(newPassword).not.toBe(password);
     await resetDialog.getByRole("button", { name: "Close" }).click();
     expect(await db.auditEvent.count({ where: { action: "user.password_reset", targetName: email } })).toBe(1);
+    await other.goto("/settings");
+    await expect(other).toHaveURL(/\/login/);
+    await signIn(other, email, password);
+    await expect(other.getByTestId("login-error")).toContainText("Wrong email or password");
+    await signIn(other, email, newPassword);
+    await expect(other.getByTestId("user-menu")).toContainText("Manager");
 
     // Disable: their open session ends at once.
     await row.getByRole("button", { name: "Disable" }).click();

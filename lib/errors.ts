@@ -4,6 +4,8 @@
 export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
+  // A session-cookie call to the API from another origin or without a JSON body (CSRF guard).
+  cross_origin: 403,
   invalid_input: 400,
   not_found: 404,
   conflict: 409,

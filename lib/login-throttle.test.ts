@@ -1,18 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { retryAtFrom } from "./login-throttle";
+import { delayAfter, FIRST_DELAY_MS, MAX_DELAY_MS, retryAtFrom } from "./login-throttle";
 
-const WINDOW = 15 * 60_000;
 const at = (min: number) => new Date(Date.UTC(2025, 0, 1, 12, min));
 
-describe("login throttle window", () => {
-  it("does not block below the limit", () => {
-    assert.equal(retryAtFrom([at(0), at(1), at(2), at(3)], 5, WINDOW), null);
+describe("login throttle delays", () => {
+  it("lets the free failures through, then doubles the wait up to the cap", () => {
+    assert.equal(delayAfter(4, 5), 0);
+    assert.equal(delayAfter(5, 5), FIRST_DELAY_MS);
+    assert.equal(delayAfter(6, 5), 2 * FIRST_DELAY_MS);
+    assert.equal(delayAfter(7, 5), 4 * FIRST_DELAY_MS);
+    assert.equal(delayAfter(40, 5), MAX_DELAY_MS);
   });
 
-  it("reopens when the limit-th most recent failure leaves the window", () => {
-    const failures = [at(9), at(0), at(5), at(7), at(8), at(6)];
-    // 5 most recent: 9, 8, 7, 6, 5 → the 5th (12:05) leaves the window at 12:20.
-    assert.deepEqual(retryAtFrom(failures, 5, WINDOW), new Date(at(5).getTime() + WINDOW));
+  it("counts the wait from the newest failure", () => {
+    assert.equal(retryAtFrom([at(3), at(2), at(1)], 5), null);
+    assert.deepEqual(retryAtFrom([at(9), at(8), at(7), at(6), at(5), at(4)], 5), new Date(at(9).getTime() + 2 * FIRST_DELAY_MS));
   });
 });

@@ -1,5 +1,6 @@
 import { loadAuditKeyring } from "@/lib/audit/keys";
 import { parseSecretKey } from "@/lib/crypto";
+import { parseCidrs } from "@/lib/http/client-ip";
 
 /**
  * Refuses to start with missing or unusable secrets, with a message that says how to fix
@@ -16,6 +17,11 @@ export function checkStartupConfig(env: NodeJS.ProcessEnv = process.env): void {
   try {
     // Production needs GRAYLANE_AUDIT_KEY itself (no derived key); a malformed one fails anywhere.
     loadAuditKeyring(env);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  try {
+    parseCidrs(env.GRAYLANE_TRUSTED_PROXIES); // a typo must not surface as failing sign-ins
   } catch (e) {
     problems.push((e as Error).message);
   }

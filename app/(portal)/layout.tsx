@@ -3,7 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { toAppError } from "@/lib/actions/safe-action";
-import { getSessionUser, type SessionUser } from "@/lib/auth";
+import { getSessionUser, requirePageAccess, type SessionUser } from "@/lib/auth";
 import { can } from "@/lib/rbac";
 import { LanguageSwitch } from "./_components/language-switch";
 import { NavLinks, type NavItem } from "./_components/nav-links";
@@ -24,6 +24,9 @@ export default async function PortalLayout({ children }: { children: ReactNode }
     );
   }
   if (!user) redirect("/login");
+  // Here rather than only in the page: the layout renders before the loading boundary, so a
+  // page the role may not open answers HTTP 403 instead of streaming the 403 page with a 200.
+  await requirePageAccess(user);
 
   // Only pages that exist; Releases joins when its page lands (issue 5).
   const items: NavItem[] = [

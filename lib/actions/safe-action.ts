@@ -4,6 +4,7 @@ import { getLocale, getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { getSessionUser, type SessionUser } from "@/lib/auth";
 import { isDbUnreachable } from "@/lib/db";
+import { clientIp } from "@/lib/http/client-ip";
 import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
@@ -28,11 +29,7 @@ export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: Action
 
 export async function requestContext(): Promise<{ clientIp: string; userAgent: string }> {
   const h = await headers();
-  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return {
-    clientIp: forwarded || h.get("x-real-ip") || "",
-    userAgent: h.get("user-agent") ?? "",
-  };
+  return { clientIp: clientIp(h), userAgent: h.get("user-agent") ?? "" };
 }
 
 /** Maps Prisma "cannot reach the database" failures to a clear code. */

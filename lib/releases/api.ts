@@ -1,12 +1,14 @@
 import "server-only";
 // The release automation API (app/api/v1/releases/**): the same server functions as the
-// UI actions, behind a per-user API token (or the session, for the portal's own polling),
+// UI actions, behind a per-user API token (or the session, for the portal's own pages),
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 import type { z } from "zod";
 import enErrors from "@/messages/en/errors.json";
 import type { SessionUser } from "@/lib/auth";
 import { isDbUnreachable } from "@/lib/db";
 import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
+import { clientIp } from "@/lib/http/client-ip";
+import { sessionRequestProblem } from "@/lib/http/same-origin";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
@@ -17,11 +19,6 @@ import type { Actor, Db } from "@/lib/services/db-types";
 export type ResolveUser = (req: Request) => Promise<SessionUser | null>;
 
 export type ApiContext = { user: SessionUser; actor: Actor; db: Db };
-
-function clientIp(req: Request): string {
-  const fwd = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return fwd || req.headers.get("x-real-ip") || "";
-}
 
 /** The JSON error body: a stable code, an English message, field keys and their params. */
 export function errorResponse(e: unknown): Response {
@@ -64,8 +61,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 }
 
 /**
- * One API call: authenticate (bearer token, else session) → permission → handler.
- * `body` is read only for methods that carry one.
+ * One API call: authenticate (bearer token, else session) → CSRF guard for the session →
+ * permission → handler. `body` is read only for methods that carry one.
+ * A request is session-authenticated when it has no Authorization header (resolveApiUser never
+ * falls back from a bad token to the cookie); a change made with the session must then come from
+ * the portal's own origin as application/json (lib/http/same-origin.ts), else 403 cross_origin.
  */
 export async function handle<T>(
   req: Request,
@@ -77,9 +77,13 @@ export async function handle<T>(
   try {
     const user = await deps.resolveUser(req);
     if (!user) throw new AppError("unauthorized", "no valid API token or session");
+    if (!req.headers.get("authorization")) {
+      const problem = sessionRequestProblem(req);
+      if (problem) throw new AppError("cross_origin", `${user.email}: ${problem}`);
+    }
     if (!can(user.role, permission)) throw new AppError("forbidden", `${user.email} (${user.role}) lacks ${permission}`);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readJson(req);
-    const actor: Actor = { id: user.id, email: user.email, role: user.role, clientIp: clientIp(req), userAgent: req.headers.get("user-agent") ?? "" };
+    const actor: Actor = { id: user.id, email: user.email, role: user.role, clientIp: clientIp(req.headers), userAgent: req.headers.get("user-agent") ?? "" };
     const data = await fn({ user, actor, db: deps.db }, body);
     return Response.json(data, { status: opts.status ?? 200, headers: { "cache-control": "no-store" } });
   } catch (e) {

@@ -4,6 +4,7 @@ import { signIn } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { SubmitButton, TextField } from "../../(portal)/_components/form";
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
@@ -47,7 +48,8 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
             password: String(data.get("password") ?? ""),
           }).catch(() => undefined);
           if (res?.ok && !res.error) {
-            router.replace(callbackUrl);
+            // The page already checked it; checked again here against the real origin.
+            router.replace(safeCallbackPath(callbackUrl, window.location.origin));
             router.refresh();
           } else {
             setError(describe(res?.error ?? "unknown"));

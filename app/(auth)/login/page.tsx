@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { redirect } from "next/navigation";
 import { getSessionUser } from "@/lib/auth";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { LanguageSwitch } from "../../(portal)/_components/language-switch";
 import { LoginForm } from "./login-form";
 
@@ -10,17 +11,13 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: t("title") };
 }
 
-/** Only same-site paths, so the login page cannot be used to bounce people elsewhere. */
-function safeCallback(value: string | string[] | undefined): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v && v.startsWith("/") && !v.startsWith("//") && !v.startsWith("/\\") ? v : "/";
-}
-
 export default async function LoginPage({ searchParams }: PageProps<"/login">) {
   const params = await searchParams;
+  // Only same-origin paths, so the login page cannot be used to bounce people elsewhere.
+  const callbackUrl = safeCallbackPath(params.callbackUrl);
   // A disabled user may still hold a valid cookie: only a live user skips the form.
   const user = await getSessionUser().catch(() => null);
-  if (user) redirect(safeCallback(params.callbackUrl));
+  if (user) redirect(callbackUrl);
   const t = await getTranslations("auth.login");
   return (
     <main className="flex min-h-dvh items-center justify-center px-4 py-10">
@@ -32,7 +29,7 @@ export default async function LoginPage({ searchParams }: PageProps<"/login">) {
         <div className="card p-6">
           <h1 className="mb-1 text-xl font-semibold">{t("title")}</h1>
           <p className="mb-5 text-sm text-slate-500">{t("subtitle")}</p>
-          <LoginForm callbackUrl={safeCallback(params.callbackUrl)} />
+          <LoginForm callbackUrl={callbackUrl} />
         </div>
       </div>
     </main>

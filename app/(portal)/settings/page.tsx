@@ -7,6 +7,7 @@ import { PageHeader } from "../_components/states";
 import { RoleBadge } from "../_components/user-menu";
 import { ApiTokens } from "./_components/api-tokens";
 import { ProfileForm } from "./_components/profile-form";
+import { SignOutEverywhere } from "./_components/sign-out-everywhere";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("settings");
@@ -38,6 +39,11 @@ export default async function SettingsPage(_props: PageProps<"/settings">) {
           <h2 className="mb-1 text-base font-semibold">{t("tokens.title")}</h2>
           <p className="mb-4 text-sm text-slate-500">{t("tokens.description")}</p>
           <ApiTokens tokens={tokens} />
+        </section>
+        <section className="card p-5">
+          <h2 className="mb-1 text-base font-semibold">{t("sessions.title")}</h2>
+          <p className="mb-4 text-sm text-slate-500">{t("sessions.description")}</p>
+          <SignOutEverywhere />
         </section>
       </div>
     </>
