@@ -7,6 +7,7 @@ import path from "node:path";
 import { startBackends, type BackendsHandle } from "./lib/backends";
 import { DEMO_ADMIN_EMAIL, ensureAdminUser, migrateDeploy, startEmbeddedPostgres } from "./lib/database";
 import { REPO_ROOT, startGateway } from "./lib/gateway";
+import { registerDemo } from "./lib/demo-register";
 import { ensureBuild, startPortal } from "./lib/portal";
 
 const STATE = path.join(REPO_ROOT, ".graylane");
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const backends: BackendsHandle = await startBackends({ ports: BACKEND_PORTS, version: "v1" });
   stops.push(() => backends.stop());
 
-  await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs);
+  await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs, say);
 
   ensureBuild(say);
   const portal = await startPortal({
@@ -127,37 +128,6 @@ async function main(): Promise<void> {
 
   Press Ctrl-C to stop everything.
 `);
-}
-
-/** Registers the local gateway and the `demo` service in the portal's database and pushes it. */
-async function registerDemo(adminUrl: string, proxyUrl: string, token: string, addrs: string[]): Promise<void> {
-  // Imported late: these modules read DATABASE_URL and the secret key from the environment.
-  const { db } = await import("../lib/db");
-  const { encrypt } = await import("../lib/crypto");
-  const { createService, syncGatewayNow, SYSTEM_ACTOR } = await import("../lib/services");
-  const { createServiceSchema } = await import("../lib/validations/node");
-  try {
-    let gw = await db.gateway.findUnique({ where: { name: "local" } });
-    if (!gw) {
-      gw = await db.gateway.create({ data: { name: "local", adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
-      say("portal: registered gateway \"local\"");
-    } else if (gw.adminUrl !== adminUrl) {
-      gw = await db.gateway.update({ where: { id: gw.id }, data: { adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
-    }
-    if (!(await db.service.findUnique({ where: { name: "demo" } }))) {
-      const input = createServiceSchema.parse({
-        name: "demo",
-        algorithm: "round_robin",
-        nodes: addrs.map((addr) => ({ addr, weight: 1, state: "active", backup: false })),
-      });
-      await createService(db, SYSTEM_ACTOR, input);
-      say("portal: created service \"demo\" with 3 nodes");
-    }
-    // The gateway may have restarted with an older snapshot: bring it to the desired state.
-    await syncGatewayNow(db, SYSTEM_ACTOR, gw.id);
-  } finally {
-    await db.$disconnect(); // the embedded database serves one session: hand it to the portal
-  }
 }
 
 process.on("SIGINT", () => void shutdown(0));

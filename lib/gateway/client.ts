@@ -2,6 +2,7 @@
 // GatewayErrors carrying the gateway's code/field/status, or gateway_unreachable /
 // gateway_timeout when no answer came back.
 
+import { gatewayAllowList } from "@/lib/address-policy";
 import { httpRequest, type HttpResponse } from "@/lib/http-request";
 import { GatewayError } from "./errors";
 import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
@@ -49,6 +50,8 @@ function networkCode(e: unknown): string | undefined {
 export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   const base = opts.adminUrl.replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 2000;
+  // GRAYLANE_GATEWAY_ALLOW: every call resolves the host again and connects only inside it.
+  const allow = gatewayAllowList();
 
   async function call(
     method: string,
@@ -68,6 +71,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         timeoutMs,
+        allow,
       });
     } catch (e) {
       if (e instanceof Error && e.name === "TimeoutError") {
