@@ -51,7 +51,7 @@ export function isLinkLocal(ip: string): boolean {
   return family !== 0 && LINK_LOCAL.check(ip, family === 6 ? "ipv6" : "ipv4");
 }
 
-export function linkLocalAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+export function linkLocalAllowed(env: Record<string, string | undefined> = process.env): boolean {
   return env.GRAYLANE_ALLOW_LINK_LOCAL === "1" || env.GRAYLANE_ALLOW_LINK_LOCAL === "true";
 }
 
@@ -63,7 +63,7 @@ export function addrHostIp(addr: string): string | null {
 }
 
 /** A node address the portal accepts: not link-local unless GRAYLANE_ALLOW_LINK_LOCAL allows it. */
-export function nodeAddrAllowed(addr: string, env: NodeJS.ProcessEnv = process.env): boolean {
+export function nodeAddrAllowed(addr: string, env: Record<string, string | undefined> = process.env): boolean {
   if (linkLocalAllowed(env)) return true;
   const ip = addrHostIp(addr);
   return ip === null || !isLinkLocal(ip);

@@ -131,7 +131,7 @@ export const releasesApi = {
   previewStart: (req: Request, deps: Deps) =>
     handle(req, deps, "releases.read", async ({ db }) => {
       const q = new URL(req.url).searchParams;
-      return previewStart(db, q.get("service") ?? "", q.getAll("target"));
+      return previewStart(db, q.get("service") ?? "", q.getAll("target"), q.get("keepStaticMatchers") === "1");
     }),
   /** A new tester link: new expiry and cookie name; every earlier tester cookie stops routing to gray. */
   renewTesterLink: (req: Request, deps: Deps, id: string) =>

@@ -153,7 +153,7 @@ export type StepPreview = {
 };
 
 /** The split a start would lead to, and what the guard rails say about it. */
-export async function previewStart(db: Db, service: string, targets: readonly string[]): Promise<StepPreview> {
+export async function previewStart(db: Db, service: string, targets: readonly string[], keepStaticMatchers = false): Promise<StepPreview> {
   const desired = await loadDesired(db, service);
   if (!desired) throw new AppError("not_found", `service ${service} not found`, { params: { service } });
   const known = desired.nodes.filter((n) => isTarget(targets, n.addr)).map((n) => n.addr);
@@ -163,7 +163,7 @@ export async function previewStart(db: Db, service: string, targets: readonly st
     service,
     revision: desired.revision,
     before: previewSplit(desired),
-    after: previewSplit(startState(desired, known, "graylane_t_preview")),
+    after: previewSplit(startState(desired, known, "graylane_t_preview", keepStaticMatchers)),
     refusals: startRefusals(health),
     availableStable: availableStable(health),
   };

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { NODE_STATES } from "@/lib/gateway/types";
 import { canonicalAddr } from "./addr";
-import { algorithmSchema, grayRuleSchema, serviceNameSchema } from "./service";
+import { algorithmSchema, DEFAULT_GRAY_RULE, grayRuleSchema, serviceNameSchema } from "./service";
 
 /** `host:port` with an IPv4 address, a `[IPv6]` address or a hostname; port 1–65535. */
 export function isValidAddr(addr: string): boolean {
@@ -64,8 +64,8 @@ export const createServiceSchema = z
   .object({
     name: serviceNameSchema,
     algorithm: algorithmSchema.default("round_robin"),
-    // DESIGN.md's defaults: header X-Gray: 1, cookie gray=1, no CIDRs, 0 %.
-    gray: grayRuleSchema.default({ header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 }),
+    // No static header/cookie matcher by default (DESIGN.md): testers get signed links.
+    gray: grayRuleSchema.default(DEFAULT_GRAY_RULE),
     nodes: z.array(nodeSchema).max(200).default([]),
     force: z.boolean().default(false),
   })

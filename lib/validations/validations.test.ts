@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { canonicalAdminUrl, createGatewaySchema, updateGatewaySchema } from "./gateway";
+import { createServiceSchema } from "./node";
 import { createApiTokenSchema, setLocaleSchema, updateProfileSchema } from "./settings";
 import { createUserSchema } from "./user";
 
@@ -57,6 +58,13 @@ describe("gateway schemas", () => {
   it("keeps the token when an edit leaves it empty, but refuses a short one", () => {
     assert.equal(updateGatewaySchema.parse({ ...ok, id: "g1", token: "" }).token, "");
     assert.equal(updateGatewaySchema.safeParse({ ...ok, id: "g1", token: "1234" }).success, false);
+  });
+});
+
+describe("service schema", () => {
+  it("gives a new service no static header/cookie matcher", () => {
+    const r = createServiceSchema.parse({ name: "shop" });
+    assert.deepEqual(r.gray, { header: null, cookie: null, cidrs: [], percent: 0 });
   });
 });
 
