@@ -2,7 +2,7 @@
 // an admin user, the gateway, three demo nodes registered as service `demo`, and the
 // portal's production build on http://localhost:3000. Ctrl-C stops all of it.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startBackends, type BackendsHandle } from "./lib/backends";
 import { DEMO_ADMIN_EMAIL, ensureAdminUser, migrateDeploy, startEmbeddedPostgres } from "./lib/database";
@@ -17,19 +17,26 @@ const PROXY_LISTEN = process.env.GRAYLANE_LISTEN ?? "127.0.0.1:8080";
 const ADMIN_LISTEN = process.env.GRAYLANE_ADMIN_LISTEN ?? "127.0.0.1:6000";
 const BACKEND_PORTS = [8081, 8082, 8083];
 
-type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string };
+type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string; databasePassword: string };
 
-/** Secrets are generated once and kept (mode 0600) so a restarted demo can still decrypt its gateway token. */
+/**
+ * Secrets are generated once and kept (mode 0600, in a 0700 directory) so a restarted demo can
+ * still decrypt its gateway token. One missing from an older file is added.
+ */
 function loadSecrets(): Secrets {
-  mkdirSync(STATE, { recursive: true });
-  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as Secrets;
+  mkdirSync(STATE, { recursive: true, mode: 0o700 });
+  chmodSync(STATE, 0o700);
+  const stored = (existsSync(SECRETS_FILE) ? JSON.parse(readFileSync(SECRETS_FILE, "utf8")) : {}) as Partial<Secrets>;
   const secrets: Secrets = {
-    sessionSecret: randomBytes(32).toString("hex"),
-    secretKey: randomBytes(32).toString("hex"),
-    gatewayToken: randomBytes(24).toString("hex"),
-    testerKey: randomBytes(32).toString("hex"),
+    sessionSecret: stored.sessionSecret ?? randomBytes(32).toString("hex"),
+    secretKey: stored.secretKey ?? randomBytes(32).toString("hex"),
+    gatewayToken: stored.gatewayToken ?? randomBytes(24).toString("hex"),
+    testerKey: stored.testerKey ?? randomBytes(32).toString("hex"),
+    // The embedded database's password (PGlite behind a SCRAM gate, scripts/lib/database.ts).
+    databasePassword: stored.databasePassword ?? randomBytes(24).toString("hex"),
   };
-  writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(secrets).some((k) => !(k in stored))) writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(SECRETS_FILE, 0o600);
   return secrets;
 }
 
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
     say(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")} (DATABASE_URL)`);
   } else {
     say("database: embedded PostgreSQL (PGlite) in .graylane/pgdata");
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(STATE, "pgdata") });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(STATE, "pgdata"), password: secrets.databasePassword });
     stops.push(() => pg.stop());
     databaseUrl = pg.url;
     dbEnv = pg.env;
