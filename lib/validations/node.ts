@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { NODE_STATES } from "@/lib/gateway/types";
+import { nodeAddrAllowed } from "@/lib/address-policy";
 import { canonicalAddr } from "./addr";
 import { algorithmSchema, DEFAULT_GRAY_RULE, grayRuleSchema, serviceNameSchema } from "./service";
 
@@ -27,7 +28,9 @@ export const weightSchema = z.coerce
 export const nodeStateSchema = z.enum(NODE_STATES, { error: "validation.state" });
 
 export const nodeSchema = z.object({
-  addr: addrSchema,
+  // A new node may not be link-local (cloud metadata lives at 169.254.169.254) unless
+  // GRAYLANE_ALLOW_LINK_LOCAL=1; existing ones can still be changed and removed.
+  addr: addrSchema.refine((a) => nodeAddrAllowed(a), { error: "validation.linkLocal" }),
   weight: weightSchema.default(1),
   state: nodeStateSchema.default("active"),
   backup: z.boolean().default(false),

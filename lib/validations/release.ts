@@ -46,6 +46,9 @@ export type StartReleaseInput = z.output<typeof startReleaseSchema>;
 
 export const releaseIdSchema = z.string().trim().min(1).max(64);
 
+/** GET …/preview?percent=: a share 0–100 (two decimals); absent → the next planned step. */
+export const previewQuerySchema = z.object({ percent: percentSchema.optional() });
+
 export const stepReleaseSchema = z.object({
   id: releaseIdSchema,
   /** Omitted → the next step of the plan. */
