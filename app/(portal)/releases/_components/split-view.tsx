@@ -33,7 +33,7 @@ export function SplitView({ split, title, testId }: { split: SplitPreview; title
       <p>
         <span className="text-slate-500">{t("reaches")}:</span> {split.gray.length && who.length ? who.join("; ") : t("nobody")}
       </p>
-      {r.header || r.cookie ? (
+      {split.gray.length && (r.header || r.cookie) ? (
         <p role="alert" className="rounded border border-amber-300 bg-amber-50 px-2 py-1 text-xs text-amber-900" data-testid="static-matcher-warning">
           {t("staticWarning", { matchers: staticMatcherText(r, t) })}
         </p>
