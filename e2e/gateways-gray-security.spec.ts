@@ -44,8 +44,8 @@ test.describe("gray exposure", () => {
         await db.service.create({ data: { name: service, gray: gray0, revision: 1, nodes: { create: [a, b].map((addr) => ({ addr })) } } });
         const put = await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, {
           method: "PUT",
-          headers: { authorization: `Bearer ${env.gateway.token}`, "content-type": "application/json", "x-graylane-manager": "portal" },
-          body: JSON.stringify({ name: service, revision: 1, managed_by: "portal", algorithm: "round_robin", gray: gray0, nodes: [a, b].map((addr) => ({ addr, weight: 1, state: "active", backup: false })) }),
+          headers: { authorization: `Bearer ${env.gateway.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ name: service, revision: 1, algorithm: "round_robin", gray: gray0, nodes: [a, b].map((addr) => ({ addr, weight: 1, state: "active", backup: false })) }),
         });
         expect(put.ok).toBe(true);
       } finally {
@@ -57,7 +57,7 @@ test.describe("gray exposure", () => {
       const db = createDbClient(env.databaseUrl);
       await db.service.deleteMany({ where: { name: service } });
       await db.$disconnect();
-      await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}?force=1`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}` } });
+      await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { method: "DELETE", headers: { authorization: `Bearer ${env.gateway.token}` } });
     });
 
     test("a start leaves the static header off; keeping it shows the warning", async ({ page }) => {
