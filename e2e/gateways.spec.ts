@@ -22,7 +22,7 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
     await dialog.getByLabel("Admin token").fill("short");
     await dialog.getByRole("button", { name: "Add gateway" }).click();
     await expect(dialog.getByText("Use 1–64 letters, digits, dots, dashes or underscores.")).toBeVisible();
-    await expect(dialog.getByText("Enter an http:// or https:// URL.")).toBeVisible();
+    await expect(dialog.getByText("Enter only scheme, host and port, e.g. http://10.0.0.5:6000 — no path, query, fragment or user:password@.")).toBeVisible();
     await expect(dialog.getByText("At least 8 characters.")).toBeVisible();
     expect(await db.gateway.count({ where: { name: "no spaces allowed" } })).toBe(0);
 
@@ -46,9 +46,13 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
     expect(created.actorEmail).toBe(env.users.ADMIN.email);
     expect(JSON.stringify({ before: created.before, after: created.after })).not.toContain(env.gateway.token);
 
-    // Edit with an empty token keeps the old one; a wrong port shows the gateway unreachable.
+    // A new admin URL needs the token again (the stored one stays with the old address);
+    // a wrong port shows the gateway unreachable.
     await row.getByRole("button", { name: "Edit" }).click();
     await dialog.getByLabel("Admin API URL").fill("http://127.0.0.1:9");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect(dialog.getByTestId("field-error")).toContainText("Enter the admin token again");
+    await dialog.getByLabel("Admin token").fill(env.gateway.token);
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(page.getByTestId("toast-success").last()).toContainText(`Gateway ${name} saved.`);
     await expect(row.getByTestId("gateway-status")).toContainText("Unreachable");
@@ -56,11 +60,19 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
 
     await row.getByRole("button", { name: "Edit" }).click();
     await dialog.getByLabel("Admin API URL").fill(env.gateway.adminUrl);
-    await dialog.getByLabel("Proxy URL (optional)").fill(env.gateway.proxyUrl);
+    await dialog.getByLabel("Admin token").fill(env.gateway.token);
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(row.getByTestId("gateway-status")).toContainText("Reachable");
-    const updated = await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.update", targetName: name }, orderBy: { id: "desc" } });
-    expect(updated.after).toMatchObject({ adminUrl: env.gateway.adminUrl, proxyUrl: env.gateway.proxyUrl, tokenChanged: false });
+
+    // Same URL, empty token: the stored token is kept.
+    await row.getByRole("button", { name: "Edit" }).click();
+    await dialog.getByLabel("Proxy URL (optional)").fill(env.gateway.proxyUrl);
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(row.getByTestId("gateway-status")).toContainText("Reachable");
+    await expect
+      .poll(async () => (await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.update", targetName: name }, orderBy: { id: "desc" } })).after)
+      .toMatchObject({ adminUrl: env.gateway.adminUrl, proxyUrl: env.gateway.proxyUrl, tokenChanged: false });
 
     // A wrong token: the gateway's 401 is shown, translated.
     await row.getByRole("button", { name: "Edit" }).click();

@@ -1,4 +1,5 @@
 import "server-only";
+import { disallowedAddresses, gatewayAllowList } from "@/lib/address-policy";
 import { appendAuditEvent } from "@/lib/audit-chain";
 import { decrypt, encrypt } from "@/lib/crypto";
 import { db } from "@/lib/db";
@@ -8,6 +9,7 @@ import { toGatewayError } from "@/lib/gateway/errors";
 import type { GatewayStatus } from "@/lib/gateway/types";
 import { log } from "@/lib/log";
 import { auditActor, type Actor } from "@/lib/services/db-types";
+import type { Role } from "@/lib/rbac";
 import type { CreateGatewayInput, UpdateGatewayInput } from "@/lib/validations/gateway";
 
 // Gateway registry: the portal's list of gateways and their connection checks. Tokens are
@@ -82,6 +84,31 @@ export async function probeGateway(row: { id: string; name: string; adminUrl: st
 
 export type GatewayWithProbe = GatewayView & { probe: GatewayProbe };
 
+/**
+ * What `role` may read of a gateway error: ADMIN gets the gateway's (or the URL's) own words,
+ * everyone else only the code. A misdirected admin URL answers with whatever lives there, and
+ * that text must not reach every signed-in user.
+ */
+export function gatewayErrorFor(role: Role, error: { code: string; message: string }): { code: string; message: string } {
+  return role === "ADMIN" ? error : { code: error.code, message: "" };
+}
+
+/** A stored "code: message" line (lastError) as `role` may read it. */
+export function gatewayErrorLineFor(role: Role, line: string | null): string | null {
+  if (line === null || role === "ADMIN") return line;
+  const code = /^([a-z0-9_]+):/.exec(line)?.[1];
+  return code ?? "error";
+}
+
+/** The gateways page's rows for `role`: details of failures only for ADMIN. */
+export function gatewaysForRole(role: Role, gateways: GatewayWithProbe[]): GatewayWithProbe[] {
+  return gateways.map((g) => ({
+    ...g,
+    lastError: gatewayErrorLineFor(role, g.lastError),
+    probe: g.probe.reachable ? g.probe : { ...g.probe, error: gatewayErrorFor(role, g.probe.error) },
+  }));
+}
+
 /** Every gateway with a live status check, in parallel (an unreachable one costs 2 s at most). */
 export async function listGatewaysWithStatus(): Promise<GatewayWithProbe[]> {
   const rows = await db.gateway.findMany({ orderBy: { name: "asc" } });
@@ -121,7 +148,34 @@ function nameTaken(name: string, cause: unknown): AppError {
   });
 }
 
+/**
+ * GRAYLANE_GATEWAY_ALLOW: every address the admin URL's host resolves to must be inside it.
+ * (Calls check again when they connect: lib/http-request.ts.)
+ */
+export async function checkGatewayAllowed(adminUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const allow = gatewayAllowList(env);
+  if (!allow) return;
+  const host = new URL(adminUrl).hostname;
+  let refused: string[];
+  try {
+    refused = await disallowedAddresses(adminUrl, allow);
+  } catch (e) {
+    throw new AppError("invalid_input", `gateway host ${host} does not resolve`, {
+      params: { host },
+      fieldErrors: { adminUrl: ["specific.gatewayHostUnresolved"] },
+      cause: e,
+    });
+  }
+  if (refused.length) {
+    throw new AppError("invalid_input", `gateway ${host} (${refused.join(", ")}) outside GRAYLANE_GATEWAY_ALLOW`, {
+      params: { host, addresses: refused.join(", "), allowed: allow.text },
+      fieldErrors: { adminUrl: ["specific.gatewayNotAllowed"] },
+    });
+  }
+}
+
 export async function createGateway(actor: Actor, input: CreateGatewayInput): Promise<GatewayView> {
+  await checkGatewayAllowed(input.adminUrl);
   const tokenEnc = encrypt(input.token);
   try {
     return await db.$transaction(async (tx) => {
@@ -143,11 +197,18 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput): Pr
 }
 
 export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Promise<GatewayView> {
+  await checkGatewayAllowed(input.adminUrl);
   try {
     return await db.$transaction(async (tx) => {
       const before = await tx.gateway.findUnique({ where: { id: input.id }, select: VIEW_SELECT });
       if (!before) throw new AppError("not_found", `gateway ${input.id} not found`);
       const tokenChanged = input.token !== "";
+      // The stored token belongs to the old address: never send it to a new one unasked.
+      if (before.adminUrl !== input.adminUrl && !tokenChanged) {
+        throw new AppError("invalid_input", `gateway ${before.name}: admin URL changed without the token`, {
+          fieldErrors: { token: ["specific.gatewayTokenForNewUrl"] },
+        });
+      }
       const updated = await tx.gateway.update({
         where: { id: input.id },
         data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },

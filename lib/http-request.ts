@@ -3,6 +3,8 @@
 // gateway's default admin port — is one of them ("fetch failed: bad port").
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
+import { addressAllowed, AddressNotAllowedError, allowListLookup, urlHostname, type AddressList } from "@/lib/address-policy";
 
 export type HttpResponse = { status: number; statusText: string; text: string };
 
@@ -15,15 +17,26 @@ export class HttpTimeoutError extends Error {
 
 export function httpRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs: number },
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    /** Connect only to addresses in this list (checked before connecting); null/absent: anywhere. */
+    allow?: AddressList | null;
+  },
 ): Promise<HttpResponse> {
   const target = new URL(url);
   const mod = target.protocol === "https:" ? https : target.protocol === "http:" ? http : null;
   if (!mod) return Promise.reject(new Error(`unsupported URL scheme ${target.protocol} (use http or https)`));
+  const host = urlHostname(target);
+  if (opts.allow && net.isIP(host) && !addressAllowed(host, opts.allow)) {
+    return Promise.reject(new AddressNotAllowedError(host, [host], opts.allow));
+  }
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
   return new Promise((resolve, reject) => {
-    const req = mod.request(target, { method: opts.method ?? "GET", headers, agent: false }, (res) => {
+    const req = mod.request(target, { method: opts.method ?? "GET", headers, agent: false, ...(opts.allow ? { lookup: allowListLookup(opts.allow) } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>

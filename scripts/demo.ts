@@ -2,11 +2,12 @@
 // an admin user, the gateway, three demo nodes registered as service `demo`, and the
 // portal's production build on http://localhost:3000. Ctrl-C stops all of it.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startBackends, type BackendsHandle } from "./lib/backends";
 import { DEMO_ADMIN_EMAIL, ensureAdminUser, migrateDeploy, startEmbeddedPostgres } from "./lib/database";
 import { REPO_ROOT, startGateway } from "./lib/gateway";
+import { registerDemo } from "./lib/demo-register";
 import { ensureBuild, startPortal } from "./lib/portal";
 
 const STATE = path.join(REPO_ROOT, ".graylane");
@@ -16,25 +17,29 @@ const PROXY_LISTEN = process.env.GRAYLANE_LISTEN ?? "127.0.0.1:8080";
 const ADMIN_LISTEN = process.env.GRAYLANE_ADMIN_LISTEN ?? "127.0.0.1:6000";
 const BACKEND_PORTS = [8081, 8082, 8083];
 
-type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string; auditKey: string };
+type Secrets = { sessionSecret: string; secretKey: string; gatewayToken: string; testerKey: string; auditKey: string; databasePassword: string };
 
 /**
- * Secrets are generated once and kept (mode 0600) so a restarted demo can still decrypt its
- * gateway token and verify its audit chain. One missing from an older file is added.
+ * Secrets are generated once and kept (mode 0600, in a 0700 directory) so a restarted demo can
+ * still decrypt its gateway token and verify its audit chain. One missing from an older file is added.
  */
 function loadSecrets(): Secrets {
-  mkdirSync(STATE, { recursive: true });
-  const stored = existsSync(SECRETS_FILE) ? (JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as Partial<Secrets>) : {};
+  mkdirSync(STATE, { recursive: true, mode: 0o700 });
+  chmodSync(STATE, 0o700);
+  const stored = (existsSync(SECRETS_FILE) ? JSON.parse(readFileSync(SECRETS_FILE, "utf8")) : {}) as Partial<Secrets>;
   const secrets: Secrets = {
     sessionSecret: stored.sessionSecret ?? randomBytes(32).toString("hex"),
     secretKey: stored.secretKey ?? randomBytes(32).toString("hex"),
     gatewayToken: stored.gatewayToken ?? randomBytes(24).toString("hex"),
     testerKey: stored.testerKey ?? randomBytes(32).toString("hex"),
     auditKey: stored.auditKey ?? randomBytes(32).toString("hex"),
+    // The embedded database's password (PGlite behind a SCRAM gate, scripts/lib/database.ts).
+    databasePassword: stored.databasePassword ?? randomBytes(24).toString("hex"),
   };
   if ((Object.keys(secrets) as (keyof Secrets)[]).some((k) => stored[k] === undefined)) {
     writeFileSync(SECRETS_FILE, JSON.stringify({ ...stored, ...secrets }, null, 2), { mode: 0o600 });
   }
+  chmodSync(SECRETS_FILE, 0o600);
   return secrets;
 }
 
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
     say(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")} (DATABASE_URL)`);
   } else {
     say("database: embedded PostgreSQL (PGlite) in .graylane/pgdata");
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(STATE, "pgdata") });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(STATE, "pgdata"), password: secrets.databasePassword });
     stops.push(() => pg.stop());
     databaseUrl = pg.url;
     dbEnv = pg.env;
@@ -100,7 +105,7 @@ async function main(): Promise<void> {
   const backends: BackendsHandle = await startBackends({ ports: BACKEND_PORTS, version: "v1" });
   stops.push(() => backends.stop());
 
-  await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs);
+  await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs, say);
 
   ensureBuild(say);
   const portal = await startPortal({
@@ -135,37 +140,6 @@ async function main(): Promise<void> {
 
   Press Ctrl-C to stop everything.
 `);
-}
-
-/** Registers the local gateway and the `demo` service in the portal's database and pushes it. */
-async function registerDemo(adminUrl: string, proxyUrl: string, token: string, addrs: string[]): Promise<void> {
-  // Imported late: these modules read DATABASE_URL and the secret key from the environment.
-  const { db } = await import("../lib/db");
-  const { encrypt } = await import("../lib/crypto");
-  const { createService, syncGatewayNow, SYSTEM_ACTOR } = await import("../lib/services");
-  const { createServiceSchema } = await import("../lib/validations/node");
-  try {
-    let gw = await db.gateway.findUnique({ where: { name: "local" } });
-    if (!gw) {
-      gw = await db.gateway.create({ data: { name: "local", adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
-      say("portal: registered gateway \"local\"");
-    } else if (gw.adminUrl !== adminUrl) {
-      gw = await db.gateway.update({ where: { id: gw.id }, data: { adminUrl, proxyUrl, tokenEnc: encrypt(token) } });
-    }
-    if (!(await db.service.findUnique({ where: { name: "demo" } }))) {
-      const input = createServiceSchema.parse({
-        name: "demo",
-        algorithm: "round_robin",
-        nodes: addrs.map((addr) => ({ addr, weight: 1, state: "active", backup: false })),
-      });
-      await createService(db, SYSTEM_ACTOR, input);
-      say("portal: created service \"demo\" with 3 nodes");
-    }
-    // The gateway may have restarted with an older snapshot: bring it to the desired state.
-    await syncGatewayNow(db, SYSTEM_ACTOR, gw.id);
-  } finally {
-    await db.$disconnect(); // the embedded database serves one session: hand it to the portal
-  }
 }
 
 process.on("SIGINT", () => void shutdown(0));

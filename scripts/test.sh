@@ -21,6 +21,7 @@ SUITES=(
   "releases:npm run -s test:releases"
   "audit:npm run -s test:audit"
   "reconcile:npm run -s test:reconcile"
+  "security:npm run -s test:security"
   "fuzz:npm run -s test:fuzz"
   "faults:npm run -s test:faults"
   "demo:npm run -s test:demo"

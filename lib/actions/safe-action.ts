@@ -8,6 +8,7 @@ import { clientIp } from "@/lib/http/client-ip";
 import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
+import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
 
 // One way into every mutation: session → permission → zod → work.
 // Every file in lib/actions/ exports an action built with defineAction.
@@ -98,6 +99,9 @@ export function defineAction<S extends z.ZodType, T>(
       if (!can(user.role, permission)) {
         throw new AppError("forbidden", `${user.email} (${user.role}) lacks ${permission}`);
       }
+      // A NUL byte would reach PostgreSQL and fail there as a 500: refuse it, naming the field.
+      const nul = findNulByte(input);
+      if (nul !== null) throw new AppError("invalid_input", `NUL byte in ${nul || "input"}`, { fieldErrors: { [nul || "_form"]: [NUL_BYTE_MESSAGE] } });
       const parsed = schema.safeParse(input, { error: await zodErrorMap() });
       if (!parsed.success) {
         throw new AppError("invalid_input", "validation failed", { fieldErrors: zodFieldErrors(parsed.error) });

@@ -30,8 +30,15 @@ type Params = Record<string, string | string[] | undefined> | URLSearchParams;
 function get(params: Params, key: string): string | undefined {
   const raw = params instanceof URLSearchParams ? params.get(key) ?? undefined : params[key];
   const s = Array.isArray(raw) ? raw[0] : raw;
-  const trimmed = s?.trim();
+  // No NUL byte reaches PostgreSQL (it fails the query); the export refuses them first (auditFilterWithNul).
+  const trimmed = s?.replace(/\0/g, "").trim();
   return trimmed ? trimmed.slice(0, 200) : undefined;
+}
+
+/** The first filter parameter holding a NUL byte (a request to refuse with 400), or null. */
+export function auditFilterWithNul(params: URLSearchParams): string | null {
+  for (const key of ["format", ...FILTER_PARAMS]) if (params.getAll(key).some((v) => v.includes("\0"))) return key;
+  return null;
 }
 
 /**

@@ -3,6 +3,7 @@
 // gateway_timeout when no answer came back.
 
 import { MANAGER_HEADER, PORTAL_MANAGER } from "@/lib/contract/manager";
+import { gatewayAllowList } from "@/lib/address-policy";
 import { httpRequest, type HttpResponse } from "@/lib/http-request";
 import { GatewayError } from "./errors";
 import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
@@ -54,6 +55,8 @@ function networkCode(e: unknown): string | undefined {
 export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   const base = opts.adminUrl.replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 2000;
+  // GRAYLANE_GATEWAY_ALLOW: every call resolves the host again and connects only inside it.
+  const allow = gatewayAllowList();
 
   async function call(
     method: string,
@@ -76,6 +79,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         timeoutMs,
+        allow,
       });
     } catch (e) {
       if (e instanceof Error && e.name === "TimeoutError") {

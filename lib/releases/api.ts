@@ -11,7 +11,8 @@ import { clientIp } from "@/lib/http/client-ip";
 import { sessionRequestProblem } from "@/lib/http/same-origin";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
-import { startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
+import { previewQuerySchema, startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
+import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
 import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "./mutations";
 import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "./read";
 import type { Actor, Db } from "@/lib/services/db-types";
@@ -50,11 +51,14 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/** `input` checked by `schema`; errors name their field (`rootField` when `input` itself is the value, e.g. a path id). */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, rootField = "_form"): z.output<S> {
+  const nul = findNulByte(input);
+  if (nul !== null) throw new AppError("invalid_input", `NUL byte in ${nul || rootField}`, { fieldErrors: { [nul || rootField]: [`validation.${NUL_BYTE_MESSAGE}`] } });
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const fieldErrors: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) (fieldErrors[issue.path.length ? issue.path.join(".") : "_form"] ??= []).push(issue.message);
+    for (const issue of parsed.error.issues) (fieldErrors[issue.path.length ? issue.path.join(".") : rootField] ??= []).push(issue.message);
     throw new AppError("invalid_input", "validation failed", { fieldErrors });
   }
   return parsed.data;
@@ -82,6 +86,8 @@ export async function handle<T>(
       if (problem) throw new AppError("cross_origin", `${user.email}: ${problem}`);
     }
     if (!can(user.role, permission)) throw new AppError("forbidden", `${user.email} (${user.role}) lacks ${permission}`);
+    const query = findNulByte(new URL(req.url).searchParams);
+    if (query !== null) throw new AppError("invalid_input", `NUL byte in ${query}`, { fieldErrors: { [query]: [`validation.${NUL_BYTE_MESSAGE}`] } });
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readJson(req);
     const actor: Actor = { id: user.id, email: user.email, role: user.role, clientIp: clientIp(req.headers), userAgent: req.headers.get("user-agent") ?? "" };
     const data = await fn({ user, actor, db: deps.db }, body);
@@ -112,7 +118,7 @@ export const releasesApi = {
     handle(req, deps, "releases.write", async ({ db, actor }, body) => startRelease(db, actor, parseInput(startReleaseSchema, body)), { status: 201 }),
   get: (req: Request, deps: Deps, id: string) =>
     handle(req, deps, "releases.read", async ({ db }) => {
-      const r = await getRelease(db, parseInput(releaseIdSchema, id));
+      const r = await getRelease(db, parseInput(releaseIdSchema, id, "id"));
       if (!r) throw new AppError("not_found", `release ${id} not found`);
       return { release: r };
     }),
@@ -121,21 +127,22 @@ export const releasesApi = {
       stepRelease(db, actor, parseInput(stepReleaseSchema, { ...(body as object), id })),
     ),
   promote: (req: Request, deps: Deps, id: string) =>
-    handle(req, deps, "releases.write", async ({ db, actor }) => promoteRelease(db, actor, { id: parseInput(releaseIdSchema, id) })),
+    handle(req, deps, "releases.write", async ({ db, actor }) => promoteRelease(db, actor, { id: parseInput(releaseIdSchema, id, "id") })),
   rollback: (req: Request, deps: Deps, id: string) =>
     handle(req, deps, "releases.write", async ({ db, actor }, body) =>
       rollbackRelease(db, actor, parseInput(rollbackReleaseSchema, { ...(body as object), id })),
     ),
-  split: (req: Request, deps: Deps, id: string) => handle(req, deps, "releases.read", async ({ db }) => getLiveSplit(db, parseInput(releaseIdSchema, id))),
+  split: (req: Request, deps: Deps, id: string) => handle(req, deps, "releases.read", async ({ db }) => getLiveSplit(db, parseInput(releaseIdSchema, id, "id"))),
   preview: (req: Request, deps: Deps, id: string) =>
     handle(req, deps, "releases.read", async ({ db }) => {
       const p = new URL(req.url).searchParams.get("percent");
-      return previewStep(db, parseInput(releaseIdSchema, id), p === null || p === "" ? undefined : Number(p));
+      const { percent } = parseInput(previewQuerySchema, { percent: p === null || p === "" ? undefined : p });
+      return previewStep(db, parseInput(releaseIdSchema, id, "id"), percent);
     }),
   previewStart: (req: Request, deps: Deps) =>
     handle(req, deps, "releases.read", async ({ db }) => {
       const q = new URL(req.url).searchParams;
-      return previewStart(db, q.get("service") ?? "", q.getAll("target"));
+      return previewStart(db, q.get("service") ?? "", q.getAll("target"), q.get("keepStaticMatchers") === "1");
     }),
   /** A new tester link: new expiry and cookie name; every earlier tester cookie stops routing to gray. */
   renewTesterLink: (req: Request, deps: Deps, id: string) =>
@@ -144,5 +151,5 @@ export const releasesApi = {
       return { ...result, links: await getTesterLinks(db, result.releaseId) };
     }),
   testerLinks: (req: Request, deps: Deps, id: string) =>
-    handle(req, deps, "releases.write", async ({ db }) => ({ links: await getTesterLinks(db, parseInput(releaseIdSchema, id)) })),
+    handle(req, deps, "releases.write", async ({ db }) => ({ links: await getTesterLinks(db, parseInput(releaseIdSchema, id, "id")) })),
 };

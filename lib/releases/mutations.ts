@@ -192,7 +192,7 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
       if (before.revision !== current.revision) throw conflict(input.service, "revision moved during start");
       return {
         action: "release.start",
-        after: startState(before, targets, cookie),
+        after: startState(before, targets, cookie, input.keepStaticMatchers),
         release: {},
         create: {
           id,
@@ -209,7 +209,15 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
           testerExpires: expires,
         },
         detail: {
-          release: { version: input.version, targets, steps: input.steps, testerCookie: cookie, testerExpires: expires.toISOString(), autoAdvance: input.autoAdvance },
+          release: {
+            version: input.version,
+            targets,
+            steps: input.steps,
+            testerCookie: cookie,
+            testerExpires: expires.toISOString(),
+            autoAdvance: input.autoAdvance,
+            ...(input.keepStaticMatchers ? { keepStaticMatchers: true } : {}),
+          },
           ...overrideDetail(overridden, input.override),
         },
         reason: input.override && overridden.length ? input.override.reason : null,
@@ -267,7 +275,7 @@ export async function promoteRelease(db: Db, actor: Actor, input: PromoteRelease
   const r = await loadOpen(db, input.id);
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
     action: "release.promote",
-    after: promoteState(before, r.targets),
+    after: promoteState(before, r.targets, r.snapshot as unknown as ReleaseSnapshot),
     release: { status: "PROMOTED", endedBy: actor.email, endedAt: new Date(), endReason: null },
     detail: { release: { version: r.version, targets: r.targets } },
     reason: null,

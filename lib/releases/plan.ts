@@ -37,12 +37,23 @@ function withTargets(nodes: readonly DesiredNode[], targets: readonly string[], 
   return nodes.map((n) => (isTarget(targets, n.addr) ? { ...n, state } : { ...n }));
 }
 
-/** Start: targets leave the stable pool for the gray pool; testers reach them by cookie; no share yet. */
-export function startState(before: DesiredService, targets: readonly string[], cookie: string): DesiredService {
+/**
+ * Start: targets leave the stable pool for the gray pool; testers reach them by their signed
+ * cookie and the operator's CIDRs; no share yet. The service's static header/cookie matchers
+ * (anyone who sends them reaches gray) stay off unless the start opts in (`keepStatic`).
+ */
+export function startState(before: DesiredService, targets: readonly string[], cookie: string, keepStatic = false): DesiredService {
   return {
     ...before,
     nodes: withTargets(before.nodes, targets, "gray"),
-    gray: { ...before.gray, cidrs: [...before.gray.cidrs], percent: 0, tester: { cookie } },
+    gray: {
+      ...before.gray,
+      header: keepStatic ? before.gray.header : null,
+      cookie: keepStatic ? before.gray.cookie : null,
+      cidrs: [...before.gray.cidrs],
+      percent: 0,
+      tester: { cookie },
+    },
   };
 }
 
@@ -51,12 +62,23 @@ export function stepState(before: DesiredService, percent: number): DesiredServi
   return { ...before, nodes: before.nodes.map((n) => ({ ...n })), gray: { ...before.gray, cidrs: [...before.gray.cidrs], percent } };
 }
 
-/** Promote: targets join the stable pool with the new build; no share, no tester cookie. */
-export function promoteState(before: DesiredService, targets: readonly string[]): DesiredService {
+/**
+ * Promote: targets join the stable pool with the new build; no share, no tester cookie. Static
+ * matchers the start left off come back as the service had them (`snapshot`): they are the
+ * service's setting, only suspended during the release.
+ */
+export function promoteState(before: DesiredService, targets: readonly string[], snapshot?: Pick<ReleaseSnapshot, "gray">): DesiredService {
   return {
     ...before,
     nodes: withTargets(before.nodes, targets, "active"),
-    gray: { ...before.gray, cidrs: [...before.gray.cidrs], percent: 0, tester: null },
+    gray: {
+      ...before.gray,
+      header: before.gray.header ?? snapshot?.gray.header ?? null,
+      cookie: before.gray.cookie ?? snapshot?.gray.cookie ?? null,
+      cidrs: [...before.gray.cidrs],
+      percent: 0,
+      tester: null,
+    },
   };
 }
 

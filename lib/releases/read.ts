@@ -10,7 +10,7 @@ import { pickBase, windowSides, type ServiceSample, type Side } from "./analysis
 import { availableStable, stableHealth, startRefusals, stepRefusals, type GuardRefusal } from "./guards";
 import { isTarget, nextPlannedPercent, previewSplit, startState, stepState, testerCookieName, type SplitPreview } from "./plan";
 import { readServiceSample } from "./stats-source";
-import { testerKey, testerLinks, type TesterLink } from "./tester";
+import { hasTesterKey, testerKey, testerLinks, type TesterLink } from "./tester";
 
 export type ReleaseSummary = {
   id: string;
@@ -133,6 +133,7 @@ export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | nu
 export async function getTesterLinks(db: Db, id: string, now = Date.now()): Promise<TesterLink[]> {
   const r = await db.release.findUnique({ where: { id }, include: { service: { select: { name: true } } } });
   if (!r || r.status !== "OPEN" || !r.testerExpires || r.testerExpires.getTime() <= now) return [];
+  if (!hasTesterKey()) return []; // no key, no signature: the page explains (TesterLinks testerKeyMissing)
   const [desired, gateways] = await Promise.all([
     loadDesired(db, r.service.name),
     db.gateway.findMany({ select: { name: true, adminUrl: true, proxyUrl: true }, orderBy: { name: "asc" } }),
@@ -153,7 +154,7 @@ export type StepPreview = {
 };
 
 /** The split a start would lead to, and what the guard rails say about it. */
-export async function previewStart(db: Db, service: string, targets: readonly string[]): Promise<StepPreview> {
+export async function previewStart(db: Db, service: string, targets: readonly string[], keepStaticMatchers = false): Promise<StepPreview> {
   const desired = await loadDesired(db, service);
   if (!desired) throw new AppError("not_found", `service ${service} not found`, { params: { service } });
   const known = desired.nodes.filter((n) => isTarget(targets, n.addr)).map((n) => n.addr);
@@ -163,7 +164,7 @@ export async function previewStart(db: Db, service: string, targets: readonly st
     service,
     revision: desired.revision,
     before: previewSplit(desired),
-    after: previewSplit(startState(desired, known, "graylane_t_preview")),
+    after: previewSplit(startState(desired, known, "graylane_t_preview", keepStaticMatchers)),
     refusals: startRefusals(health),
     availableStable: availableStable(health),
   };

@@ -9,8 +9,16 @@ import { createHmac } from "node:crypto";
 import { AppError } from "@/lib/errors";
 import { MAX_TESTER_HOURS } from "./plan";
 
+/**
+ * False when GRAYLANE_TESTER_KEY is unset (allowed outside production, see lib/startup-check.ts):
+ * releases then run without tester links and the release page says why.
+ */
+export function hasTesterKey(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.GRAYLANE_TESTER_KEY?.trim());
+}
+
 export function testerKey(env: NodeJS.ProcessEnv = process.env): string {
-  const key = env.GRAYLANE_TESTER_KEY;
+  const key = env.GRAYLANE_TESTER_KEY?.trim();
   if (!key) {
     throw new AppError("internal", "GRAYLANE_TESTER_KEY is not set: tester links need the key the gateways use", {
       params: { variable: "GRAYLANE_TESTER_KEY" },

@@ -15,7 +15,7 @@ import type {
   SetNodeStateInput,
   UpdateNodeInput,
 } from "@/lib/validations/node";
-import type { AdoptServiceInput, DeleteServiceInput, UpdateServiceInput } from "@/lib/validations/service";
+import { hasStaticMatcher, withoutStaticMatchers, type AdoptServiceInput, type DeleteServiceInput, type UpdateServiceInput } from "@/lib/validations/service";
 import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
 import { deleteFromGateways, pushService, type PushOutcome } from "./push";
@@ -323,12 +323,16 @@ export async function adoptService(db: Db, actor: Actor, input: AdoptServiceInpu
     });
   }
   if (!live) throw new AppError("not_found", `${input.service} not on ${target.name}`, { params: { service: input.service } });
-  const imported = { ...fromGatewayState(live), revision: 1 };
+  // The gateway's static header/cookie matchers (its defaults: X-Gray: 1, gray=1) are not
+  // adopted: in the portal they are an explicit opt-in (service settings).
+  const fromGateway = fromGatewayState(live);
+  const imported = { ...fromGateway, gray: withoutStaticMatchers(fromGateway.gray), revision: 1 };
+  const dropped = hasStaticMatcher(fromGateway.gray) ? { droppedStaticMatchers: { header: fromGateway.gray.header, cookie: fromGateway.gray.cookie } } : {};
   return insertService(
     db,
     actor,
     imported,
-    { action: "service.adopt", before: { gateway: target.name, version: live.version ?? null, revision: live.revision ?? null } },
+    { action: "service.adopt", before: { gateway: target.name, version: live.version ?? null, revision: live.revision ?? null, ...dropped } },
     () => conflict(input.service),
   );
 }

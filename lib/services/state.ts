@@ -24,9 +24,10 @@ export type DesiredService = {
   health?: HealthSettings | null;
 };
 
+/** No static header/cookie matcher: see DEFAULT_GRAY_RULE in lib/validations/service.ts. */
 export const DEFAULT_GRAY: GrayRule = {
-  header: { name: "X-Gray", value: "1" },
-  cookie: { name: "gray", value: "1" },
+  header: null,
+  cookie: null,
   cidrs: [],
   percent: 0,
   tester: null,

@@ -15,12 +15,26 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
+/**
+ * The admin URL as the portal stores and calls it: `scheme://host[:port]`, or null. No path,
+ * query, fragment or credentials: the portal appends /v1/... and sends the bearer token to
+ * whatever this names, so anything more would let a URL aim the token at another endpoint.
+ */
+export function canonicalAdminUrl(value: string): string | null {
+  const raw = value.trim();
+  // "?" / "#" with nothing after them parse to an empty search/hash: refuse the text itself.
+  if (!isHttpUrl(raw) || /[?#@\\\s]/.test(raw)) return null;
+  const u = new URL(raw);
+  if (u.pathname !== "/" || u.search || u.hash) return null;
+  return `${u.protocol}//${u.host}`;
+}
+
 const name = z.string().trim().regex(GATEWAY_NAME_RE, { error: "gatewayName" });
 const adminUrl = z
   .string()
   .trim()
-  .refine(isHttpUrl, { error: "adminUrl" })
-  .transform((v) => v.replace(/\/+$/, ""));
+  .refine((v) => canonicalAdminUrl(v) !== null, { error: "adminUrlOrigin" })
+  .transform((v) => canonicalAdminUrl(v) ?? v);
 /** Where clients reach the gateway's proxy (for tester links); empty: derived from the admin URL. */
 const proxyUrl = z
   .string()
@@ -33,7 +47,7 @@ const token = z.string().min(GATEWAY_TOKEN_MIN, { error: "tokenMin" }).max(512, 
 export const createGatewaySchema = z.object({ name, adminUrl, proxyUrl, token });
 export type CreateGatewayInput = z.output<typeof createGatewaySchema>;
 
-/** An empty token keeps the stored one. */
+/** An empty token keeps the stored one, unless the admin URL changes (lib/gateways.ts). */
 export const updateGatewaySchema = z.object({
   id: z.string().min(1),
   name,

@@ -4,8 +4,9 @@
 import { z } from "zod";
 import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
 import { NODE_STATES } from "@/lib/gateway/types";
+import { nodeAddrAllowed } from "@/lib/address-policy";
 import { canonicalAddr } from "./addr";
-import { algorithmSchema, grayRuleSchema, serviceNameSchema } from "./service";
+import { algorithmSchema, DEFAULT_GRAY_RULE, grayRuleSchema, serviceNameSchema } from "./service";
 
 /** `host:port` with an IPv4 address, a `[IPv6]` address or a hostname; port 1–65535. */
 export function isValidAddr(addr: string): boolean {
@@ -28,7 +29,9 @@ export const weightSchema = z.coerce
 export const nodeStateSchema = z.enum(NODE_STATES, { error: "validation.state" });
 
 export const nodeSchema = z.object({
-  addr: addrSchema,
+  // A new node may not be link-local (cloud metadata lives at 169.254.169.254) unless
+  // GRAYLANE_ALLOW_LINK_LOCAL=1; existing ones can still be changed and removed.
+  addr: addrSchema.refine((a) => nodeAddrAllowed(a), { error: "validation.linkLocal" }),
   weight: weightSchema.default(1),
   state: nodeStateSchema.default("active"),
   backup: z.boolean().default(false),
@@ -65,8 +68,8 @@ export const createServiceSchema = z
   .object({
     name: serviceNameSchema,
     algorithm: algorithmSchema.default("round_robin"),
-    // DESIGN.md's defaults: header X-Gray: 1, cookie gray=1, no CIDRs, 0 %.
-    gray: grayRuleSchema.default({ header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 }),
+    // No static header/cookie matcher by default (docs/design.md): testers get signed links.
+    gray: grayRuleSchema.default(DEFAULT_GRAY_RULE),
     nodes: z.array(nodeSchema).max(MAX_NODES_PER_SERVICE, { error: "validation.tooManyNodes" }).default([]),
     force: z.boolean().default(false),
   })

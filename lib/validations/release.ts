@@ -38,11 +38,16 @@ export const startReleaseSchema = z.object({
   steps: stepsInputSchema.default([1, 5, 25, 50]),
   testerHours: z.coerce.number({ error: "validation.testerHours" }).min(0.25, { error: "validation.testerHours" }).max(24, { error: "validation.testerHours" }).default(8),
   autoAdvance: z.boolean().default(false),
+  /** Keep the service's static header/cookie matchers during the release (anyone who sends them reaches gray). */
+  keepStaticMatchers: z.boolean().default(false),
   override: overrideSchema.optional(),
 });
 export type StartReleaseInput = z.output<typeof startReleaseSchema>;
 
 export const releaseIdSchema = z.string().trim().min(1).max(64);
+
+/** GET …/preview?percent=: a share 0–100 (two decimals); absent → the next planned step. */
+export const previewQuerySchema = z.object({ percent: percentSchema.optional() });
 
 export const stepReleaseSchema = z.object({
   id: releaseIdSchema,

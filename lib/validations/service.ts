@@ -57,6 +57,25 @@ export const grayRuleSchema = z.object({
 });
 export type GrayRuleInput = z.output<typeof grayRuleSchema>;
 
+/**
+ * A new service's gray rule: nobody reaches gray until a release hands out tester links
+ * (signed cookie) or the operator lists CIDRs. A static header/cookie matcher is opt-in:
+ * anyone who sends it reaches gray.
+ */
+export const DEFAULT_GRAY_RULE: GrayRuleInput = { header: null, cookie: null, cidrs: [], percent: 0 };
+
+type StaticMatchers = { header?: { name: string; value: string } | null; cookie?: { name: string; value: string } | null };
+
+/** The rule has a header or cookie matcher that anyone can send. */
+export function hasStaticMatcher(gray: StaticMatchers): boolean {
+  return Boolean(gray.header || gray.cookie);
+}
+
+/** The same rule without its static header/cookie matchers. */
+export function withoutStaticMatchers<G extends StaticMatchers>(gray: G): G {
+  return { ...gray, header: null, cookie: null };
+}
+
 export const updateServiceSchema = z.object({
   service: serviceNameSchema,
   revision: z.coerce.number().int().min(1),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createGatewaySchema, updateGatewaySchema } from "./gateway";
+import { canonicalAdminUrl, createGatewaySchema, updateGatewaySchema } from "./gateway";
+import { createServiceSchema } from "./node";
 import { createApiTokenSchema, setLocaleSchema, updateProfileSchema } from "./settings";
 import { createUserSchema } from "./user";
 
@@ -18,10 +19,34 @@ describe("gateway schemas", () => {
 
   it("names the bad field with a catalog key", () => {
     const r = createGatewaySchema.safeParse({ name: "bad name", adminUrl: "ftp://x", token: "short" });
-    assert.deepEqual(fieldMessages(r), { name: "gatewayName", adminUrl: "adminUrl", token: "tokenMin" });
+    assert.deepEqual(fieldMessages(r), { name: "gatewayName", adminUrl: "adminUrlOrigin", token: "tokenMin" });
     assert.equal(createGatewaySchema.safeParse({ ...ok, name: "x".repeat(65) }).success, false);
     assert.equal(createGatewaySchema.safeParse({ ...ok, adminUrl: "http://user:pw@host:6000" }).success, false);
     assert.equal(createGatewaySchema.safeParse({ ...ok, adminUrl: "https://gw.example.com:6443" }).success, true);
+  });
+
+  it("takes only scheme, host and port as the admin URL (the token goes wherever it points)", () => {
+    for (const bad of [
+      "http://127.0.0.1:6000/v1/upstreams",
+      "http://127.0.0.1:6000/anything/",
+      "http://127.0.0.1:6000?x=1",
+      "http://127.0.0.1:6000/?",
+      "http://127.0.0.1:6000#frag",
+      "http://127.0.0.1:6000/#",
+      "http://user@127.0.0.1:6000",
+      "http://:pw@127.0.0.1:6000",
+      "http://127.0.0.1:6000\\evil",
+      "http://127.0.0.1:6000//",
+      "http://169.254.169.254/latest/meta-data",
+      "file:///etc/passwd",
+    ]) {
+      const r = createGatewaySchema.safeParse({ ...ok, adminUrl: bad });
+      assert.deepEqual(fieldMessages(r), { adminUrl: "adminUrlOrigin" }, bad);
+      assert.equal(updateGatewaySchema.safeParse({ ...ok, id: "g1", adminUrl: bad }).success, false, bad);
+    }
+    assert.equal(canonicalAdminUrl(" HTTPS://GW.Example.com:6443/ "), "https://gw.example.com:6443");
+    assert.equal(canonicalAdminUrl("http://[::1]:6000"), "http://[::1]:6000");
+    assert.equal(canonicalAdminUrl("http://gw:80"), "http://gw");
   });
 
   it("takes an optional proxy URL for tester links and names it when it is not http(s)", () => {
@@ -33,6 +58,13 @@ describe("gateway schemas", () => {
   it("keeps the token when an edit leaves it empty, but refuses a short one", () => {
     assert.equal(updateGatewaySchema.parse({ ...ok, id: "g1", token: "" }).token, "");
     assert.equal(updateGatewaySchema.safeParse({ ...ok, id: "g1", token: "1234" }).success, false);
+  });
+});
+
+describe("service schema", () => {
+  it("gives a new service no static header/cookie matcher", () => {
+    const r = createServiceSchema.parse({ name: "shop" });
+    assert.deepEqual(r.gray, { header: null, cookie: null, cidrs: [], percent: 0 });
   });
 });
 

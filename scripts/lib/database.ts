@@ -10,7 +10,8 @@
 // - ensureAdminUser(): the demo's first admin.
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -217,29 +218,68 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /**
- * PGlite (PostgreSQL compiled to WebAssembly) persisted in `dataDir`, served
- * on 127.0.0.1 by pglite-socket. It runs a single session, so whoever connects
- * must use one pool connection: `env` carries GRAYLANE_DB_POOL_MAX=1 for
- * lib/db.ts. The database name in the URL is ignored by PGlite.
+ * Owner-only modes under `dir` (directories 0700, files 0600). PGlite creates the files of a
+ * new cluster 0666 whatever the umask, and data dirs of earlier demos have them too.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number }): Promise<EmbeddedPostgres> {
+export function makePrivate(dir: string): void {
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    if (st.isDirectory()) {
+      if ((st.mode & 0o777) !== PRIVATE_DIR) chmodSync(p, PRIVATE_DIR);
+      for (const name of readdirSync(p)) walk(path.join(p, name));
+    } else if ((st.mode & 0o077) !== 0) {
+      chmodSync(p, st.mode & PRIVATE_FILE);
+    }
+  };
+  walk(dir);
+}
+
+/**
+ * PGlite (PostgreSQL compiled to WebAssembly) persisted in `dataDir` (owner-only: 0700
+ * directories, 0600 files), reachable on 127.0.0.1 only and only with `password` (random
+ * when not given; it is in `url`). PGlite itself trusts whoever reaches its socket, so it
+ * listens on a Unix socket in a private directory and a SCRAM-SHA-256 gate
+ * (./pg-password-gate.ts) serves the TCP port. It runs a single session, so whoever connects
+ * must use one pool connection: `env` carries GRAYLANE_DB_POOL_MAX=1 for lib/db.ts. The
+ * database name in the URL is ignored by PGlite.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; password?: string }): Promise<EmbeddedPostgres> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  mkdirSync(opts.dataDir, { recursive: true });
+  const { startPasswordGate } = await import("./pg-password-gate");
+  const password = opts.password ?? randomBytes(24).toString("hex");
+  // Owner-only from the first byte PGlite writes (directories honour the umask; files are
+  // fixed by makePrivate before and after the database runs).
+  const previousUmask = process.umask(0o077);
+  mkdirSync(opts.dataDir, { recursive: true, mode: PRIVATE_DIR });
+  makePrivate(opts.dataDir);
+  const socketDir = mkdtempSync(path.join(os.tmpdir(), "graylane-pg-"));
+  chmodSync(socketDir, PRIVATE_DIR);
+  const socketPath = path.join(socketDir, ".s.PGSQL");
   const db = await PGlite.create(path.resolve(opts.dataDir));
+  makePrivate(opts.dataDir);
+  const inner = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   const port = opts.port ?? (await freePort());
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 1 });
+  let gate: Awaited<ReturnType<typeof startPasswordGate>>;
   try {
-    await server.start();
+    await inner.start();
+    gate = await startPasswordGate({ host: "127.0.0.1", port, password, socketPath });
   } catch (error) {
+    await inner.stop().catch(() => {});
     await db.close();
+    rmSync(socketDir, { recursive: true, force: true });
+    process.umask(previousUmask);
     throw new Error(
       `Could not serve the embedded database on 127.0.0.1:${port}: ${(error as Error).message}. ` +
         "Pick another port or stop whatever uses it.",
     );
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${gate.port}/postgres`;
   let stopped = false;
   return {
     url,
@@ -247,8 +287,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await gate.close();
+      await inner.stop();
       await db.close();
+      makePrivate(opts.dataDir); // files PGlite created while it ran (WAL segments, relations)
+      rmSync(socketDir, { recursive: true, force: true });
+      process.umask(previousUmask);
     },
   };
 }

@@ -38,6 +38,7 @@ before(async () => {
       ...pg.env,
       GRAYLANE_SECRET_KEY: randomBytes(32).toString("hex"),
       GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"),
+      GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex"), // required in production (lib/startup-check.ts)
       // Busy background loops, so they compete with requests for the connection.
       GRAYLANE_ANALYZE_INTERVAL_MS: "300",
       GRAYLANE_RECONCILE_INTERVAL_MS: "300",

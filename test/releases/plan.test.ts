@@ -18,12 +18,14 @@ const svc: DesiredService = {
 };
 
 describe("release plan", () => {
-  it("start moves targets to gray, turns the tester cookie on and keeps the other matchers", () => {
+  it("start moves targets to gray, turns the tester cookie on, keeps the CIDRs and leaves static matchers off unless kept", () => {
     const s = startState(svc, ["127.0.0.1:8082"], "graylane_t_x");
     assert.deepEqual(s.nodes.map((n) => n.state), ["active", "gray", "down"]);
     assert.deepEqual(s.gray.tester, { cookie: "graylane_t_x" });
     assert.equal(s.gray.percent, 0);
-    assert.deepEqual(s.gray.header, svc.gray.header);
+    assert.equal(s.gray.header, null);
+    assert.equal(previewSplit(s).reaches.header, null);
+    assert.deepEqual(startState(svc, ["127.0.0.1:8082"], "graylane_t_x", true).gray.header, svc.gray.header);
     assert.deepEqual(s.gray.cidrs, ["10.0.0.0/8"]);
     const p = previewSplit(s);
     assert.deepEqual(p.stable.map((n) => n.addr), ["127.0.0.1:8081"]);
@@ -36,8 +38,10 @@ describe("release plan", () => {
     const stepped = stepState(started, 25);
     assert.equal(stepped.gray.percent, 25);
     assert.equal(previewSplit(stepped).expectedGrayPercent, 25);
-    const promoted = promoteState(stepped, ["127.0.0.1:8082"]);
+    const promoted = promoteState(stepped, ["127.0.0.1:8082"], snapshotOf(svc));
     assert.deepEqual(promoted.nodes.map((n) => n.state), ["active", "active", "down"]);
+    // The service's own (opted-in) static matcher, off during the release, is back.
+    assert.deepEqual(promoted.gray.header, svc.gray.header);
     assert.equal(promoted.gray.percent, 0);
     assert.equal(promoted.gray.tester, null);
   });

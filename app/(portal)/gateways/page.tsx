@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { listGatewaysWithStatus } from "@/lib/gateways";
+import { gatewayErrorLineFor, gatewaysForRole, listGatewaysWithStatus } from "@/lib/gateways";
 import { getGatewaySyncSummaries } from "@/lib/reconcile/status";
 import { reconcileIntervalFromEnv } from "@/lib/reconcile/runner";
 import { can } from "@/lib/rbac";
@@ -22,7 +22,10 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function GatewaysPage(_props: PageProps<"/gateways">) {
   const user = await requirePermission("gateways.read");
   const canWrite = can(user.role, "gateways.write");
-  const [t, tSync, gateways, syncs] = await Promise.all([getTranslations("gateways"), getTranslations("reconcile"), listGatewaysWithStatus(), getGatewaySyncSummaries(db)]);
+  const [t, tSync, all, allSyncs] = await Promise.all([getTranslations("gateways"), getTranslations("reconcile"), listGatewaysWithStatus(), getGatewaySyncSummaries(db)]);
+  // Error details (possibly the body of whatever answers at a wrong admin URL) only for ADMIN.
+  const gateways = gatewaysForRole(user.role, all);
+  const syncs = allSyncs.map((s) => ({ ...s, failing: s.failing.map((f) => ({ ...f, error: gatewayErrorLineFor(user.role, f.error) })) }));
   return (
     <>
       <PageHeader

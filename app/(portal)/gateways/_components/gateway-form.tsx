@@ -61,6 +61,7 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
         defaultValue={editing?.adminUrl}
         placeholder="http://127.0.0.1:6000"
         errors={fieldErrors.adminUrl}
+        hint={t("form.adminUrlHint")}
         required
         autoComplete="off"
       />
@@ -79,7 +80,7 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
         name="token"
         type="password"
         errors={fieldErrors.token}
-        hint={editing ? t("form.tokenKeepHint") : t("form.tokenHint")}
+        hint={editing ? t("form.tokenKeepHintUrl") : t("form.tokenHint")}
         required={!editing}
         autoComplete="new-password"
       />

@@ -16,7 +16,10 @@ export function GatewayStatusCell({ probe }: { probe: GatewayProbe }) {
     return (
       <div className="space-y-1" data-testid="gateway-status">
         <Badge tone="red">{NO_ANSWER.has(probe.error.code) ? t("unreachable") : t("error")}</Badge>
-        <p className="max-w-xs text-xs break-words text-red-800">{gatewayErrorMessage(tErrors, probe.error)}</p>
+        <p className="max-w-xs text-xs break-words text-red-800">
+          {/* Without a message the viewer is not an administrator: the code only. */}
+          {probe.error.message ? gatewayErrorMessage(tErrors, probe.error) : t("codeOnly", { code: probe.error.code })}
+        </p>
       </div>
     );
   }

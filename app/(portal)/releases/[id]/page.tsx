@@ -11,6 +11,7 @@ import { LiveSplit } from "../_components/live-split";
 import { ReleaseControls } from "../_components/release-controls";
 import { ReleaseStatusBadge } from "../_components/status-badge";
 import { SplitView } from "../_components/split-view";
+import { hasTesterKey } from "@/lib/releases/tester";
 import { TesterLinks } from "../_components/tester-links";
 import { NewTesterLink } from "./_components/new-tester-link";
 
@@ -76,7 +77,7 @@ export default async function ReleasePage(props: PageProps<"/releases/[id]">) {
       {open && canWrite ? (
         <div className="space-y-2">
           {r.testerExpires && new Date(r.testerExpires).getTime() > Date.now() ? (
-            <TesterLinks links={links} service={r.service} expires={r.testerExpires} />
+            <TesterLinks links={links} service={r.service} expires={r.testerExpires} testerKeyMissing={!hasTesterKey()} />
           ) : (
             <p className="text-sm text-amber-800">{t("tester.expired")}</p>
           )}

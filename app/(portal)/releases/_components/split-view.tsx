@@ -33,7 +33,20 @@ export function SplitView({ split, title, testId }: { split: SplitPreview; title
       <p>
         <span className="text-slate-500">{t("reaches")}:</span> {split.gray.length && who.length ? who.join("; ") : t("nobody")}
       </p>
+      {split.gray.length && (r.header || r.cookie) ? (
+        <p role="alert" className="rounded border border-amber-300 bg-amber-50 px-2 py-1 text-xs text-amber-900" data-testid="static-matcher-warning">
+          {t("staticWarning", { matchers: staticMatcherText(r, t) })}
+        </p>
+      ) : null}
       <p data-testid="split-expected">{t("expected", { percent: split.expectedGrayPercent })}</p>
     </div>
   );
+}
+
+/** "the header X-Gray: 1" / "the cookie gray=1", joined: what anyone can send to reach gray. */
+export function staticMatcherText(
+  r: { header: { name: string; value: string } | null; cookie: { name: string; value: string } | null },
+  t: (key: "staticHeader" | "staticCookie", values: { name: string; value: string }) => string,
+): string {
+  return [r.header ? t("staticHeader", r.header) : null, r.cookie ? t("staticCookie", r.cookie) : null].filter(Boolean).join(" / ");
 }

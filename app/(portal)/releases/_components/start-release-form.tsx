@@ -9,10 +9,16 @@ import { startReleaseAction } from "@/lib/actions/start-release";
 import type { StepPreview } from "@/lib/releases/read";
 import { FieldError, SelectField, SubmitButton, TextField } from "../../_components/form";
 import { GuardPanel, type OverrideValue } from "./guard-panel";
-import { SplitView } from "./split-view";
+import { SplitView, staticMatcherText } from "./split-view";
 import { useReleaseAction, useReleaseFieldText } from "./use-release-action";
 
-export type ServiceOption = { name: string; nodes: { addr: string; state: string }[]; openReleaseId: string | null };
+export type ServiceOption = {
+  name: string;
+  nodes: { addr: string; state: string }[];
+  openReleaseId: string | null;
+  /** The service's static matchers (opt-in): a release leaves them off unless kept. */
+  staticMatchers?: { header: { name: string; value: string } | null; cookie: { name: string; value: string } | null };
+};
 
 async function fetchJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { cache: "no-store" });
@@ -27,13 +33,20 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
   const [service, setService] = useState(initialService);
   const [targets, setTargets] = useState<string[]>([]);
   const [override, setOverride] = useState<OverrideValue>({ confirm: "", reason: "" });
+  const [keepStatic, setKeepStatic] = useState(false);
+  const tPreview = useTranslations("releases.preview");
   const fieldText = useReleaseFieldText();
   const { run, pending, fieldErrors } = useReleaseAction(startReleaseAction, {
     successMessage: t("new.started"),
     onDone: (r) => router.push(`/releases/${r.releaseId}`),
   });
   const selected = services.find((s) => s.name === service);
-  const previewKey = selected && targets.length ? `/api/v1/releases/start-preview?${new URLSearchParams([["service", service], ...targets.map((a) => ["target", a])]).toString()}` : null;
+  const statics = selected?.staticMatchers && (selected.staticMatchers.header || selected.staticMatchers.cookie) ? selected.staticMatchers : null;
+  const keep = Boolean(statics && keepStatic);
+  const previewKey =
+    selected && targets.length
+      ? `/api/v1/releases/start-preview?${new URLSearchParams([["service", service], ...targets.map((a) => ["target", a]), ...(keep ? [["keepStaticMatchers", "1"]] : [])]).toString()}`
+      : null;
   const preview = useSWR<StepPreview>(previewKey, fetchJson, { revalidateOnFocus: false });
   const refusals = preview.data?.refusals ?? [];
   const guardErrors = fieldErrors.override ?? [];
@@ -51,6 +64,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
       steps: String(f.get("steps") ?? ""),
       testerHours: Number(f.get("testerHours") || 8),
       autoAdvance: f.get("autoAdvance") === "on",
+      keepStaticMatchers: keep,
       override: showOverride && (override.confirm || override.reason) ? override : undefined,
     });
   }
@@ -67,6 +81,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
           onChange={(e) => {
             setService(e.target.value);
             setTargets([]);
+            setKeepStatic(false);
           }}
           options={[{ value: "", label: t("new.pickService") }, ...services.map((s) => ({ value: s.name, label: s.name }))]}
           errors={errs("service")}
@@ -113,6 +128,15 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
           <input type="checkbox" name="autoAdvance" />
           {t("new.autoAdvance")}
         </label>
+        {statics ? (
+          <div className="space-y-1">
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="keepStaticMatchers" checked={keepStatic} onChange={(e) => setKeepStatic(e.target.checked)} data-testid="keep-static-matchers" />
+              {t("new.keepStaticMatchers", { matchers: staticMatcherText(statics, tPreview) })}
+            </label>
+            <p className="text-xs text-slate-500">{t("new.keepStaticMatchersHint")}</p>
+          </div>
+        ) : null}
       </div>
       <div className="space-y-4">
         <section className="rounded-lg border border-slate-200 bg-white p-4" aria-live="polite" data-testid="start-preview">

@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import type { TesterLink } from "@/lib/releases/tester";
 import { useToast } from "../../_components/toaster";
 
-export function TesterLinks({ links, service, expires }: { links: TesterLink[]; service: string; expires: string }) {
+export function TesterLinks({ links, service, expires, testerKeyMissing = false }: { links: TesterLink[]; service: string; expires: string; testerKeyMissing?: boolean }) {
   const t = useTranslations("releases.tester");
   const toast = useToast();
   const copy = async (text: string) => {
@@ -19,7 +19,13 @@ export function TesterLinks({ links, service, expires }: { links: TesterLink[]; 
     <section className="space-y-2 rounded-lg border border-violet-200 bg-violet-50 p-4 text-sm" data-testid="tester-links">
       <h2 className="font-semibold">{t("title")}</h2>
       <p className="text-slate-700">{t("hint", { service, expires: new Date(expires).toLocaleString() })}</p>
-      {links.length === 0 ? <p>{t("noGateways")}</p> : null}
+      {testerKeyMissing ? (
+        <p role="status" className="text-amber-900" data-testid="tester-key-missing">
+          {t("noTesterKey")}
+        </p>
+      ) : links.length === 0 ? (
+        <p>{t("noGateways")}</p>
+      ) : null}
       {links.map((l) => (
         <div key={l.gatewayName} className="space-y-1">
           <div className="flex flex-wrap items-center gap-2">

@@ -1,6 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
+import { normalizeGray } from "@/lib/services/state";
 import { PageHeader } from "../../_components/states";
 import { StartReleaseForm, type ServiceOption } from "../_components/start-release-form";
 
@@ -11,12 +12,16 @@ export default async function NewReleasePage(props: PageProps<"/releases/new">) 
   const rows = await db.service.findMany({
     select: {
       name: true,
+      gray: true,
       nodes: { select: { addr: true, state: true }, orderBy: [{ createdAt: "asc" }, { addr: "asc" }] },
       releases: { where: { status: "OPEN" }, select: { id: true } },
     },
     orderBy: { name: "asc" },
   });
-  const services: ServiceOption[] = rows.map((r) => ({ name: r.name, nodes: r.nodes, openReleaseId: r.releases[0]?.id ?? null }));
+  const services: ServiceOption[] = rows.map((r) => {
+    const gray = normalizeGray(r.gray);
+    return { name: r.name, nodes: r.nodes, openReleaseId: r.releases[0]?.id ?? null, staticMatchers: { header: gray.header, cookie: gray.cookie } };
+  });
   const wanted = typeof sp.service === "string" ? sp.service : "";
   return (
     <div>

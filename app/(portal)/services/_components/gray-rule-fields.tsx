@@ -1,6 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import { useState } from "react";
 import { ALGORITHMS, type Algorithm, type GrayRule } from "@/lib/gateway/types";
 import type { FieldErrors } from "@/lib/errors";
 import { SelectField, TextField } from "../../_components/form";
@@ -11,14 +12,33 @@ export function GrayRuleFields({ algorithm, gray, fieldErrors, prefix = "" }: { 
   const t = useTranslations("services");
   const fe = useFieldErrorText();
   const err = (k: string) => fe(fieldErrors[`${prefix}${k}`]);
+  const [staticOn, setStaticOn] = useState(Boolean(gray.header || gray.cookie));
   return (
     <div className="grid gap-3 sm:grid-cols-2">
       <SelectField label={t("form.algorithm")} name="algorithm" defaultValue={algorithm} options={ALGORITHMS.map((a) => ({ value: a, label: t(`algorithm.${a}`) }))} errors={fe(fieldErrors.algorithm)} />
       <TextField label={t("form.percent")} name="percent" type="number" min={0} max={100} step="any" defaultValue={gray.percent} errors={err("gray.percent")} hint={t("form.percentHint")} />
-      <TextField label={t("form.headerName")} name="headerName" defaultValue={gray.header?.name ?? ""} errors={err("gray.header.name")} hint={t("form.emptyDisables")} autoComplete="off" />
-      <TextField label={t("form.headerValue")} name="headerValue" defaultValue={gray.header?.value ?? ""} errors={err("gray.header.value")} autoComplete="off" />
-      <TextField label={t("form.cookieName")} name="cookieName" defaultValue={gray.cookie?.name ?? ""} errors={err("gray.cookie.name")} hint={t("form.emptyDisables")} autoComplete="off" />
-      <TextField label={t("form.cookieValue")} name="cookieValue" defaultValue={gray.cookie?.value ?? ""} errors={err("gray.cookie.value")} autoComplete="off" />
+      {/* Static matchers are opt-in: whoever sends the header or cookie reaches gray. */}
+      <div className="space-y-2 sm:col-span-2">
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="staticMatchers" checked={staticOn} onChange={(e) => setStaticOn(e.target.checked)} data-testid="static-matchers-toggle" />
+          {t("form.staticMatchers")}
+        </label>
+        {staticOn ? (
+          <p role="alert" className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900" data-testid="static-matcher-warning">
+            {t("form.staticMatchersWarning")}
+          </p>
+        ) : (
+          <p className="text-xs text-slate-500">{t("form.staticMatchersOff")}</p>
+        )}
+      </div>
+      {staticOn ? (
+        <>
+          <TextField label={t("form.headerName")} name="headerName" defaultValue={gray.header?.name ?? ""} errors={err("gray.header.name")} hint={t("form.emptyDisables")} autoComplete="off" />
+          <TextField label={t("form.headerValue")} name="headerValue" defaultValue={gray.header?.value ?? ""} errors={err("gray.header.value")} autoComplete="off" />
+          <TextField label={t("form.cookieName")} name="cookieName" defaultValue={gray.cookie?.name ?? ""} errors={err("gray.cookie.name")} hint={t("form.emptyDisables")} autoComplete="off" />
+          <TextField label={t("form.cookieValue")} name="cookieValue" defaultValue={gray.cookie?.value ?? ""} errors={err("gray.cookie.value")} autoComplete="off" />
+        </>
+      ) : null}
       <div className="space-y-1 sm:col-span-2">
         <label className="block text-sm font-medium text-slate-700" htmlFor={`${prefix}cidrs`}>
           {t("form.cidrs")}
@@ -39,8 +59,9 @@ export function GrayRuleFields({ algorithm, gray, fieldErrors, prefix = "" }: { 
 
 /** The form's fields → the gray rule input the schema validates (empty name = that match off). */
 export function grayFromForm(f: FormData): { header: { name: string; value: string } | null; cookie: { name: string; value: string } | null; cidrs: string[]; percent: string } {
+  const staticOn = f.get("staticMatchers") === "on";
   const pair = (n: string, v: string) => {
-    const name = String(f.get(n) ?? "").trim();
+    const name = staticOn ? String(f.get(n) ?? "").trim() : "";
     return name ? { name, value: String(f.get(v) ?? "").trim() } : null;
   };
   return {

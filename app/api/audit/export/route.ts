@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { toAppError } from "@/lib/actions/safe-action";
 import { auditExportStream, EXPORT_FORMATS, type ExportFormat } from "@/lib/audit/export";
-import { parseAuditFilters } from "@/lib/audit/filters";
+import { auditFilterWithNul, parseAuditFilters } from "@/lib/audit/filters";
 import { getSessionUser } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { resolveTimeZone } from "@/lib/i18n/locales";
@@ -26,6 +26,9 @@ export async function GET(request: Request) {
     if (!user) return NextResponse.json({ error: { code: "unauthorized" } }, { status: 401 });
     if (!can(user.role, "audit.read")) return NextResponse.json({ error: { code: "forbidden" } }, { status: 403 });
     const params = new URL(request.url).searchParams;
+    // Checked before the stream starts: a failing query would cut a 200 download short.
+    const nul = auditFilterWithNul(params);
+    if (nul) return NextResponse.json({ error: { code: "invalid_input", field: nul } }, { status: 400 });
     const format = params.get("format") ?? "csv";
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
       return NextResponse.json({ error: { code: "invalid_input", field: "format" } }, { status: 400 });
