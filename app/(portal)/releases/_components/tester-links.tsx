@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import type { TesterLink } from "@/lib/releases/tester";
 import { useToast } from "../../_components/toaster";
 
+/** `expires` is formatted on the server in the user's zone (a browser's own zone would differ and break hydration). */
 export function TesterLinks({ links, service, expires }: { links: TesterLink[]; service: string; expires: string }) {
   const t = useTranslations("releases.tester");
   const toast = useToast();
@@ -18,7 +19,7 @@ export function TesterLinks({ links, service, expires }: { links: TesterLink[]; 
   return (
     <section className="space-y-2 rounded-lg border border-violet-200 bg-violet-50 p-4 text-sm" data-testid="tester-links">
       <h2 className="font-semibold">{t("title")}</h2>
-      <p className="text-slate-700">{t("hint", { service, expires: new Date(expires).toLocaleString() })}</p>
+      <p className="text-slate-700">{t("hint", { service, expires })}</p>
       {links.length === 0 ? <p>{t("noGateways")}</p> : null}
       {links.map((l) => (
         <div key={l.gatewayName} className="space-y-1">
