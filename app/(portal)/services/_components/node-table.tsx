@@ -15,10 +15,10 @@ import { NodeStateBadge } from "./badges";
 import { ImpactText } from "./impact-text";
 import { useServiceAction } from "./use-service-action";
 
-type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean };
+type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean; releaseTargets?: string[] };
 
 /** Nodes with live numbers (polled every 2 s) and their actions. */
-export function NodeTable({ service, revision, nodes, canWrite }: Props) {
+export function NodeTable({ service, revision, nodes, canWrite, releaseTargets = [] }: Props) {
   const t = useTranslations("services");
   const format = useFormatter();
   const { data, error } = useLiveStats(service);
@@ -51,6 +51,7 @@ export function NodeTable({ service, revision, nodes, canWrite }: Props) {
                   <span className="flex flex-wrap gap-1">
                     <NodeStateBadge state={n.state} />
                     {n.backup ? <Badge tone="blue">{t("nodes.backup")}</Badge> : null}
+                    {releaseTargets.some((a) => a.toLowerCase() === n.addr.toLowerCase()) ? <Badge tone="violet">{t("release.target")}</Badge> : null}
                   </span>
                 </td>
                 <td className="px-3 py-2">
