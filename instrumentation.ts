@@ -1,14 +1,14 @@
 // Runs once when the portal server starts (Node.js runtime only): check the secrets, then
-// start the background loops — the release analyzer (lib/releases/runner.ts) and the
-// gateway reconciler (lib/reconcile/runner.ts). Each runs in one portal process of the
-// deployment at a time (lib/leader.ts).
+// start the background loops — the release analyzer (lib/releases/runner.ts), the
+// gateway reconciler (lib/reconcile/runner.ts) and the graphs' sampler (lib/metrics/sampler.ts).
+// Each runs in one portal process of the deployment at a time (lib/leader.ts).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { checkStartupConfig } = await import("./lib/startup-check");
   checkStartupConfig();
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   // Once per process, even if register() runs again (dev reloads re-evaluate this module).
-  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean };
+  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean; graylaneSamplerStarted?: boolean };
   if (!g.graylaneAnalyzerStarted && process.env.GRAYLANE_ANALYZER !== "off") {
     g.graylaneAnalyzerStarted = true;
     const { startReleaseAnalyzer } = await import("./lib/releases/runner");
@@ -18,5 +18,10 @@ export async function register(): Promise<void> {
     g.graylaneReconcilerStarted = true;
     const { startReconciler } = await import("./lib/reconcile/runner");
     startReconciler();
+  }
+  if (!g.graylaneSamplerStarted && process.env.GRAYLANE_SAMPLER !== "off") {
+    g.graylaneSamplerStarted = true;
+    const { startSampler } = await import("./lib/metrics/sampler");
+    startSampler();
   }
 }
