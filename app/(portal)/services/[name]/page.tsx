@@ -14,6 +14,7 @@ import { NodeTable } from "../_components/node-table";
 import { RetryPushButton } from "../_components/retry-push-button";
 import { ServiceSettingsForm } from "../_components/service-settings-form";
 import { SyncStatus } from "../_components/sync-status";
+import { NodeGraphs } from "./_components/node-graphs";
 import { ReleaseBanner } from "./_components/release-banner";
 
 export default async function ServicePage({ params }: PageProps<"/services/[name]">) {
@@ -70,6 +71,8 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
           </div>
         ) : null}
       </section>
+
+      {nodes.length ? <NodeGraphs service={service.name} nodes={nodes.map((n) => n.addr)} /> : null}
 
       <section className="space-y-3">
         <h2 className="text-lg font-semibold">{t("sync.title")}</h2>

@@ -13,13 +13,14 @@ import { ReleaseControls } from "../../_components/release-controls";
 import { SplitView } from "../../_components/split-view";
 import { ReleaseStatusBadge } from "../../_components/status-badge";
 import { LiveSplit } from "./live-split";
+import { ReleaseCharts } from "./release-charts";
 
 /**
  * The release page's body, following the release as it changes: one shared poll every 2 s
- * (state, share, timeline, analysis, split). `tester` (server-rendered tester links) and
- * `charts` show only while they apply.
+ * (state, share, timeline, analysis, split). `tester` (server-rendered tester links) shows
+ * while the release is open.
  */
-export function ReleaseView({ id, initial, canWrite, tester, charts }: { id: string; initial: ReleaseLive; canWrite: boolean; tester: ReactNode; charts?: ReactNode }) {
+export function ReleaseView({ id, initial, canWrite, tester }: { id: string; initial: ReleaseLive; canWrite: boolean; tester: ReactNode }) {
   const t = useTranslations("releases");
   const { data, error } = useReleaseLive(id, initial);
   const r = data.release;
@@ -97,7 +98,7 @@ export function ReleaseView({ id, initial, canWrite, tester, charts }: { id: str
         ) : null}
       </div>
 
-      {charts}
+      <ReleaseCharts id={r.id} live={open} thresholds={data.thresholds} />
 
       {open && canWrite ? (
         // Keyed by the step and revision: a step taken elsewhere (the analyzer, another operator) resets the form.
