@@ -1,5 +1,7 @@
 import "server-only";
 import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
+import { sharedFanOut } from "@/lib/metrics/gateway-reads";
+import { sharedRead } from "@/lib/metrics/shared-read";
 import type { GatewayState } from "@/lib/gateway/types";
 import type { Db } from "./db-types";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
@@ -118,8 +120,9 @@ function summarize(
   };
 }
 
-async function readAll(targets: readonly GatewayTarget[]) {
-  return fanOut(targets, (c) => c.getUpstreams(), { timeoutMs: LIVE_TIMEOUT_MS });
+/** Shared by concurrent renders; `version` changes with any desired-state change, so a change is never hidden. */
+async function readAll(targets: readonly GatewayTarget[], version: string) {
+  return sharedFanOut("upstreams", targets, (c) => c.getUpstreams(), { timeoutMs: LIVE_TIMEOUT_MS, version });
 }
 
 /** Every service with its desired counts and its live state on each gateway, plus unmanaged ones. */
@@ -131,7 +134,7 @@ export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Pr
   const pageSize = query.pageSize ?? OVERVIEW_PAGE_SIZE;
   const pages = Math.max(1, Math.ceil(matching.length / pageSize));
   const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pages);
-  const reads = await readAll(targets);
+  const reads = await readAll(targets, `${services.length}:${services.reduce((n, s) => n + s.revision, 0)}`);
   const known = new Set(services.map((s) => s.name));
   const unmanaged = new Map<string, UnmanagedService>();
   for (const r of reads) {
@@ -167,7 +170,7 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
   const service = await loadDesired(db, name);
   if (!service) return null;
   const [targets, syncs] = await Promise.all([loadGatewayTargets(db), db.gatewaySync.findMany({ where: { serviceId: service.id } })]);
-  const reads = await fanOut(targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS });
+  const reads = await sharedFanOut(`upstream:${name}`, targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS, version: service.revision });
   const gateways = reads.map((r) => {
     const sync = syncInfo(syncs.find((s) => s.gatewayId === r.gatewayId), service.revision);
     if (!r.ok) return { ...reach(r), live: null, drift: null, sync, nodes: null, version: null };
@@ -201,6 +204,13 @@ export type LiveStats = {
 
 /** Live counters of every gateway → requests/s and 5xx rate, per service and node (optionally one service). */
 export async function getLiveStats(db: Db, opts: { service?: string } = {}): Promise<LiveStats> {
+  // One read of every gateway per second for all pollers of this process.
+  const all = await sharedRead("live-stats", 1000, () => readLiveStats(db));
+  if (!opts.service) return all;
+  return { ...all, services: all.services[opts.service] ? { [opts.service]: all.services[opts.service] } : {} };
+}
+
+async function readLiveStats(db: Db): Promise<LiveStats> {
   const targets = await loadGatewayTargets(db);
   const reads = await fanOut(targets, (c) => c.getStats(), { timeoutMs: LIVE_TIMEOUT_MS });
   const now = Date.now();
@@ -210,7 +220,5 @@ export async function getLiveStats(db: Db, opts: { service?: string } = {}): Pro
     const prev = history.push(r.gatewayId ?? r.gatewayName, curr);
     return [rates(prev, curr)];
   });
-  const merged = mergeRates(perGateway);
-  const services = opts.service ? (merged[opts.service] ? { [opts.service]: merged[opts.service] } : {}) : merged;
-  return { at: new Date(now).toISOString(), gateways: reads.map(reach), services };
+  return { at: new Date(now).toISOString(), gateways: reads.map(reach), services: mergeRates(perGateway) };
 }
