@@ -127,6 +127,16 @@ async function readAll(targets: readonly GatewayTarget[], version: string) {
 
 /** Every service with its desired counts and its live state on each gateway, plus unmanaged ones. */
 export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Promise<ServicesOverview> {
+  // Concurrent viewers share one overview per second; the key holds a cheap fingerprint of the
+  // database side (services, pushes, gateways), so a change shows on the next render.
+  const [v] = await db.$queryRaw<{ v: string }[]>`
+    SELECT concat_ws(':', (SELECT count(*) FROM "Service"), (SELECT coalesce(sum(revision), 0) FROM "Service"),
+      (SELECT max("lastAttemptAt") FROM "GatewaySync"), (SELECT count(*) FROM "GatewaySync" WHERE ok),
+      (SELECT count(*) FROM "Gateway"), (SELECT max("updatedAt") FROM "Gateway")) AS v`;
+  return sharedRead(`overview:${v?.v}:${query.q ?? ""}:${query.page ?? 1}:${query.pageSize ?? ""}`, 1000, () => readOverview(db, query));
+}
+
+async function readOverview(db: Db, query: OverviewQuery): Promise<ServicesOverview> {
   const [services, targets, syncs] = await Promise.all([loadAllDesired(db), loadGatewayTargets(db), db.gatewaySync.findMany()]);
   // Comparing desired with live state is the costly part of a render: do it for one page only.
   const q = query.q?.trim().toLowerCase() ?? "";
@@ -202,11 +212,16 @@ export type LiveStats = {
   services: Record<string, ServiceRates>;
 };
 
-/** Live counters of every gateway → requests/s and 5xx rate, per service and node (optionally one service). */
+/** Live counters of every gateway → requests/s and 5xx rate: per service, and per node for one service. */
 export async function getLiveStats(db: Db, opts: { service?: string } = {}): Promise<LiveStats> {
   // One read of every gateway per second for all pollers of this process.
-  const all = await sharedRead("live-stats", 1000, () => readLiveStats(db));
-  if (!opts.service) return all;
+  const { all, totals } = await sharedRead("live-stats", 1000, async () => {
+    const all = await readLiveStats(db);
+    // Every service without its nodes: what the overview polls (2,000 nodes would be ~200 KB a poll).
+    const services = Object.fromEntries(Object.entries(all.services).map(([name, s]) => [name, { ...s, nodes: {} }]));
+    return { all, totals: { ...all, services } };
+  });
+  if (!opts.service) return totals;
   return { ...all, services: all.services[opts.service] ? { [opts.service]: all.services[opts.service] } : {} };
 }
 
