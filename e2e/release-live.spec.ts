@@ -3,21 +3,8 @@
 // analyzer's automatic rollback appears by itself — state, banner with the reason, no more
 // controls, the timeline entry. Also: node actions on a release target are refused with a
 // reason on the service page, which links to the open release.
-import { request as httpRequest } from "node:http";
-import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-
-function proxied(service: string, headers: Record<string, string> = {}): Promise<number> {
-  const u = new URL(env.gateway.proxyUrl);
-  return new Promise((resolve, reject) => {
-    httpRequest({ hostname: u.hostname, port: u.port, path: "/", agent: false, headers: { host: service, ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+import { proxied, seedService, startReleaseInUi } from "./fixtures/seed";
 
 /** Requests to the service (half with the gray header) until stop() — steady traffic for the sampler and the analyzer. */
 function traffic(service: string): { stop: () => Promise<void> } {
@@ -34,33 +21,6 @@ function traffic(service: string): { stop: () => Promise<void> } {
   };
 }
 
-async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(env.gateway.adminUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${env.gateway.token}`, "content-type": "application/json", "x-graylane-manager": "portal" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function seedService(name: string, addrs: string[]): Promise<void> {
-  const db = createDbClient(env.databaseUrl);
-  try {
-    // Opt-in header matcher so the spec can send gray traffic on purpose.
-    const gray = { header: { name: "X-Gray", value: "1" }, cookie: null, cidrs: [], percent: 0, tester: null };
-    await db.service.create({ data: { name, gray, revision: 1, nodes: { create: addrs.map((addr) => ({ addr })) } } });
-    const put = await admin("PUT", `/v1/upstreams/${name}`, {
-      name,
-      revision: 1,
-      algorithm: "round_robin",
-      gray,
-      nodes: addrs.map((addr) => ({ addr, weight: 1, state: "active", backup: false })),
-    });
-    expect(put.ok, await put.text()).toBe(true);
-  } finally {
-    await db.$disconnect();
-  }
-}
-
 const backend = (addr: string, what: string) => fetch(`http://${addr}/__ctl/${what}`).then((r) => r.text());
 
 test.describe("live release page", () => {
@@ -72,14 +32,7 @@ test.describe("live release page", () => {
     await seedService(service, [stableA, stableB, gray]);
 
     await login(page, "OPERATOR");
-    await page.goto(`/releases/new?service=${encodeURIComponent(service)}`);
-    await page.getByLabel("Service").selectOption(service);
-    await page.getByRole("checkbox", { name: gray }).check();
-    await page.getByLabel("Version label").fill("v9-live");
-    await page.getByLabel("Traffic steps (%)").fill("50");
-    await page.getByRole("button", { name: "Start release" }).click();
-    await page.waitForURL(/\/releases\/r[0-9a-z]+$/);
-    const releaseUrl = page.url();
+    const releaseUrl = await startReleaseInUi(page, service, gray, "v9-live", "50");
 
     // The service page knows: banner with a link, no "Start a release", the target is refused.
     await page.goto(`/services/${encodeURIComponent(service)}`);
