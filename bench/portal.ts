@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   const only = args.only;
   const render = only && only !== "render" ? null : await measureRender(portal.url, password, logFile);
   const click = only && only !== "click" ? null : await measureClick(portal.url, password, gateways, sql);
-  const viewers = only && only !== "viewers" ? null : await measureViewerLoad(portal.url, password, logFile);
+  const viewers = only && only !== "viewers" ? null : await measureViewerLoad(portal.url, password, logFile, portal.child.pid);
   const viewersPass = viewers ? viewers.all.p95 < TARGET_VIEWERS_P95_MS : null;
   const pass = (click ? click.all.p95 < TARGET_CLICK_P95_MS : null) ?? viewersPass;
   const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -226,7 +226,9 @@ async function main(): Promise<void> {
   }
   if (viewers) {
     for (const e of [...viewers.endpoints, viewers.pages, viewers.polls, viewers.all]) {
-      lines.push(`| ${VIEWERS} viewers: ${e.endpoint} (${VIEWER_SECONDS} s) | ${e.n} | ${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} / ${ms(e.max)} | ${(e.n / VIEWER_SECONDS).toFixed(1)} |`);
+      lines.push(
+        `| ${VIEWERS} viewers: ${e.endpoint} (${VIEWER_SECONDS} s) | ${e.n} | ${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} / ${ms(e.max)} | ${(e.n / VIEWER_SECONDS).toFixed(1)}${e.cpuMs !== undefined ? ` (CPU ${ms(e.cpuMs)} ms/req)` : ""} |`,
+      );
     }
   }
   const summary = {
@@ -250,7 +252,10 @@ async function main(): Promise<void> {
       `\n${SERVICES} services × ${NODES} nodes on ${GATEWAYS} gateways (${GATEWAY_WORKERS} worker${GATEWAY_WORKERS > 1 ? "s" : ""} each)` +
         (render ? `; /services is ${render.kib} KiB of HTML` : "") +
         (click ? `. Click-to-gateway p95 ${ms(click.all.p95)} ms: ${click.all.p95 < TARGET_CLICK_P95_MS ? "meets" : "MISSES"} the target < ${TARGET_CLICK_P95_MS} ms` : "") +
-        (viewers ? `. ${VIEWERS} viewers: p95 ${ms(viewers.all.p95)} ms over every request: ${viewersPass ? "meets" : "MISSES"} the target < ${TARGET_VIEWERS_P95_MS} ms` : "") +
+        (viewers
+          ? `. ${VIEWERS} viewers: p95 ${ms(viewers.all.p95)} ms over every request: ${viewersPass ? "meets" : "MISSES"} the target < ${TARGET_VIEWERS_P95_MS} ms` +
+            (viewers.demand !== null ? `; their requests need ${(viewers.demand * 100).toFixed(0)}% of one core, the portal used ${((viewers.busy ?? 0) * 100).toFixed(0)}%` : "")
+          : "") +
         `. ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${loadAtStart} at the start, ${load} at the end.`,
     );
   }
@@ -287,11 +292,12 @@ async function measureRender(portalUrl: string, password: string, logFile: strin
 }
 
 /** Measure 3: VIEWERS concurrent viewers of the overview and of service pages. */
-async function measureViewerLoad(portalUrl: string, password: string, logFile: string) {
+async function measureViewerLoad(portalUrl: string, password: string, logFile: string, portalPgid: number | undefined) {
   const cookie = await signIn(portalUrl, ADMIN_EMAIL, password);
   const perPage = Math.min(SERVICES, OVERVIEW_PAGE_SIZE);
   const r = await measureViewers({
     portalUrl,
+    portalPgid,
     cookie,
     viewers: VIEWERS,
     seconds: VIEWER_SECONDS,
