@@ -1,6 +1,7 @@
 // Runs once when the portal server starts (Node.js runtime only): check the secrets, then
-// start the background loops — the release analyzer (lib/releases/runner.ts) and the
-// gateway reconciler (lib/reconcile/runner.ts) and the audit checkpointer (lib/audit/checkpointer.ts). Each runs in one portal process of the
+// start the background loops — the release analyzer (lib/releases/runner.ts), the
+// gateway reconciler (lib/reconcile/runner.ts), the audit checkpointer (lib/audit/checkpointer.ts)
+// and the graphs' sampler (lib/metrics/sampler.ts). Each runs in one portal process of the
 // deployment at a time (lib/leader.ts).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -8,7 +9,7 @@ export async function register(): Promise<void> {
   checkStartupConfig();
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   // Once per process, even if register() runs again (dev reloads re-evaluate this module).
-  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean; graylaneCheckpointerStarted?: boolean };
+  const g = globalThis as unknown as { graylaneAnalyzerStarted?: boolean; graylaneReconcilerStarted?: boolean; graylaneCheckpointerStarted?: boolean; graylaneSamplerStarted?: boolean };
   if (!g.graylaneAnalyzerStarted && process.env.GRAYLANE_ANALYZER !== "off") {
     g.graylaneAnalyzerStarted = true;
     const { startReleaseAnalyzer } = await import("./lib/releases/runner");
@@ -24,5 +25,10 @@ export async function register(): Promise<void> {
     g.graylaneCheckpointerStarted = true;
     const { startAuditCheckpointer } = await import("./lib/audit/checkpointer");
     startAuditCheckpointer();
+  }
+  if (!g.graylaneSamplerStarted && process.env.GRAYLANE_SAMPLER !== "off") {
+    g.graylaneSamplerStarted = true;
+    const { startSampler } = await import("./lib/metrics/sampler");
+    startSampler();
   }
 }

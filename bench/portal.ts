@@ -9,12 +9,14 @@
 //   2. click-to-gateway: Chromium clicks Drain / Return to active on a node of a service
 //      page, and the time until all 3 gateways report the new state (each polled every
 //      ~5 ms). Target: p95 < 300 ms.
+//   3. concurrency: 50 viewers with the overview or a service page open, polling what
+//      those pages poll (bench/portal-viewers.ts). Target: p95 < 200 ms.
 // Everything it started is stopped and the database dropped at the end, also on failure.
 //
 //   npm run bench:portal -- [--services 200] [--nodes 10] [--gateways 3] [--connections 10]
 //     [--duration 15] [--clicks 40] [--warmup-clicks 4] [--poll-ms 5] [--gateway-workers 1]
-//     [--only render|click] [--check] [--json]
-// --check: exit 1 when the click-to-gateway p95 misses the target.
+//     [--viewers 50] [--viewer-seconds 30] [--only render|click|viewers] [--check] [--json]
+// --check: exit 1 when the click-to-gateway or the viewers' p95 misses its target.
 // --only: run one of the two measures (e.g. under a profiler).
 // The portal's background loops run as in production; GRAYLANE_RECONCILER=off in the
 // environment turns the reconciler off (it reads every gateway every 5 s).
@@ -33,6 +35,7 @@ import { freePort } from "../scripts/lib/net";
 import { OVERVIEW_PAGE_SIZE } from "../lib/services/live";
 import { ensureBuild, signIn, startPortal } from "../scripts/lib/portal";
 import { measureClicks, type ClickSample } from "./portal-click";
+import { measureViewers } from "./portal-viewers";
 import { nodeAddr, registerGateways, seedServices, serviceName, syncAll } from "./portal-seed";
 
 const { values: args } = parseArgs({
@@ -46,6 +49,8 @@ const { values: args } = parseArgs({
     "warmup-clicks": { type: "string", default: "4" },
     "poll-ms": { type: "string", default: "5" },
     "gateway-workers": { type: "string", default: "1" },
+    viewers: { type: "string", default: "50" },
+    "viewer-seconds": { type: "string", default: "30" },
     only: { type: "string" },
     check: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -61,6 +66,9 @@ const WARMUP_CLICKS = Number(args["warmup-clicks"]);
 const POLL_MS = Number(args["poll-ms"]);
 const GATEWAY_WORKERS = Number(args["gateway-workers"]);
 const TARGET_CLICK_P95_MS = 300;
+const VIEWERS = Number(args.viewers);
+const VIEWER_SECONDS = Number(args["viewer-seconds"]);
+const TARGET_VIEWERS_P95_MS = 200;
 const ADMIN_EMAIL = "admin@bench.graylane.test";
 
 // The service page whose node is clicked: service 1, node 2 (active in the seed).
@@ -194,9 +202,12 @@ async function main(): Promise<void> {
   cleanups.push(() => portal.stop());
   progress(`portal ${portal.url} (log ${logFile})`);
 
-  const render = args.only === "click" ? null : await measureRender(portal.url, password, logFile);
-  const click = args.only === "render" ? null : await measureClick(portal.url, password, gateways, sql);
-  const pass = click ? click.all.p95 < TARGET_CLICK_P95_MS : null;
+  const only = args.only;
+  const render = only && only !== "render" ? null : await measureRender(portal.url, password, logFile);
+  const click = only && only !== "click" ? null : await measureClick(portal.url, password, gateways, sql);
+  const viewers = only && only !== "viewers" ? null : await measureViewerLoad(portal.url, password, logFile, portal.child.pid);
+  const viewersPass = viewers ? viewers.all.p95 < TARGET_VIEWERS_P95_MS : null;
+  const pass = (click ? click.all.p95 < TARGET_CLICK_P95_MS : null) ?? viewersPass;
   const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
 
   const row = (name: string, x: Stats | undefined) => `| ${name} | ${x?.n ?? 0} | ${ms(x?.p50)} | ${ms(x?.p95)} | — / ${ms(x?.max)} | |`;
@@ -215,6 +226,13 @@ async function main(): Promise<void> {
       row("server action: request → response end (incl. re-rendered page)", click.action),
     );
   }
+  if (viewers) {
+    for (const e of [...viewers.endpoints, viewers.pages, viewers.polls, viewers.all]) {
+      lines.push(
+        `| ${VIEWERS} viewers: ${e.endpoint} (${VIEWER_SECONDS} s) | ${e.n} | ${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} / ${ms(e.max)} | ${(e.n / VIEWER_SECONDS).toFixed(1)}${e.cpuMs !== undefined ? ` (CPU ${ms(e.cpuMs)} ms/req)` : ""} |`,
+      );
+    }
+  }
   const summary = {
     services: SERVICES,
     nodesPerService: NODES,
@@ -222,7 +240,8 @@ async function main(): Promise<void> {
     gatewayWorkers: GATEWAY_WORKERS,
     render,
     click,
-    target: { clickP95Ms: TARGET_CLICK_P95_MS, pass },
+    viewers,
+    target: { clickP95Ms: TARGET_CLICK_P95_MS, viewersP95Ms: TARGET_VIEWERS_P95_MS, pass, viewersPass },
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", loadavgAtStart: loadAtStart, loadavgAtEnd: load, node: process.version },
     seedMs,
     syncMs,
@@ -234,11 +253,15 @@ async function main(): Promise<void> {
     console.log(
       `\n${SERVICES} services × ${NODES} nodes on ${GATEWAYS} gateways (${GATEWAY_WORKERS} worker${GATEWAY_WORKERS > 1 ? "s" : ""} each)` +
         (render ? `; /services is ${render.kib} KiB of HTML` : "") +
-        (click ? `. Click-to-gateway p95 ${ms(click.all.p95)} ms: ${pass ? "meets" : "MISSES"} the target < ${TARGET_CLICK_P95_MS} ms` : "") +
+        (click ? `. Click-to-gateway p95 ${ms(click.all.p95)} ms: ${click.all.p95 < TARGET_CLICK_P95_MS ? "meets" : "MISSES"} the target < ${TARGET_CLICK_P95_MS} ms` : "") +
+        (viewers
+          ? `. ${VIEWERS} viewers: p95 ${ms(viewers.all.p95)} ms over every request: ${viewersPass ? "meets" : "MISSES"} the target < ${TARGET_VIEWERS_P95_MS} ms` +
+            (viewers.demand !== null ? `; their requests need ${(viewers.demand * 100).toFixed(0)}% of one core, the portal used ${((viewers.busy ?? 0) * 100).toFixed(0)}%` : "")
+          : "") +
         `. ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${loadAtStart} at the start, ${load} at the end.`,
     );
   }
-  if (args.check && pass === false) process.exitCode = 1;
+  if (args.check && (pass === false || viewersPass === false)) process.exitCode = 1;
 }
 
 /** Measure 1: GET /services with a signed-in session, 1 connection then CONNECTIONS. */
@@ -268,6 +291,26 @@ async function measureRender(portalUrl: string, password: string, logFile: strin
     if (r.bad > 0) throw new Error(`/services with ${r.connections} connection(s): ${r.bad} responses were not a 200 with every service; see ${logFile}`);
   }
   return { kib, single, loaded };
+}
+
+/** Measure 3: VIEWERS concurrent viewers of the overview and of service pages. */
+async function measureViewerLoad(portalUrl: string, password: string, logFile: string, portalPgid: number | undefined) {
+  const cookie = await signIn(portalUrl, ADMIN_EMAIL, password);
+  const perPage = Math.min(SERVICES, OVERVIEW_PAGE_SIZE);
+  const r = await measureViewers({
+    portalUrl,
+    portalPgid,
+    cookie,
+    viewers: VIEWERS,
+    seconds: VIEWER_SECONDS,
+    // Viewers of service pages spread over 10 services (a release day: several teams, a few services each).
+    services: Array.from({ length: Math.min(10, SERVICES) }, (_, i) => serviceName(i)),
+    overviewMarker: `data-testid="service-${serviceName(perPage - 1)}"`,
+    log: progress,
+  });
+  const failed = r.all.bad;
+  if (failed > 0) throw new Error(`viewers: ${failed} responses were not a 200 with a complete page; see ${logFile}`);
+  return r;
 }
 
 /** Measure 2: click-to-gateway in Chromium, with the push times the portal recorded. */

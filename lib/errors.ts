@@ -24,17 +24,20 @@ export class AppError extends Error {
   /** Values interpolated into the translated message, e.g. { service: "shop" }. */
   readonly params: Record<string, string | number>;
   readonly fieldErrors?: FieldErrors;
+  /** A more precise machine code within `code` for API clients, e.g. conflict → "release_not_open". */
+  readonly reason?: string;
 
   constructor(
     code: ErrorCode,
     internalMessage: string,
-    opts: { params?: Record<string, string | number>; fieldErrors?: FieldErrors; cause?: unknown } = {},
+    opts: { params?: Record<string, string | number>; fieldErrors?: FieldErrors; cause?: unknown; reason?: string } = {},
   ) {
     super(internalMessage, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
     this.params = opts.params ?? {};
     this.fieldErrors = opts.fieldErrors;
+    this.reason = opts.reason;
   }
 
   get status(): number {

@@ -20,6 +20,7 @@ SUITES=(
   "portal:npm run -s test:portal"
   "releases:npm run -s test:releases"
   "audit:npm run -s test:audit"
+  "metrics:npm run -s test:metrics"
   "reconcile:npm run -s test:reconcile"
   "security:npm run -s test:security"
   "fuzz:npm run -s test:fuzz"

@@ -170,6 +170,38 @@ export function judge(gray: Side, stable: Side, th: Thresholds = DEFAULT_THRESHO
   return { status: breaches.length ? "breach" : enough ? "healthy" : "insufficient", gray, stable, breaches };
 }
 
+/**
+ * Why an automatic rollback happened, as a message code and its parameters: stored with the
+ * rollback (audit event and release analysis) and rendered in the reader's language
+ * (messages releases.autoRollback.<code>). Numbers are rounded for display.
+ */
+export type RollbackReason =
+  | { code: "error_rate"; params: { grayPercent: number; stablePercent: number; requests: number; deltaPoints: number } }
+  | { code: "latency"; params: { grayP95Ms: number; stableP95Ms: number; ratio: number | null } };
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+export function breachReasons(breaches: readonly Breach[]): RollbackReason[] {
+  return breaches.map((b): RollbackReason =>
+    b.kind === "error_rate"
+      ? { code: "error_rate", params: { grayPercent: round1(b.gray * 100), stablePercent: round1(b.stable * 100), requests: b.grayRequests, deltaPoints: round1((b.limit - b.stable) * 100) } }
+      : { code: "latency", params: { grayP95Ms: Math.round(b.grayP95Ms), stableP95Ms: Math.round(b.stableP95Ms), ratio: Number.isFinite(b.ratio) ? Math.round(b.ratio * 100) / 100 : null } },
+  );
+}
+
+/** Reasons from stored evidence: the codes when present, else derived from the breaches (rollbacks recorded before codes were stored). */
+export function reasonsFromEvidence(automatic: unknown): RollbackReason[] {
+  const a = automatic as { reasons?: unknown; breaches?: unknown } | null | undefined;
+  if (!a || typeof a !== "object") return [];
+  if (Array.isArray(a.reasons)) return a.reasons.filter((r): r is RollbackReason => typeof r === "object" && r !== null && ((r as RollbackReason).code === "error_rate" || (r as RollbackReason).code === "latency"));
+  if (Array.isArray(a.breaches)) {
+    return breachReasons(
+      (a.breaches as Breach[]).filter((b) => b && (b.kind === "error_rate" || b.kind === "latency")).map((b) => (b.kind === "latency" && b.ratio === null ? { ...b, ratio: Infinity } : b)),
+    );
+  }
+  return [];
+}
+
 /** A one-line, English reason for the audit log and the release's end reason. */
 export function describeBreaches(breaches: readonly Breach[]): string {
   return breaches

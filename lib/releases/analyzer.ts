@@ -8,7 +8,7 @@ import { log } from "@/lib/log";
 import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
 import { loadDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/services/targets";
-import { DEFAULT_THRESHOLDS, describeBreaches, judge, pickBase, windowSides, type ServiceSample, type Thresholds, type Verdict } from "./analysis";
+import { breachReasons, DEFAULT_THRESHOLDS, describeBreaches, judge, pickBase, windowSides, type ServiceSample, type Thresholds, type Verdict } from "./analysis";
 import { autoRollback, stepRelease } from "./mutations";
 import { isTarget, nextPlannedPercent } from "./plan";
 import type { AnalysisState } from "./read";
@@ -105,7 +105,9 @@ export class ReleaseAnalyzer {
     if (verdict.status === "breach") {
       const why = describeBreaches(verdict.breaches);
       log.warn("release.auto_rollback", { releaseId: r.id, service, why });
+      const reasons = breachReasons(verdict.breaches);
       const evidence = {
+        reasons: reasons as unknown as Prisma.InputJsonValue,
         breaches: verdict.breaches as unknown as Prisma.InputJsonValue,
         gray: verdict.gray as unknown as Prisma.InputJsonValue,
         stable: verdict.stable as unknown as Prisma.InputJsonValue,
@@ -116,7 +118,7 @@ export class ReleaseAnalyzer {
       const done = await autoRollback(db, r.id, why, evidence);
       await db.release.updateMany({
         where: { id: r.id },
-        data: { analysis: { ...state, checkedAt: new Date(now).toISOString(), status: "breach", gray: verdict.gray, stable: verdict.stable, unreachable: read.unreachable } as unknown as Prisma.InputJsonValue },
+        data: { analysis: { ...state, checkedAt: new Date(now).toISOString(), status: "breach", gray: verdict.gray, stable: verdict.stable, unreachable: read.unreachable, rollback: done ? { at: new Date(now).toISOString(), reasons } : undefined } as unknown as Prisma.InputJsonValue },
       });
       this.history.delete(r.id);
       return { releaseId: r.id, service, action: done ? "rolled_back" : "none", verdict };

@@ -3,7 +3,6 @@ import "server-only";
 // UI actions, behind a per-user API token (or the session, for the portal's own pages),
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 import type { z } from "zod";
-import enErrors from "@/messages/en/errors.json";
 import type { SessionUser } from "@/lib/auth";
 import { isDbUnreachable } from "@/lib/db";
 import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
@@ -13,6 +12,7 @@ import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { previewQuerySchema, startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
 import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
+import { apiError } from "./api-errors";
 import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "./mutations";
 import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "./read";
 import type { Actor, Db } from "@/lib/services/db-types";
@@ -27,12 +27,10 @@ export function errorResponse(e: unknown): Response {
   // A database that cannot be reached is 503 database_unavailable, not a 500.
   const err: AppError = isAppError(e) ? e : new AppError(isDbUnreachable(e) ? "database_unavailable" : "internal", internal, { cause: e });
   if (err.code === "internal" || err.code === "database_unavailable") log.error("api.failed", { code: err.code, error: err.message });
-  const catalog = enErrors as unknown as Record<ErrorCode, string>;
   return Response.json(
     {
       error: {
-        code: err.code,
-        message: typeof catalog[err.code] === "string" ? catalog[err.code] : err.code,
+        ...apiError(err),
         ...(err.fieldErrors ? { fields: err.fieldErrors } : {}),
         ...(Object.keys(err.params).length ? { params: err.params } : {}),
       },

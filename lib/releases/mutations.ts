@@ -233,6 +233,7 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
 function openConflict(service: string, id: string | null): AppError {
   return new AppError("conflict", `${service}: release ${id ?? "?"} is already open`, {
     params: { service },
+    reason: "release_already_open",
     fieldErrors: { service: ["validation.releaseOpen"] },
   });
 }
@@ -241,7 +242,7 @@ async function loadOpen(db: Db, id: string): Promise<ReleaseRow> {
   const r = await findRelease(db, id);
   if (!r) throw new AppError("not_found", `release ${id} not found`, { params: { release: id } });
   if (r.status !== "OPEN") {
-    throw new AppError("conflict", `release ${id} is ${r.status}`, { params: { service: r.service.name } });
+    throw new AppError("conflict", `release ${id} is ${r.status}`, { params: { service: r.service.name, status: r.status }, reason: "release_not_open" });
   }
   return r;
 }

@@ -6,7 +6,7 @@ import type { Db } from "@/lib/services/db-types";
 import { loadDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/services/targets";
 import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
-import { pickBase, windowSides, type ServiceSample, type Side } from "./analysis";
+import { pickBase, windowSides, type RollbackReason, type ServiceSample, type Side } from "./analysis";
 import { availableStable, stableHealth, startRefusals, stepRefusals, type GuardRefusal } from "./guards";
 import { isTarget, nextPlannedPercent, previewSplit, startState, stepState, testerCookieName, type SplitPreview } from "./plan";
 import { readServiceSample } from "./stats-source";
@@ -77,6 +77,8 @@ export type AnalysisState = {
   stable?: Side;
   healthySince?: string | null;
   unreachable?: string[];
+  /** Set by the analyzer when it rolled the release back: when, and why as codes (analysis.ts RollbackReason). */
+  rollback?: { at: string; reasons: RollbackReason[] };
 };
 
 export type ReleaseDetail = ReleaseSummary & {

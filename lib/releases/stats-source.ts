@@ -45,6 +45,19 @@ function serviceCounters(doc: unknown, service: string): Record<string, NodeCoun
   return out;
 }
 
+/** Every service's nodes from a /v1/stats document: service → addr → counters. */
+export function statsDocumentCounters(doc: unknown): Record<string, Record<string, NodeCounters>> {
+  const services = (doc as { services?: unknown } | null)?.services;
+  const out: Record<string, Record<string, NodeCounters>> = {};
+  if (!Array.isArray(services)) return out;
+  for (const svc of services as { name?: unknown; nodes?: RawNode[] }[]) {
+    if (typeof svc?.name !== "string" || !Array.isArray(svc.nodes)) continue;
+    const nodes: Record<string, NodeCounters> = (out[svc.name] = {});
+    for (const n of svc.nodes) if (typeof n.addr === "string") nodes[n.addr] = parseNodeCounters(n);
+  }
+  return out;
+}
+
 export type StatsRead = { sample: ServiceSample; unreachable: string[] };
 
 /** Counters of one service on every gateway; a gateway that does not answer is listed, not fatal. */

@@ -1,5 +1,7 @@
 import "server-only";
 import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
+import { sharedFanOut } from "@/lib/metrics/gateway-reads";
+import { sharedRead } from "@/lib/metrics/shared-read";
 import type { GatewayState } from "@/lib/gateway/types";
 import type { Db } from "./db-types";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
@@ -118,12 +120,23 @@ function summarize(
   };
 }
 
-async function readAll(targets: readonly GatewayTarget[]) {
-  return fanOut(targets, (c) => c.getUpstreams(), { timeoutMs: LIVE_TIMEOUT_MS });
+/** Shared by concurrent renders; `version` changes with any desired-state change, so a change is never hidden. */
+async function readAll(targets: readonly GatewayTarget[], version: string) {
+  return sharedFanOut("upstreams", targets, (c) => c.getUpstreams(), { timeoutMs: LIVE_TIMEOUT_MS, version });
 }
 
 /** Every service with its desired counts and its live state on each gateway, plus unmanaged ones. */
 export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Promise<ServicesOverview> {
+  // Concurrent viewers share one overview per second; the key holds a cheap fingerprint of the
+  // database side (services, pushes, gateways), so a change shows on the next render.
+  const [v] = await db.$queryRaw<{ v: string }[]>`
+    SELECT concat_ws(':', (SELECT count(*) FROM "Service"), (SELECT coalesce(sum(revision), 0) FROM "Service"),
+      (SELECT max("lastAttemptAt") FROM "GatewaySync"), (SELECT count(*) FROM "GatewaySync" WHERE ok),
+      (SELECT count(*) FROM "Gateway"), (SELECT max("updatedAt") FROM "Gateway")) AS v`;
+  return sharedRead(`overview:${v?.v}:${query.q ?? ""}:${query.page ?? 1}:${query.pageSize ?? ""}`, 1000, () => readOverview(db, query));
+}
+
+async function readOverview(db: Db, query: OverviewQuery): Promise<ServicesOverview> {
   const [services, targets, syncs] = await Promise.all([loadAllDesired(db), loadGatewayTargets(db), db.gatewaySync.findMany()]);
   // Comparing desired with live state is the costly part of a render: do it for one page only.
   const q = query.q?.trim().toLowerCase() ?? "";
@@ -131,7 +144,7 @@ export async function getServicesOverview(db: Db, query: OverviewQuery = {}): Pr
   const pageSize = query.pageSize ?? OVERVIEW_PAGE_SIZE;
   const pages = Math.max(1, Math.ceil(matching.length / pageSize));
   const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pages);
-  const reads = await readAll(targets);
+  const reads = await readAll(targets, `${services.length}:${services.reduce((n, s) => n + s.revision, 0)}`);
   const known = new Set(services.map((s) => s.name));
   const unmanaged = new Map<string, UnmanagedService>();
   for (const r of reads) {
@@ -192,7 +205,7 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
       select: { id: true, createdAt: true, actorEmail: true, reason: true, outcomes: { select: { gatewayName: true, ok: true, code: true, message: true } } },
     }),
   ]);
-  const reads = await fanOut(targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS });
+  const reads = await sharedFanOut(`upstream:${name}`, targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS, version: service.revision });
   const gateways = reads.map((r) => {
     const sync = syncInfo(syncs.find((s) => s.gatewayId === r.gatewayId), service.revision);
     if (!r.ok) return { ...reach(r), live: null, drift: null, sync, nodes: null, version: null };
@@ -242,6 +255,18 @@ export type LiveStats = {
  * (`GET /v1/stats?service=`), so the cost of a poll does not grow with the fleet.
  */
 export async function getLiveStats(db: Db, opts: { service?: string } = {}): Promise<LiveStats> {
+  // One read of the gateways per second and scope for all pollers of this process.
+  const service = opts.service;
+  if (service) return sharedRead(`live-stats:${service}`, 1000, () => readLiveStats(db, { service }));
+  return sharedRead("live-stats", 1000, async () => {
+    const all = await readLiveStats(db, {});
+    // Every service without its nodes: what the overview polls (2,000 nodes would be ~200 KB a poll).
+    const services = Object.fromEntries(Object.entries(all.services).map(([name, s]) => [name, { ...s, nodes: {} }]));
+    return { ...all, services };
+  });
+}
+
+async function readLiveStats(db: Db, opts: { service?: string }): Promise<LiveStats> {
   const targets = await loadGatewayTargets(db);
   const reads = await fanOut(targets, (c) => c.getStats({ service: opts.service }), { timeoutMs: LIVE_TIMEOUT_MS });
   const now = Date.now();
@@ -253,7 +278,5 @@ export async function getLiveStats(db: Db, opts: { service?: string } = {}): Pro
     const prev = history.push(`${r.gatewayId ?? r.gatewayName}\0${opts.service ?? "*"}`, curr);
     return [rates(prev, curr)];
   });
-  const merged = mergeRates(perGateway);
-  const services = opts.service ? (merged[opts.service] ? { [opts.service]: merged[opts.service] } : {}) : merged;
-  return { at: new Date(now).toISOString(), gateways: reads.map(reach), services };
+  return { at: new Date(now).toISOString(), gateways: reads.map(reach), services: mergeRates(perGateway) };
 }

@@ -7,6 +7,7 @@ import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
 import { log } from "@/lib/log";
+import { refuseReleaseTargetChange } from "@/lib/releases/target-guard";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type {
   AddNodeInput,
@@ -141,6 +142,7 @@ async function mutate(db: Db, actor: Actor, service: string, expectedRevision: n
     const before = await loadDesired(tx, service);
     if (!before) throw new AppError("not_found", `service ${service} not found`, { params: { service } });
     if (before.revision !== expectedRevision) throw conflict(service);
+    await refuseReleaseTargetChange(tx, before, change);
     let after: DesiredService;
     try {
       after = change.apply(before);

@@ -6,8 +6,9 @@ import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import { ReleaseAnalyzer } from "@/lib/releases/analyzer";
-import { DEFAULT_THRESHOLDS } from "@/lib/releases/analysis";
+import { DEFAULT_THRESHOLDS, type RollbackReason } from "@/lib/releases/analysis";
 import { promoteRelease, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
+import { getReleaseLive } from "@/lib/releases/live";
 import { getRelease, getTesterLinks, previewStep } from "@/lib/releases/read";
 import { testerCookieValue } from "@/lib/releases/tester";
 import { startReleaseSchema } from "@/lib/validations/release";
@@ -184,6 +185,15 @@ describe("automatic analysis", () => {
     assert.equal(last.action, "release.rollback");
     assert.equal(last.actorRole, "SYSTEM");
     assert.ok((last.after as { automatic?: { breaches?: unknown[] } }).automatic?.breaches?.length);
+    // The reason is stored as a code with parameters, so each reader gets it in their language.
+    const reasons = (last.after as { automatic?: { reasons?: RollbackReason[] } }).automatic?.reasons ?? [];
+    assert.equal(reasons[0]?.code, "error_rate");
+    assert.ok(reasons[0].code === "error_rate" && reasons[0].params.grayPercent > 50 && reasons[0].params.requests >= 100, JSON.stringify(reasons));
+    // What the release page polls says so without a reload.
+    const polled = (await getReleaseLive(env.db, r.releaseId))!;
+    assert.equal(polled.release.status, "ROLLED_BACK");
+    assert.deepEqual(polled.autoRollback?.reasons, reasons);
+    assert.equal(polled.autoRollback?.at, detail.endedAt);
     const live = (await admin.getUpstream(svc))!;
     assert.equal(live.nodes.find((n) => n.addr === C)?.state, "down");
     assert.equal(live.gray.percent, 0);

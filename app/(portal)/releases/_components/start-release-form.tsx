@@ -29,6 +29,7 @@ async function fetchJson<T>(url: string): Promise<T> {
 
 export function StartReleaseForm({ services, initialService }: { services: ServiceOption[]; initialService: string }) {
   const t = useTranslations("releases");
+  const nodeState = useTranslations("services.state");
   const router = useRouter();
   const [service, setService] = useState(initialService);
   const [targets, setTargets] = useState<string[]>([]);
@@ -108,7 +109,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
                   onChange={(e) => setTargets((cur) => (e.target.checked ? [...cur, n.addr] : cur.filter((a) => a !== n.addr)))}
                 />
                 <span className="font-mono">{n.addr}</span>
-                <span className="text-xs text-slate-500">{n.state}</span>
+                <span className="text-xs text-slate-500">{nodeState.has(n.state) ? nodeState(n.state) : n.state}</span>
               </label>
             ))}
             <FieldError errors={errs("targets") ?? errs("targets.0")} />

@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import type { TesterLink } from "@/lib/releases/tester";
 import { useToast } from "../../_components/toaster";
 
+/** `expires` is formatted on the server in the user's zone (a browser's own zone would differ and break hydration). */
 export function TesterLinks({ links, service, expires, testerKeyMissing = false }: { links: TesterLink[]; service: string; expires: string; testerKeyMissing?: boolean }) {
   const t = useTranslations("releases.tester");
   const toast = useToast();
@@ -18,7 +19,7 @@ export function TesterLinks({ links, service, expires, testerKeyMissing = false 
   return (
     <section className="space-y-2 rounded-lg border border-violet-200 bg-violet-50 p-4 text-sm" data-testid="tester-links">
       <h2 className="font-semibold">{t("title")}</h2>
-      <p className="text-slate-700">{t("hint", { service, expires: new Date(expires).toLocaleString() })}</p>
+      <p className="text-slate-700">{t("hint", { service, expires: expires })}</p>
       {testerKeyMissing ? (
         <p role="status" className="text-amber-900" data-testid="tester-key-missing">
           {t("noTesterKey")}

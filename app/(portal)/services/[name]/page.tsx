@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { can } from "@/lib/rbac";
+import { openReleaseOf } from "@/lib/releases/target-guard";
 import { getServiceDetail } from "@/lib/services/live";
 import { serviceNameSchema } from "@/lib/validations/service";
 import { Badge, EmptyState, PageHeader } from "../../_components/states";
@@ -13,6 +14,8 @@ import { NodeTable } from "../_components/node-table";
 import { RetryPushButton } from "../_components/retry-push-button";
 import { ServiceSettingsForm } from "../_components/service-settings-form";
 import { SyncStatus } from "../_components/sync-status";
+import { NodeGraphs } from "./_components/node-graphs";
+import { ReleaseBanner } from "./_components/release-banner";
 
 export default async function ServicePage({ params }: PageProps<"/services/[name]">) {
   const user = await requirePermission("services.read");
@@ -23,6 +26,7 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
   const detail = await getServiceDetail(db, name);
   if (!detail) notFound();
   const { service } = detail;
+  const openRelease = await openReleaseOf(db, service.id);
   const canNodes = can(user.role, "nodes.write");
   const canService = can(user.role, "services.write");
   // Only what the client widgets need: no gateway URLs or tokens.
@@ -42,7 +46,7 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
               {detail.outOfSync ? <Badge tone="red">{t("sync.outOfSync")}</Badge> : null}
               {detail.drifted ? <Badge tone="amber">{t("drift.badge")}</Badge> : null}
               {detail.outOfSync && canNodes ? <RetryPushButton service={service.name} /> : null}
-              {can(user.role, "releases.write") ? (
+              {can(user.role, "releases.write") && !openRelease ? (
                 <Link
                   href={`/releases/new?service=${encodeURIComponent(service.name)}`}
                   className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700"
@@ -55,9 +59,11 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
         />
       </div>
 
+      {openRelease ? <ReleaseBanner release={openRelease} percent={service.gray.percent} /> : null}
+
       <section className="space-y-3">
         <h2 className="text-lg font-semibold">{t("nodes.title")}</h2>
-        {nodes.length === 0 ? <EmptyState title={t("nodes.empty")}>{canNodes ? t("nodes.emptyHint") : null}</EmptyState> : <NodeTable service={service.name} revision={service.revision} nodes={nodes} canWrite={canNodes} />}
+        {nodes.length === 0 ? <EmptyState title={t("nodes.empty")}>{canNodes ? t("nodes.emptyHint") : null}</EmptyState> : <NodeTable service={service.name} revision={service.revision} nodes={nodes} canWrite={canNodes} releaseTargets={openRelease?.targets ?? []} />}
         {canNodes ? (
           <div className="rounded-lg border border-slate-200 bg-white p-4">
             <h3 className="mb-3 text-sm font-semibold">{t("addNode.title")}</h3>
@@ -65,6 +71,8 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
           </div>
         ) : null}
       </section>
+
+      {nodes.length ? <NodeGraphs service={service.name} nodes={nodes.map((n) => n.addr)} /> : null}
 
       <section className="space-y-3">
         <h2 className="text-lg font-semibold">{t("sync.title")}</h2>

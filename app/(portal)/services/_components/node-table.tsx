@@ -8,6 +8,7 @@ import { updateNodeAction } from "@/lib/actions/update-node";
 import type { NodeState } from "@/lib/gateway/types";
 import { impactOfChange, type NodeChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
+import { nodeHealth, type NodeHealth } from "@/lib/metrics/health";
 import { useLiveStats } from "@/lib/swr/use-live-stats";
 import { ConfirmButton } from "../../_components/dialog";
 import { Badge } from "../../_components/states";
@@ -15,10 +16,10 @@ import { NodeStateBadge } from "./badges";
 import { ImpactText } from "./impact-text";
 import { useServiceAction } from "./use-service-action";
 
-type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean };
+type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean; releaseTargets?: string[] };
 
 /** Nodes with live numbers (polled every 2 s) and their actions. */
-export function NodeTable({ service, revision, nodes, canWrite }: Props) {
+export function NodeTable({ service, revision, nodes, canWrite, releaseTargets = [] }: Props) {
   const t = useTranslations("services");
   const format = useFormatter();
   const { data, error } = useLiveStats(service);
@@ -51,10 +52,11 @@ export function NodeTable({ service, revision, nodes, canWrite }: Props) {
                   <span className="flex flex-wrap gap-1">
                     <NodeStateBadge state={n.state} />
                     {n.backup ? <Badge tone="blue">{t("nodes.backup")}</Badge> : null}
+                    {releaseTargets.some((a) => a.toLowerCase() === n.addr.toLowerCase()) ? <Badge tone="violet">{t("release.target")}</Badge> : null}
                   </span>
                 </td>
                 <td className="px-3 py-2">
-                  {!s ? dash : s.ejected ? <Badge tone="red">{t("nodes.ejected")}</Badge> : <Badge tone="green">{t("nodes.healthy")}</Badge>}
+                  {!s ? dash : <HealthBadge health={nodeHealth(s)} />}
                 </td>
                 <td className="px-3 py-2 text-right tabular-nums">{s ? format.number(s.inFlight) : dash}</td>
                 <td className="px-3 py-2 text-right tabular-nums">{s && s.rps !== null ? format.number(s.rps, { maximumFractionDigits: 1 }) : dash}</td>
@@ -76,6 +78,13 @@ export function NodeTable({ service, revision, nodes, canWrite }: Props) {
       </p>
     </div>
   );
+}
+
+function HealthBadge({ health }: { health: NodeHealth }) {
+  const t = useTranslations("services.nodes");
+  if (health === "ejected") return <Badge tone="red">{t("ejected")}</Badge>;
+  if (health === "ok") return <Badge tone="green">{t("healthy")}</Badge>;
+  return <Badge>{t("healthUnknown")}</Badge>;
 }
 
 const STATE_ACTIONS: { to: NodeState; key: "drain" | "down" | "gray" | "activate"; danger: boolean }[] = [

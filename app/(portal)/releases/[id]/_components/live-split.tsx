@@ -1,25 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import useSWR from "swr";
-import type { LiveSplit as LiveSplitData } from "@/lib/releases/read";
 import type { Side } from "@/lib/releases/analysis";
-
-export const SPLIT_INTERVAL_MS = 2000;
-
-async function fetcher(url: string): Promise<LiveSplitData> {
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(`split: HTTP ${res.status}`);
-  return res.json() as Promise<LiveSplitData>;
-}
-
-/** Where the service's requests went recently, polled every 2 s; null id pauses. */
-export function useReleaseSplit(id: string | null) {
-  return useSWR<LiveSplitData>(id ? `/api/v1/releases/${encodeURIComponent(id)}/split` : null, fetcher, {
-    refreshInterval: SPLIT_INTERVAL_MS,
-    keepPreviousData: true,
-  });
-}
+import type { LiveSplit as LiveSplitData } from "@/lib/releases/read";
 
 function SideLine({ label, side }: { label: string; side: Side | null }) {
   const t = useTranslations("releases.split");
@@ -33,9 +16,9 @@ function SideLine({ label, side }: { label: string; side: Side | null }) {
   );
 }
 
-export function LiveSplit({ id }: { id: string }) {
+/** Where the service's requests went recently (from the release page's shared poll). */
+export function LiveSplit({ data }: { data: LiveSplitData | null }) {
   const t = useTranslations("releases.split");
-  const { data } = useReleaseSplit(id);
   const seconds = data?.windowSeconds ? Math.round(data.windowSeconds) : null;
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="live-split">

@@ -1,0 +1,62 @@
+// Small things seen in a browser walk: the tester link's expiry is formatted on the server in
+// the user's zone, so browsers in any time zone hydrate without errors (React #418 before);
+// the site has a favicon, a logo and robots.txt, served without a session.
+import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { seedService, startReleaseInUi } from "./fixtures/seed";
+
+test("favicon, logo and robots.txt are served without a session", async ({ request }) => {
+  const icon = await request.get("/favicon.ico");
+  expect(icon.status()).toBe(200);
+  expect((await icon.body()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
+  const logo = await request.get("/logo.svg");
+  expect(logo.status()).toBe(200);
+  expect(await logo.text()).toContain("<svg");
+  const robots = await request.get("/robots.txt");
+  expect(robots.status()).toBe(200);
+  expect(await robots.text()).toContain("Disallow: /");
+});
+
+test.describe("tester link expiry in three browser time zones", () => {
+  let releaseUrl = "";
+  test.beforeAll(async ({ browser }) => {
+    const service = uniqueName("tz");
+    const [a, b, c] = env.backends;
+    await seedService(service, [a, b, c]);
+    const ctx = await browser.newContext({ baseURL: env.baseURL });
+    const page = await ctx.newPage();
+    await login(page, "OPERATOR");
+    releaseUrl = await startReleaseInUi(page, service, c, "v-tz");
+    await ctx.close();
+  });
+
+  test.afterAll(async ({ browser }) => {
+    const ctx = await browser.newContext({ baseURL: env.baseURL });
+    const page = await ctx.newPage();
+    await login(page, "OPERATOR");
+    await page.goto(releaseUrl);
+    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
+    await expect(page.getByTestId("release-status")).toHaveText("Rolled back");
+    await ctx.close();
+  });
+
+  for (const timezoneId of ["UTC", "Europe/Berlin", "Asia/Shanghai"]) {
+    test(`${timezoneId}: the time in the user's zone, no console errors`, async ({ browser }) => {
+      const ctx = await browser.newContext({ baseURL: env.baseURL, timezoneId });
+      const page = await ctx.newPage();
+      const errors: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      page.on("pageerror", (e) => errors.push(e.message));
+      await login(page, "OPERATOR");
+      await page.goto(releaseUrl);
+      // The user's zone (UTC: none chosen), named — whatever the browser's zone.
+      await expect(page.getByTestId("tester-links")).toContainText(/until .+ UTC\./);
+      await expect(page.getByTestId("release-view")).toBeVisible();
+      await page.waitForTimeout(2500); // hydration and one live poll
+      expect(errors).toEqual([]);
+      await ctx.close();
+    });
+  }
+});

@@ -1,0 +1,24 @@
+// What API clients (CI/CD pipelines) read in an error: a precise code and a message written
+// for whoever reads a pipeline log — not the portal's browser wording ("Sign in again",
+// "Reload the page"). The codes are the AppError's `reason` when it has one, else its code
+// (openapi/graylane.yaml lists them).
+import type { AppError } from "@/lib/errors";
+
+const MESSAGES: Record<string, string> = {
+  unauthorized: "No valid API token: send `Authorization: Bearer <token>` with a token created in the portal (Settings → API tokens); it may have expired or been revoked.",
+  forbidden: "The token's user may not do this: changes need a token of an ADMIN or OPERATOR.",
+  invalid_input: "The request is not valid: `fields` names each field with a message key.",
+  not_found: "No such release or service.",
+  conflict: "The release or its service changed at the same time: read it again and retry.",
+  release_not_open: "The release has ended (promoted or rolled back) and cannot be changed.",
+  release_already_open: "The service already has an open release: promote or roll it back first.",
+  rate_limited: "Too many requests: retry later.",
+  gateway_error: "A gateway refused the change or did not answer.",
+  database_unavailable: "The portal's database cannot be reached; nothing was changed. Retry in a moment.",
+  internal: "Internal error in the portal; nothing may have been changed. Read the release before retrying.",
+};
+
+export function apiError(err: AppError): { code: string; message: string } {
+  const code = err.reason && MESSAGES[err.reason] ? err.reason : err.code;
+  return { code, message: MESSAGES[code] ?? code };
+}
