@@ -226,7 +226,7 @@ describe("push details", () => {
         return live;
       },
     };
-    const res = await putDesiredState(racing, { ...toGatewayState(desired), revision: desired.revision }, () => currentRevision("shop"));
+    const res = await putDesiredState(racing, toGatewayState(desired), () => currentRevision("shop"));
     assert.equal(interfered, true);
     assert.equal(res.superseded, null);
     const live = await clientA.getUpstream("shop");

@@ -98,7 +98,7 @@ describe("pushes and revisions", () => {
     const r = await updateNode(db, actor, { service: "shop", revision: older.revision, addr: "127.0.0.1:8082", weight: 6, force: false });
     // The older push arrives after the newer one landed.
     const started = performance.now();
-    const res = await putDesiredState(client1, { ...toGatewayState(older), revision: older.revision }, () => revisionOf("shop"));
+    const res = await putDesiredState(client1, toGatewayState(older), () => revisionOf("shop"));
     assert.deepEqual(res.superseded, { live: r.revision, current: r.revision });
     const outcome = toOutcome({ gatewayId: gw1.id, gatewayName: "gw-1", ok: true, value: res, durationMs: Math.round(performance.now() - started) });
     assert.equal(outcome.ok, false);
