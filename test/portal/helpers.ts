@@ -2,6 +2,7 @@
 // migrations applied, real gateways registered in it, and an actor.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encrypt } from "@/lib/crypto";
@@ -87,4 +88,17 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
     },
   };
   return tg;
+}
+
+/** One proxied request to `proxyUrl` for the service `host`: its status code. */
+export function getVia(proxyUrl: string, host: string): Promise<number> {
+  const u = new URL(proxyUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

@@ -6,7 +6,6 @@ import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import type { Db } from "@/lib/services/db-types";
-import { request as httpRequest } from "node:http";
 import { getLiveStats, getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { startBackends } from "../../scripts/lib/backends";
 import { freePort } from "../../scripts/lib/net";
@@ -27,7 +26,7 @@ import { loadDesired } from "@/lib/services/read";
 import { toGatewayState } from "@/lib/services/state";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
 import { grayRuleSchema } from "@/lib/validations/service";
-import { actor, addGateway, setupDatabase, type TestGateway } from "./helpers";
+import { actor, addGateway, getVia, setupDatabase, type TestGateway } from "./helpers";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -300,18 +299,6 @@ describe("unmanaged services and sync", () => {
 });
 
 describe("live stats", () => {
-  function get(proxyUrl: string, host: string): Promise<number> {
-    const u = new URL(proxyUrl);
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
-
   it("turns gateway counters into requests/s per service and node", async () => {
     const port = await freePort();
     const backends = await startBackends({ ports: [port] });
@@ -319,7 +306,7 @@ describe("live stats", () => {
       const addr = backends.addrs[0];
       await createService(db, actor, createServiceSchema.parse({ name: "live", nodes: [{ addr }] }));
       await getLiveStats(db, { service: "live" }); // first sample: no rate yet
-      for (let i = 0; i < 20; i++) assert.equal(await get(gwA.proxyUrl, "live"), 200);
+      for (let i = 0; i < 20; i++) assert.equal(await getVia(gwA.proxyUrl, "live"), 200);
       await new Promise((r) => setTimeout(r, 1100));
       const stats = await getLiveStats(db, { service: "live" });
       assert.deepEqual(Object.keys(stats.services), ["live"]);
