@@ -102,3 +102,12 @@ export function getVia(proxyUrl: string, host: string): Promise<number> {
     req.end();
   });
 }
+
+/**
+ * Creates an unmanaged service on a gateway the way a script using the brief's API would:
+ * no manager header, no managed_by (the portal client always names the portal).
+ */
+export async function putUnmanaged(gw: { adminUrl: string; token: string }, name: string, addr: string): Promise<void> {
+  const res = await fetch(`${gw.adminUrl}/upstream_add?upstream=${encodeURIComponent(name)}&server=${encodeURIComponent(addr)}`, { headers: { authorization: `Bearer ${gw.token}` } });
+  if (!res.ok) throw new Error(`upstream_add ${name}: ${res.status} ${await res.text()}`);
+}

@@ -26,7 +26,7 @@ import { loadDesired } from "@/lib/services/read";
 import { toGatewayState } from "@/lib/services/state";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
 import { grayRuleSchema } from "@/lib/validations/service";
-import { actor, addGateway, getVia, setupDatabase, type TestGateway } from "./helpers";
+import { actor, addGateway, getVia, putUnmanaged, setupDatabase, type TestGateway } from "./helpers";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -262,7 +262,7 @@ describe("unmanaged services and sync", () => {
 
   it("sync now repairs a gateway restarted with an empty state and leaves unmanaged services alone", async () => {
     await gwB.restart({ freshState: true });
-    await clientB.putUpstream("theirs", { name: "theirs", algorithm: "round_robin", nodes: [{ addr: "127.0.0.1:18111", weight: 1, state: "active", backup: false }], gray: { header: null, cookie: null, cidrs: [], percent: 0 } });
+    await putUnmanaged(gwB, "theirs", "127.0.0.1:18111");
     assert.equal(await clientB.getUpstream("shop"), null);
 
     const report = await syncGatewayNow(db, actor, gwB.id);
@@ -275,7 +275,7 @@ describe("unmanaged services and sync", () => {
     ]);
     const detail = await getServiceDetail(db, "shop");
     assert.ok(detail!.gateways.every((g) => g.drift?.kind === "in_sync"));
-    assert.ok(await clientB.getUpstream("theirs"), "unmanaged service untouched");
+    assert.deepEqual((await clientB.getUpstream("theirs"))?.managed_by, null, "unmanaged service untouched");
     const syncEvents = await db.auditEvent.findMany({ where: { action: "service.sync" }, include: { outcomes: true } });
     assert.equal(syncEvents.length, 3);
     assert.ok(syncEvents.every((e) => e.outcomes.length === 1 && e.outcomes[0].gatewayName === "gw-b"));
