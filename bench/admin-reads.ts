@@ -53,6 +53,8 @@ function pct(sorted: number[], p: number): number {
 }
 
 interface Phase {
+  /** CPU time of the gateway's workers over the phase, as a share of one core */
+  workerCpu: number;
   requests: number;
   errors: number;
   p50: number;
@@ -87,6 +89,8 @@ function wrk(url: string, seconds: number): Promise<string> {
 }
 
 interface Phase {
+  /** CPU time of the gateway's workers over the phase, as a share of one core */
+  workerCpu: number;
   requests: number;
   errors: number;
   p50: number;
@@ -97,7 +101,16 @@ interface Phase {
 
 // Proxied load by wrk (its own process, so reading big admin bodies here
 // cannot delay the latency it measures); admin reads from this process.
-async function phase(proxyUrl: string, adminUrl: string, token: string, readers: number): Promise<Phase> {
+/** ns on CPU of the given processes (field 1 of /proc/<pid>/schedstat). */
+async function cpuNs(pids: number[]): Promise<number> {
+  let sum = 0;
+  for (const pid of pids) sum += Number((await fsp.readFile(`/proc/${pid}/schedstat`, "utf8")).split(" ")[0]);
+  return sum;
+}
+
+async function phase(proxyUrl: string, adminUrl: string, token: string, readers: number, workers: number[]): Promise<Phase> {
+  const cpu0 = await cpuNs(workers);
+  const t0 = Date.now();
   const adminAgent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, readers) });
   const load = wrk(`${proxyUrl}/`, DURATION_S);
   const until = Date.now() + DURATION_S * 1000;
@@ -116,8 +129,9 @@ async function phase(proxyUrl: string, adminUrl: string, token: string, readers:
   };
   await Promise.all(Array.from({ length: readers }, (_, i) => reader(i)));
   const lat = wrkLatency(await load);
+  const workerCpu = (await cpuNs(workers) - cpu0) / 1e6 / (Date.now() - t0);
   adminAgent.destroy();
-  const out: Phase = { ...lat, reads: {} };
+  const out: Phase = { ...lat, workerCpu, reads: {} };
   for (const p of paths) {
     const s = reads[p].sort((a, b) => a - b);
     if (s.length) out.reads[p] = { n: s.length, p50: pct(s, 50), max: s[s.length - 1], bytes: bytes[p] };
@@ -148,14 +162,17 @@ async function main() {
     console.error(`admin-reads: ${SERVICES} services x ${PER_SERVICE} nodes = ${total} nodes; ${DURATION_S}s per phase, ${CLIENTS} proxy clients, ${READERS} admin readers`);
     // warm-up: JIT, keep-alive connections, and the first renderings of the
     // big documents, so the measured phase is the steady state of a loop
-    await phase(gw.proxyUrl, gw.adminUrl, token, READERS);
-    const idle = await phase(gw.proxyUrl, gw.adminUrl, token, 0);
-    const busy = await phase(gw.proxyUrl, gw.adminUrl, token, READERS);
+    const workers = await gw.workerPids();
+    await phase(gw.proxyUrl, gw.adminUrl, token, READERS, workers);
+    const idle = await phase(gw.proxyUrl, gw.adminUrl, token, 0, workers);
+    const busy = await phase(gw.proxyUrl, gw.adminUrl, token, READERS, workers);
     const ratio = busy.p99 / idle.p99;
     const f = (n: number) => n.toFixed(1);
-    console.log(`| phase | proxied requests | errors | p50 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |`);
+    const load = os.loadavg()[0].toFixed(1);
+    console.log(`load average (1 min) at the end: ${load} on ${os.cpus().length} cores\n`);
+    console.log(`| phase | proxied requests | errors | p50 ms | p99 ms | max ms | gateway workers' CPU (cores) |\n| --- | --- | --- | --- | --- | --- | --- |`);
     for (const [name, p] of [["idle", idle], [`${READERS} admin readers looping`, busy]] as const) {
-      console.log(`| ${name} | ${p.requests} | ${p.errors} | ${f(p.p50)} | ${f(p.p99)} | ${f(p.max)} |`);
+      console.log(`| ${name} | ${p.requests} | ${p.errors} | ${f(p.p50)} | ${f(p.p99)} | ${f(p.max)} | ${p.workerCpu.toFixed(2)} |`);
     }
     console.log(`\np99 while reading / idle p99: **${ratio.toFixed(2)}x** (target <= 5x)\n`);
     console.log(`| admin read | calls | p50 ms | max ms | body bytes |\n| --- | --- | --- | --- | --- |`);

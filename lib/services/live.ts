@@ -48,8 +48,12 @@ export type ServiceSummary = {
 
 export type UnmanagedService = {
   name: string;
-  /** Where it was found, with its node count there. */
-  gateways: { gatewayId: string; gatewayName: string; nodes: number; version: number | null }[];
+  /**
+   * Where it was found, with its node count there, and its manager there: "portal" for one
+   * a portal pushed that this database does not know (created after the backup it was
+   * restored from, or by another portal).
+   */
+  gateways: { gatewayId: string; gatewayName: string; nodes: number; version: number | null; managedBy: string | null }[];
 };
 
 export type ServicesOverview = {
@@ -152,7 +156,7 @@ async function readOverview(db: Db, query: OverviewQuery): Promise<ServicesOverv
     for (const u of r.value) {
       if (known.has(u.name)) continue;
       const entry = unmanaged.get(u.name) ?? { name: u.name, gateways: [] };
-      entry.gateways.push({ gatewayId: r.gatewayId ?? "", gatewayName: r.gatewayName, nodes: u.nodes.length, version: u.version ?? null });
+      entry.gateways.push({ gatewayId: r.gatewayId ?? "", gatewayName: r.gatewayName, nodes: u.nodes.length, version: u.version ?? null, managedBy: u.managed_by ?? null });
       unmanaged.set(u.name, entry);
     }
   }

@@ -461,6 +461,8 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       continue;
     }
     const reason = SYNC_REASONS[drift.kind];
+    const syncEvent = (tx: Tx, e: { before: Prisma.InputJsonValue; after: Prisma.InputJsonValue; reason: string }) =>
+      appendAuditEvent(tx, { ...auditActor(actor), action: "service.sync", targetType: "service", targetName: desired.name, serviceName: desired.name, ...e });
     const before = {
       gateway: target.name,
       drift: drift.kind,
@@ -478,12 +480,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       // The push landed: a failure to write its event is logged, not a failed push.
       if (outcome?.ok) {
         eventId = await db.$transaction(async (tx) => {
-          const event = await appendAuditEvent(tx, {
-            ...auditActor(actor),
-            action: "service.sync",
-            targetType: "service",
-            targetName: desired.name,
-            serviceName: desired.name,
+          const event = await syncEvent(tx, {
             before: { ...before, lastSuccessAt: last.lastSuccessAt?.toISOString() ?? null },
             after: serviceJson({ ...desired, revision: pushed.revision }),
             reason: `${reason}; ${RECOVERED}`,
@@ -498,19 +495,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome, eventId: eventId?.toString() ?? null });
       continue;
     }
-    const eventId = await db.$transaction(async (tx) => {
-      const event = await appendAuditEvent(tx, {
-        ...auditActor(actor),
-        action: "service.sync",
-        targetType: "service",
-        targetName: desired.name,
-        serviceName: desired.name,
-        before,
-        after: serviceJson(desired),
-        reason,
-      });
-      return event.id;
-    });
+    const eventId = await db.$transaction(async (tx) => (await syncEvent(tx, { before, after: serviceJson(desired), reason })).id);
     const pushed = await pushService(db, desired.name, { eventId, targets: [target] });
     report.services.push({ service: desired.name, revision: pushed.revision, drift: drift.kind, outcome: pushed.outcomes[0] ?? null, eventId: eventId.toString() });
   }

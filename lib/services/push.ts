@@ -142,7 +142,7 @@ export async function pushService(
   const desired = await loadDesired(db, serviceName);
   if (!desired) throw new AppError("not_found", `service ${serviceName} not found`, { params: { service: serviceName } });
   const targets = opts.targets ?? (await loadGatewayTargets(db));
-  const state = { ...toGatewayState(desired), revision: desired.revision };
+  const state = toGatewayState(desired);
   const currentRevision = async () => (await db.service.findUnique({ where: { name: serviceName }, select: { revision: true } }))?.revision ?? null;
   const results = await fanOut(targets, (client) => putDesiredState(client, state, currentRevision), { timeoutMs: opts.timeoutMs });
   const outcomes = results.map(toOutcome);

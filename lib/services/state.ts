@@ -68,8 +68,8 @@ function checkKey(c: HealthCheck | null | undefined): string {
   return c ? JSON.stringify([c.path, c.interval, c.timeout, c.healthy, c.unhealthy]) : "null";
 }
 
-/** The full state the portal PUTs to every gateway for one service. */
-export function toGatewayState(s: DesiredService): GatewayState {
+/** The full state the portal PUTs to every gateway for one service, stamped with its revision. */
+export function toGatewayState(s: DesiredService): GatewayState & { revision: number } {
   // header/cookie are sent as null when off: an absent one means "use the default".
   const gray: GrayRule = {
     header: s.gray.header ? { ...s.gray.header } : null,
@@ -78,7 +78,7 @@ export function toGatewayState(s: DesiredService): GatewayState {
     percent: s.gray.percent,
     tester: s.gray.tester ? { ...s.gray.tester } : null,
   };
-  const out: GatewayState = {
+  const out: GatewayState & { revision: number } = {
     name: s.name,
     revision: s.revision,
     algorithm: s.algorithm,

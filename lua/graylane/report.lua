@@ -275,16 +275,24 @@ end
 -- worker took from the dict, so serving it again copies no megabytes
 local local_copy = {}
 
-local function cached(kind, render)
+-- strict: the document shows the configuration (GET /v1/upstreams), so it is
+-- only good for the state version it was rendered at (counters may lag).
+local function cached(kind, render, strict)
     local now = ngx_now()
     local at, fresh = ADMIN:get(kind .. ":at"), ADMIN:get(kind .. ":fresh") or 0
+    local ver = strict and store.version()
+    if strict and ADMIN:get(kind .. ":ver") ~= ver then
+        at = nil
+    end
     local mine = local_copy[kind]
     local doc
-    if at and mine and mine.at == at then
+    if not at then
+        doc = nil
+    elseif mine and mine.at == at then
         doc = mine.doc
     else
         doc = ADMIN:get(kind)
-        local_copy[kind] = doc and at and { at = at, doc = doc } or nil
+        local_copy[kind] = doc and { at = at, doc = doc } or nil
     end
     if doc then
         if now - (at or 0) < fresh then
@@ -310,6 +318,9 @@ local function cached(kind, render)
         local fresh = took * FRESH_FACTOR
         local sok, err = ADMIN:safe_set(kind, body)
         if sok then
+            if strict then
+                ADMIN:set(kind .. ":ver", ver)
+            end
             ADMIN:set(kind .. ":at", t0)
             ADMIN:set(kind .. ":fresh", fresh > MIN_FRESH and fresh or MIN_FRESH)
         else
@@ -332,6 +343,12 @@ end
 
 function _M.metrics()
     return cached("metrics", render_metrics)
+end
+
+-- A whole-fleet document rendered by render(names) -> body, node count, kept
+-- like /v1/stats but only for the state version it shows.
+function _M.configuration(kind, render)
+    return cached(kind, render, true)
 end
 
 return _M

@@ -318,7 +318,7 @@ test("gray percent: at most two decimals, like the portal", async () => {
   await gw.admin("DELETE", "/v1/upstreams/pct");
 });
 
-test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, rendered once for every worker", async () => {
+test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, rendered once for every worker, never stale across a change", async () => {
   const g = await gateway({ workers: 2 });
   try {
     for (const s of ["big0", "big1"]) assert.equal((await g.admin("PUT", `/v1/upstreams/${s}`, { nodes: nodes(LIMIT, s === "big0" ? 0 : LIMIT) })).status, 201);
@@ -344,6 +344,13 @@ test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, render
     const list = await g.admin("GET", "/v1/upstreams");
     assert.deepEqual(list.json.upstreams.map((u: { name: string; nodes: unknown[] }) => u.nodes.length), [LIMIT, LIMIT, 1]);
     assert.equal(list.json.upstreams[2].nodes[0].addr, A);
+    // the list shows the configuration: kept for a big fleet, but never across a change
+    await g.put("small", { nodes: [{ addr: B }] });
+    for (let i = 0; i < 4; i++) {
+      const l = (await g.admin("GET", "/v1/upstreams")).json.upstreams;
+      assert.equal(l[2].nodes[0].addr, B, "a change is visible at once");
+      assert.equal(l[2].version, 2);
+    }
   } finally {
     await g.stop();
   }

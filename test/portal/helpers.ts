@@ -2,6 +2,7 @@
 // migrations applied, real gateways registered in it, and an actor.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encrypt } from "@/lib/crypto";
@@ -87,4 +88,26 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
     },
   };
   return tg;
+}
+
+/** One proxied request to `proxyUrl` for the service `host`: its status code. */
+export function getVia(proxyUrl: string, host: string): Promise<number> {
+  const u = new URL(proxyUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Creates an unmanaged service on a gateway the way a script using the brief's API would:
+ * no manager header, no managed_by (the portal client always names the portal).
+ */
+export async function putUnmanaged(gw: { adminUrl: string; token: string }, name: string, addr: string): Promise<void> {
+  const res = await fetch(`${gw.adminUrl}/upstream_add?upstream=${encodeURIComponent(name)}&server=${encodeURIComponent(addr)}`, { headers: { authorization: `Bearer ${gw.token}` } });
+  if (!res.ok) throw new Error(`upstream_add ${name}: ${res.status} ${await res.text()}`);
 }

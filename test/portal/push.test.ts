@@ -6,7 +6,6 @@ import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import type { Db } from "@/lib/services/db-types";
-import { request as httpRequest } from "node:http";
 import { getLiveStats, getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { startBackends } from "../../scripts/lib/backends";
 import { freePort } from "../../scripts/lib/net";
@@ -27,7 +26,7 @@ import { loadDesired } from "@/lib/services/read";
 import { toGatewayState } from "@/lib/services/state";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
 import { grayRuleSchema } from "@/lib/validations/service";
-import { actor, addGateway, setupDatabase, type TestGateway } from "./helpers";
+import { actor, addGateway, getVia, putUnmanaged, setupDatabase, type TestGateway } from "./helpers";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -226,7 +225,7 @@ describe("push details", () => {
         return live;
       },
     };
-    const res = await putDesiredState(racing, { ...toGatewayState(desired), revision: desired.revision }, () => currentRevision("shop"));
+    const res = await putDesiredState(racing, toGatewayState(desired), () => currentRevision("shop"));
     assert.equal(interfered, true);
     assert.equal(res.superseded, null);
     const live = await clientA.getUpstream("shop");
@@ -263,7 +262,7 @@ describe("unmanaged services and sync", () => {
 
   it("sync now repairs a gateway restarted with an empty state and leaves unmanaged services alone", async () => {
     await gwB.restart({ freshState: true });
-    await clientB.putUpstream("theirs", { name: "theirs", algorithm: "round_robin", nodes: [{ addr: "127.0.0.1:18111", weight: 1, state: "active", backup: false }], gray: { header: null, cookie: null, cidrs: [], percent: 0 } });
+    await putUnmanaged(gwB, "theirs", "127.0.0.1:18111");
     assert.equal(await clientB.getUpstream("shop"), null);
 
     const report = await syncGatewayNow(db, actor, gwB.id);
@@ -276,7 +275,7 @@ describe("unmanaged services and sync", () => {
     ]);
     const detail = await getServiceDetail(db, "shop");
     assert.ok(detail!.gateways.every((g) => g.drift?.kind === "in_sync"));
-    assert.ok(await clientB.getUpstream("theirs"), "unmanaged service untouched");
+    assert.deepEqual((await clientB.getUpstream("theirs"))?.managed_by, null, "unmanaged service untouched");
     const syncEvents = await db.auditEvent.findMany({ where: { action: "service.sync" }, include: { outcomes: true } });
     assert.equal(syncEvents.length, 3);
     assert.ok(syncEvents.every((e) => e.outcomes.length === 1 && e.outcomes[0].gatewayName === "gw-b"));
@@ -300,18 +299,6 @@ describe("unmanaged services and sync", () => {
 });
 
 describe("live stats", () => {
-  function get(proxyUrl: string, host: string): Promise<number> {
-    const u = new URL(proxyUrl);
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
-
   it("turns gateway counters into requests/s per service and node", async () => {
     const port = await freePort();
     const backends = await startBackends({ ports: [port] });
@@ -319,7 +306,7 @@ describe("live stats", () => {
       const addr = backends.addrs[0];
       await createService(db, actor, createServiceSchema.parse({ name: "live", nodes: [{ addr }] }));
       await getLiveStats(db, { service: "live" }); // first sample: no rate yet
-      for (let i = 0; i < 20; i++) assert.equal(await get(gwA.proxyUrl, "live"), 200);
+      for (let i = 0; i < 20; i++) assert.equal(await getVia(gwA.proxyUrl, "live"), 200);
       await new Promise((r) => setTimeout(r, 1100));
       const stats = await getLiveStats(db, { service: "live" });
       assert.deepEqual(Object.keys(stats.services), ["live"]);

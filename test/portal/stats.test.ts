@@ -11,7 +11,7 @@ import { createService } from "@/lib/services/mutations";
 import { createServiceSchema } from "@/lib/validations/node";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
 import { freePort } from "../../scripts/lib/net";
-import { addGateway, actor, setupDatabase, type TestGateway } from "./helpers";
+import { actor, addGateway, getVia, setupDatabase, type TestGateway } from "./helpers";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -19,18 +19,6 @@ let gw: TestGateway;
 let backends: BackendsHandle;
 let proxy: Server;
 const seen: { method: string; url: string; bytes: number }[] = [];
-
-function get(proxyUrl: string, host: string): Promise<number> {
-  const u = new URL(proxyUrl);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: "/", headers: { host } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 before(async () => {
   ({ db, drop } = await setupDatabase());
@@ -76,7 +64,7 @@ describe("live stats of one service", () => {
   });
 
   it("a one-service sample never serves as the base of a whole-fleet rate", async () => {
-    for (let i = 0; i < 10; i++) assert.equal(await get(gw.proxyUrl, "other-3"), 200);
+    for (let i = 0; i < 10; i++) assert.equal(await getVia(gw.proxyUrl, "other-3"), 200);
     await getLiveStats(db); // an overview poll
     await getLiveStats(db, { service: "watched" }); // a service page's poll: no counters of other-3
     await new Promise((r) => setTimeout(r, 1100));

@@ -17,7 +17,7 @@ import { createDbClient } from "@/lib/db";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";
 import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
-import { getServiceDetail } from "@/lib/services/live";
+import { getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { addNode, adoptService, createService, updateNode } from "@/lib/services/mutations";
 import { putDesiredState, toOutcome } from "@/lib/services/push";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
@@ -98,7 +98,7 @@ describe("pushes and revisions", () => {
     const r = await updateNode(db, actor, { service: "shop", revision: older.revision, addr: "127.0.0.1:8082", weight: 6, force: false });
     // The older push arrives after the newer one landed.
     const started = performance.now();
-    const res = await putDesiredState(client1, { ...toGatewayState(older), revision: older.revision }, () => revisionOf("shop"));
+    const res = await putDesiredState(client1, toGatewayState(older), () => revisionOf("shop"));
     assert.deepEqual(res.superseded, { live: r.revision, current: r.revision });
     const outcome = toOutcome({ gatewayId: gw1.id, gatewayName: "gw-1", ok: true, value: res, durationMs: Math.round(performance.now() - started) });
     assert.equal(outcome.ok, false);
@@ -118,6 +118,7 @@ describe("database restored from an older backup", () => {
       await updateNode(db, actor, { service: "cart", revision: (await revisionOf("cart"))!, addr: "127.0.0.1:8081", weight: 10 + i, force: false });
     }
     await addNode(db, actor, { service: "shop", revision: (await revisionOf("shop"))!, node: { addr: "127.0.0.1:8083", weight: 1, state: "gray", backup: false, note: "" }, force: false });
+    await createService(db, actor, createServiceSchema.parse({ name: "later", nodes: [{ addr: "127.0.0.1:8084" }] }));
     for (const c of [client1, client2]) {
       assert.ok((await c.getUpstream("cart"))!.revision! > restored.get("cart")!.revision);
       assert.ok((await c.getUpstream("shop"))!.revision! > restored.get("shop")!.revision);
@@ -150,6 +151,11 @@ describe("database restored from an older backup", () => {
     // Converged: the next pass has nothing to do.
     const again = await reconcileOnce(db);
     assert.equal(again.repairs + again.failures, 0);
+    // A service created after the backup is not deleted: listed as unknown to this database,
+    // marked as a portal's.
+    for (const c of [client1, client2]) assert.equal((await c.getUpstream("later"))?.nodes.length, 1);
+    const later = (await getServicesOverview(db)).unmanaged.find((u) => u.name === "later");
+    assert.deepEqual(later?.gateways.map((g) => [g.gatewayName, g.managedBy]), [["gw-1", "portal"], ["gw-2", "portal"]]);
   });
 });
 

@@ -11,7 +11,7 @@ import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
 import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { actor, addGateway, type TestGateway } from "../portal/helpers";
+import { actor, addGateway, putUnmanaged, type TestGateway } from "../portal/helpers";
 
 const INTERVAL_MS = 500;
 
@@ -149,10 +149,10 @@ describe("background reconciler", () => {
   it("repairs a service changed on the gateway behind the portal's back, and leaves unmanaged services alone", async () => {
     const live = (await clientA.getUpstream("cart"))!;
     await clientA.putUpstream("cart", { ...live, nodes: live.nodes.map((n) => ({ ...n, weight: 77 })) });
-    await clientA.putUpstream("theirs", { name: "theirs", algorithm: "round_robin", nodes: [{ addr: "127.0.0.1:18111", weight: 1, state: "active", backup: false }], gray: { header: null, cookie: null, cidrs: [], percent: 0 } });
+    await putUnmanaged(gwA, "theirs", "127.0.0.1:18111");
     await until(async () => (await clientA.getUpstream("cart"))?.nodes.every((n) => n.weight !== 77), INTERVAL_MS + 3000, "cart repaired on gw-a");
     assert.ok(await inSync(clientA));
-    assert.ok(await clientA.getUpstream("theirs"), "unmanaged service untouched");
+    assert.equal((await clientA.getUpstream("theirs"))?.managed_by, null, "unmanaged service untouched");
   });
 
   it("repairs a gateway that holds a newer revision than the database: the database is the authority", async () => {

@@ -89,6 +89,7 @@ export default async function ServicesPage(props: PageProps<"/services">) {
               <li key={u.name} className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-200 bg-white px-4 py-3">
                 <div className="min-w-0">
                   <span className="font-medium">{u.name}</span> <Badge tone="amber">{t("unmanaged.badge")}</Badge>
+                  {u.gateways.some((g) => g.managedBy) ? <span className="ml-1 text-xs text-slate-500">{t("unmanaged.markedManaged", { manager: u.gateways.find((g) => g.managedBy)!.managedBy! })}</span> : null}
                   <p className="text-xs text-slate-500">
                     {u.gateways.map((g) => t("unmanaged.foundOn", { gateway: g.gatewayName, nodes: g.nodes })).join(" · ")}
                   </p>

@@ -3,6 +3,7 @@
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
 import { addNodeAction } from "@/lib/actions/add-node";
+import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
 import { NODE_STATES, type NodeState } from "@/lib/gateway/types";
 import { impactOfChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
@@ -29,6 +30,15 @@ export function AddNodeForm({ service, revision, nodes }: { service: string; rev
   // Adding a gray/down node to a service without a stable node still leaves none.
   const impact = state !== "active" && addr.trim() ? impactOfChange(nodes, { kind: "add", node: { addr: addr.trim(), weight: 1, state, backup: false } }) : null;
 
+  // The server refuses one more anyway (shared limit with the gateways): say so up front.
+  if (nodes.length >= MAX_NODES_PER_SERVICE) {
+    return (
+      <p role="status" className="text-sm text-slate-600" data-testid="node-limit">
+        {t("validation.tooManyNodes", { limit: MAX_NODES_PER_SERVICE })}
+      </p>
+    );
+  }
+
   return (
     <form
       ref={form}
@@ -46,7 +56,7 @@ export function AddNodeForm({ service, revision, nodes }: { service: string; rev
       }}
     >
       <TextField label={t("nodes.addr")} name="addr" placeholder="127.0.0.1:8081" value={addr} onChange={(e) => setAddr(e.target.value)} errors={fe(fieldErrors["node.addr"])} required autoComplete="off" />
-      <TextField label={t("nodes.weight")} name="weight" type="number" min={1} max={100} defaultValue={1} errors={fe(fieldErrors["node.weight"])} />
+      <TextField label={t("nodes.weight")} name="weight" type="number" min={WEIGHT_MIN} max={WEIGHT_MAX} defaultValue={1} errors={fe(fieldErrors["node.weight"])} />
       <SelectField
         label={t("nodes.state")}
         name="state"

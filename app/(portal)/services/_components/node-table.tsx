@@ -5,6 +5,7 @@ import { useState } from "react";
 import { removeNodeAction } from "@/lib/actions/remove-node";
 import { setNodeStateAction } from "@/lib/actions/set-node-state";
 import { updateNodeAction } from "@/lib/actions/update-node";
+import { WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
 import type { NodeState } from "@/lib/gateway/types";
 import { impactOfChange, type NodeChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
@@ -131,7 +132,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
         impact={
           <label className="block">
             <span className="text-xs font-medium">{t("nodes.weight")}</span>
-            <input className="input mt-1" type="number" min={1} max={100} value={weight} onChange={(e) => setWeight(e.target.value)} name="weight" />
+            <input className="input mt-1" type="number" min={WEIGHT_MIN} max={WEIGHT_MAX} value={weight} onChange={(e) => setWeight(e.target.value)} name="weight" />
             <span className="text-xs text-slate-500">{t("form.weightHint")}</span>
           </label>
         }
