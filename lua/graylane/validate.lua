@@ -432,10 +432,12 @@ end
 local HEADER_NAME_PAT = "^[A-Za-z0-9-]+$"
 local COOKIE_NAME_PAT = "^[A-Za-z0-9_.-]+$"
 
+-- No static header/cookie matcher unless asked for: anyone who sends a well-known
+-- header or cookie would reach the untested build (docs/design.md, "Gray rule").
 function _M.default_gray()
     return {
-        header = { name = "X-Gray", value = "1" },
-        cookie = { name = "gray", value = "1" },
+        header = null,
+        cookie = null,
         cidrs = array(),
         percent = 0,
         tester = null,

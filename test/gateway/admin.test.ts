@@ -58,7 +58,7 @@ test("PUT creates, GET returns the normalised state, PUT again bumps the version
       { addr: A, weight: 1, state: "active", backup: false, in_flight: 0, ejected_until: null },
       { addr: B, weight: 3, state: "gray", backup: false, in_flight: 0, ejected_until: null },
     ],
-    gray: { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0, tester: null },
+    gray: { header: null, cookie: null, cidrs: [], percent: 0, tester: null },
     health: { max_fails: 3, fail_timeout: 10 },
   });
   const g = await gw.admin("GET", "/v1/upstreams/crud");

@@ -34,7 +34,7 @@ after(async () => {
 test("state survives nginx -s reload and a stop/start, with versions and gateway id", async () => {
   const stateDir = await tempDir("state");
   let gw = await start({ stateDir, workers: 2 });
-  await gw.put("keep", { nodes: [{ addr: A, weight: 3 }, { addr: B, state: "gray" }], revision: 9, gray: { cidrs: ["10.0.0.0/8"], percent: 5 } });
+  await gw.put("keep", { nodes: [{ addr: A, weight: 3 }, { addr: B, state: "gray" }], revision: 9, gray: { header: { name: "X-Gray", value: "1" }, cidrs: ["10.0.0.0/8"], percent: 5 } });
   await gw.admin("PATCH", `/v1/upstreams/keep/nodes/${A}`, { weight: 4 });
   const before = (await gw.admin("GET", "/v1/upstreams/keep")).json;
   const id = (await gw.admin("GET", "/v1/status")).json.gateway_id;

@@ -36,7 +36,7 @@ test("unknown service -> 404 JSON; no available stable node -> 503 JSON naming t
   assert.equal(r.json.error.code, "unknown_service");
   assert.equal(r.json.error.service, "nosuch.example");
 
-  await gw.admin("PUT", "/v1/upstreams/empty", { nodes: [{ addr: A, state: "down" }, { addr: B, state: "gray" }, { addr: C, state: "draining" }] });
+  await gw.admin("PUT", "/v1/upstreams/empty", { nodes: [{ addr: A, state: "down" }, { addr: B, state: "gray" }, { addr: C, state: "draining" }], gray: { header: { name: "X-Gray", value: "1" } } });
   const t0 = Date.now();
   const e = await gw.proxy("/", { host: "empty" });
   assert.equal(e.status, 503);
@@ -102,8 +102,21 @@ test("least_conn: a slow node gets few requests", async () => {
   }
 });
 
+test("no static matcher by default: a well-known header or cookie does not reach gray", async () => {
+  await gw.put("g0", { nodes: [{ addr: A }, { addr: C, state: "gray" }] });
+  assert.deepEqual(await tally(gw, "g0", 5, { headers: { "x-gray": "1", cookie: "gray=1" } }), new Map([[nA, 5]]));
+  // the brief's add creates a service with the same default
+  const add = await gw.admin("GET", `/upstream_add?upstream=g0brief&server=${A}`);
+  assert.equal(add.status, 200, add.text);
+  const got = await gw.admin("GET", "/v1/upstreams/g0brief");
+  assert.deepEqual([got.json.gray.header, got.json.gray.cookie], [null, null]);
+});
+
 test("gray rule by header, cookie and custom names; normal traffic never reaches the gray node", async () => {
-  await gw.put("g1", { nodes: [{ addr: A }, { addr: B }, { addr: C, state: "gray" }] });
+  await gw.put("g1", {
+    nodes: [{ addr: A }, { addr: B }, { addr: C, state: "gray" }],
+    gray: { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" } },
+  });
   const plain = await tally(gw, "g1", 30);
   assert.equal(plain.get(nC), undefined, "no stable request on the gray node");
   assert.deepEqual((await tally(gw, "g1", 10, { headers: { "x-gray": "1" } })), new Map([[nC, 10]]));
@@ -156,7 +169,7 @@ test("gray rule by percentage: sticky per client IP, about the asked share", asy
 });
 
 test("gray traffic falls back to the stable pool when no gray node is available", async () => {
-  await gw.put("g4", { nodes: [{ addr: A }, { addr: B, state: "gray" }] });
+  await gw.put("g4", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: { name: "X-Gray", value: "1" } } });
   assert.deepEqual(await tally(gw, "g4", 4, { headers: { "x-gray": "1" } }), new Map([[nB, 4]]));
   await gw.admin("PATCH", `/v1/upstreams/g4/nodes/${B}`, { state: "down" });
   assert.deepEqual(await tally(gw, "g4", 4, { headers: { "x-gray": "1" } }), new Map([[nA, 4]]));
