@@ -380,11 +380,13 @@ export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): P
 }
 
 /** The audit reason of a repair, by what the gateway held. */
-export const SYNC_REASONS: Record<Exclude<DriftKind, "in_sync">, string> = {
+export const SYNC_REASONS: Record<Exclude<DriftKind, "in_sync"> | "unmarked", string> = {
   missing: "service missing on gateway",
   revision: "gateway behind database",
   ahead: "gateway ahead of database",
   content: "changed on gateway directly",
+  /** Same content, but not marked as the portal's (pushed by a portal from before managed_by). */
+  unmarked: "not marked as managed by the portal",
 };
 
 /** Added to the reason of the one event that ends a failure streak. */
@@ -460,7 +462,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
       report.services.push({ service: desired.name, revision: desired.revision, drift: drift.kind, outcome: null, eventId: null });
       continue;
     }
-    const reason = SYNC_REASONS[drift.kind];
+    const reason = SYNC_REASONS[drift.kind === "content" && drift.fields.join() === "managed_by" ? "unmarked" : drift.kind];
     const syncEvent = (tx: Tx, e: { before: Prisma.InputJsonValue; after: Prisma.InputJsonValue; reason: string }) =>
       appendAuditEvent(tx, { ...auditActor(actor), action: "service.sync", targetType: "service", targetName: desired.name, serviceName: desired.name, ...e });
     const before = {

@@ -186,6 +186,20 @@ describe("managed services", () => {
     assert.deepEqual((ev?.before as { changes?: unknown[] }).changes?.length, 2);
   });
 
+  it("a service pushed before managed_by existed is marked on the next pass, audited as such", async () => {
+    const live = (await client1.getUpstream("cart"))!;
+    // As an older portal left it: same revision and content, no managed_by.
+    await client1.deleteUpstream("cart");
+    const { version: _v, managed_by: _m, ...old } = live;
+    assert.equal((await direct(gw1, "PUT", "/v1/upstreams/cart", old)).status, 201);
+    assert.equal((await client1.getUpstream("cart"))?.managed_by, null);
+    await reconcileOnce(db, SYSTEM_ACTOR, { settleMs: 0 });
+    assert.equal((await client1.getUpstream("cart"))?.managed_by, "portal");
+    const ev = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "cart" }, orderBy: { id: "desc" } });
+    assert.equal(ev?.reason, "not marked as managed by the portal");
+    assert.deepEqual((ev?.before as { fields?: string[] }).fields, ["managed_by"]);
+  });
+
   it("an unmanaged service (the brief's API) is still adopted, and managed by the portal from then on", async () => {
     assert.equal((await direct(gw1, "GET", "/upstream_add?upstream=legacy&server=127.0.0.1:8095")).status, 200);
     assert.equal((await direct(gw1, "GET", "/upstream_add?upstream=legacy&server=127.0.0.1:8096")).status, 200, "unmanaged: the brief's calls work as before");
