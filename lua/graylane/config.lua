@@ -15,6 +15,8 @@ local _M = {
     gen = 0,
     -- some proxy location sets $graylane_service (else the service is $host)
     service_var = false,
+    -- node addresses in 169.254.0.0/16 and fe80::/10 (cloud metadata) only when allowed
+    allow_link_local = false,
 }
 
 -- The trimmed contents of a file; nil (and why, if it could not be read) when
@@ -34,6 +36,7 @@ function _M.init(opts)
     _M.state_file = _M.state_dir .. "/state.json"
     _M.server = opts.server or "nginx"
     _M.service_var = opts.service_var == true
+    _M.allow_link_local = opts.allow_link_local == true
 
     -- alternates on every start and reload (see stats.lua, in-flight slots)
     local gen, gerr = ngx.shared.graylane_stats:incr("gen", 1, 0)

@@ -3,6 +3,7 @@
 -- Every failure is a value: nil, { code = "...", message = "...", field = "..." }.
 local util = require "graylane.util"
 local contract = require "graylane.contract"
+local config = require "graylane.config"
 local bit = require "bit"
 
 local type = type
@@ -242,6 +243,10 @@ function _M.parse_addr(s)
         if not port then
             return nil, "port must be 1-65535 in " .. s
         end
+        -- fe80::/10: link-local, where cloud metadata services answer
+        if not config.allow_link_local and str_byte(bytes, 1) == 0xfe and band(str_byte(bytes, 2), 0xc0) == 0x80 then
+            return nil, "link-local address refused in " .. s .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
+        end
         local host = _M.format_ipv6(bytes)
         return { addr = "[" .. host .. "]:" .. port, host = host, port = port, kind = "ipv6" }
     end
@@ -257,6 +262,10 @@ function _M.parse_addr(s)
         local bytes = _M.parse_ipv4(h)
         if not bytes then
             return nil, "invalid IPv4 address in " .. s
+        end
+        -- 169.254.0.0/16: link-local, e.g. the cloud metadata service 169.254.169.254
+        if not config.allow_link_local and str_byte(bytes, 1) == 169 and str_byte(bytes, 2) == 254 then
+            return nil, "link-local address refused in " .. s .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
         end
         local host = _M.format_ipv4(bytes)
         return { addr = host .. ":" .. port, host = host, port = port, kind = "ipv4" }

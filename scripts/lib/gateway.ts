@@ -127,6 +127,8 @@ export interface GatewayOptions {
   prefix?: string;
   /** key for signed tester cookies (default: env GRAYLANE_TESTER_KEY) */
   testerKey?: string;
+  /** accept node addresses in 169.254.0.0/16 and fe80::/10 (cloud metadata ranges); default GRAYLANE_ALLOW_LINK_LOCAL=1 */
+  allowLinkLocal?: boolean;
   log?: (line: string) => void;
   /** lua_shared_dict sizes (defaults 10m / 20m / 64m) */
   stateDictSize?: string;
@@ -288,7 +290,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   // the balancer reads $graylane_service only when some location sets it
   const serviceVar = /\$graylane_service\b/.test(opts.extraProxyConfig ?? "");
-  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)}, service_var = ${serviceVar} }`;
+  const initOpts = `{ prefix = ${luaString(prefix)}, state_dir = ${luaString(stateDir)}, server = ${luaString(nginx.kind)}, service_var = ${serviceVar}, allow_link_local = ${opts.allowLinkLocal ?? process.env.GRAYLANE_ALLOW_LINK_LOCAL === "1"} }`;
   const conf = render(await fsp.readFile(path.join(TEMPLATE_DIR, "nginx.conf.tmpl"), "utf8"), {
     MAIN_DIRECTIVES: main.join("\n"),
     WORKERS: String(opts.workers ?? "auto"),

@@ -281,7 +281,7 @@ test("IPv6: invalid addresses are refused, valid ones canonicalised", async () =
     ["[2001:db8:0:0:1:0:0:1]:80", "[2001:db8::1:0:0:1]:80"],
     ["[1:2:3:4:5:6:7::]:80", "[1:2:3:4:5:6:7:0]:80"],
     ["[::ffff:10.0.0.1]:80", "[::ffff:a00:1]:80"],
-    ["[fe80::1:2:3:4]:443", "[fe80::1:2:3:4]:443"],
+    ["[fd80::1:2:3:4]:443", "[fd80::1:2:3:4]:443"],
     ["[0001:0002:0003:0004:0005:0006:0007:0008]:80", "[1:2:3:4:5:6:7:8]:80"],
   ];
   const r = await gw.admin("PUT", "/v1/upstreams/v6", { nodes: valid.map(([addr]) => ({ addr })) });
@@ -353,5 +353,34 @@ test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, render
     }
   } finally {
     await g.stop();
+  }
+});
+
+test("link-local node addresses (cloud metadata) are refused on every write path unless the gateway allows them", async () => {
+  const bad = ["169.254.169.254:80", "[fe80::1]:80", "[FEBF::1]:8080"];
+  for (const addr of bad) {
+    const put = await gw.admin("PUT", "/v1/upstreams/ll", { nodes: [{ addr: A }, { addr }] });
+    assert.equal(put.status, 400, `PUT ${addr}: ${put.text}`);
+    assert.match(put.json.error.field ?? "", /addr/, `PUT ${addr}: field`);
+    assert.match(put.json.error.message, /link-local/);
+    await gw.put("ll", { nodes: [{ addr: A }] });
+    const post = await gw.admin("POST", "/v1/upstreams/ll/nodes", { addr });
+    assert.equal(post.status, 400, `POST ${addr}: ${post.text}`);
+    const add = await gw.admin("GET", `/upstream_add?upstream=ll&server=${encodeURIComponent(addr)}`);
+    assert.equal(add.status, 400, `/upstream_add ${addr}: ${add.text}`);
+    const got = await gw.admin("GET", "/v1/upstreams/ll");
+    assert.deepEqual(got.json.nodes.map((n: { addr: string }) => n.addr), [A], "nothing changed");
+  }
+  // neighbours of the ranges stay valid
+  for (const addr of ["169.253.1.1:80", "169.255.1.1:80", "[fec0::1]:80", "[fe7f::1]:80"]) {
+    const r = await gw.admin("POST", "/v1/upstreams/ll/nodes", { addr });
+    assert.equal(r.status, 201, `POST ${addr}: ${r.text}`);
+  }
+  const allowing = await gateway({ workers: 1, allowLinkLocal: true });
+  try {
+    const r = await allowing.admin("PUT", "/v1/upstreams/ll", { nodes: [{ addr: A }, { addr: "169.254.169.254:80" }, { addr: "[fe80::1]:80" }] });
+    assert.ok(r.status === 200 || r.status === 201, r.text);
+  } finally {
+    await allowing.stop();
   }
 });
