@@ -200,8 +200,9 @@ export async function verifyAuditChain(
   let checkpointProblem: Problem | null = null;
   const root = opts.checkpointRoot === undefined ? checkpointRoot() : opts.checkpointRoot;
   if (root !== null) {
-    checkpointDir = checkpointDirFor(root, await currentDatabase(db));
-    const read = readCheckpoints(checkpointDir, await currentDatabase(db), ring);
+    const database = await currentDatabase(db);
+    checkpointDir = checkpointDirFor(root, database);
+    const read = readCheckpoints(checkpointDir, database, ring);
     checkpoints = read.checkpoints;
     if (read.problem) {
       checkpointProblem = {
