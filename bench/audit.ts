@@ -1,7 +1,10 @@
-// `npm run bench:audit`: the audit history page with 1,000,000 events.
+// `npm run bench:audit`: the audit history page with 1,000,000 events, and the
+// verification of all of them.
 //
-// Seeds a scratch database (lib/audit/seed.ts: one INSERT … SELECT generate_series, no
-// hash chain on the seeded rows), starts the production portal on it, signs a MANAGER
+// Seeds a scratch database (lib/audit/seed.ts: one INSERT … SELECT generate_series), gives
+// the seeded rows the unkeyed hash chain of an installation from before the keyed chain
+// and re-anchors them under a fresh audit key (chainSeededEvents, ensureReanchored), times
+// `verify-audit` over the whole log (--skip-verify skips it), starts the production portal on it, signs a MANAGER
 // session cookie, and measures the server render of /audit for several filter
 // combinations: N sequential requests each after a warm-up, p50/p95/max of the full
 // response time (HTML streamed to the end). Target: p95 < 200 ms for every filtered page.
@@ -17,7 +20,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { encode } from "next-auth/jwt";
 import pg from "pg";
-import { SEED_RARE_WORD, seedAuditEvents } from "../lib/audit/seed";
+import { ensureReanchored } from "../lib/audit/chain";
+import { chainSeededEvents, SEED_RARE_WORD, seedAuditEvents } from "../lib/audit/seed";
+import { verifyAuditChain } from "../lib/audit/verify";
+import { createDbClient } from "../lib/db";
 import { createTestDatabase, ensurePostgresServer } from "../scripts/lib/database";
 import { freePort } from "../scripts/lib/net";
 import { ensureBuild, startPortal } from "../scripts/lib/portal";
@@ -29,6 +35,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: process.env.BENCH_WARMUP ?? "5" },
     db: { type: "string" },
     keep: { type: "boolean", default: false },
+    "skip-verify": { type: "boolean", default: false },
     markdown: { type: "boolean", default: false },
   },
 });
@@ -37,6 +44,9 @@ const REQUESTS = Number(args.requests);
 const WARMUP = Number(args.warmup);
 const TARGET_P95_MS = 200;
 const MANAGER_ID = "bench-manager";
+// The key this run signs with (the portal started below inherits it) and a scratch checkpoint folder.
+process.env.GRAYLANE_AUDIT_KEY ??= randomBytes(32).toString("hex");
+process.env.GRAYLANE_AUDIT_CHECKPOINT_DIR ??= mkdtempSync(path.join(os.tmpdir(), "graylane-bench-checkpoints-"));
 
 function get(url: string, cookie: string): Promise<{ status: number; ms: number; body: string }> {
   const t0 = process.hrtime.bigint();
@@ -76,6 +86,33 @@ async function main(): Promise<void> {
         onProgress: (n) => console.error(`seed: ${n.toLocaleString("en")} events (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
       });
       console.error(`seed: ${(EVENTS - existing).toLocaleString("en")} events + outcomes + indexes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    let verify: { events: number; ms: number; ok: boolean } | null = null;
+    if (!args["skip-verify"]) {
+      const db = createDbClient(url);
+      try {
+        const t0 = Date.now();
+        const chained = await chainSeededEvents(sql, db, {
+          onProgress: (n) => n % 100_000 === 0 && console.error(`chain: ${n.toLocaleString("en")} events (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+        });
+        if (chained) console.error(`chain: ${chained.toLocaleString("en")} seeded events hashed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const anchor = await ensureReanchored(db);
+        if (anchor !== null) console.error(`chain: re-anchored at event ${anchor}`);
+        const t1 = Date.now();
+        let shown = 0;
+        const report = await verifyAuditChain(db, {
+          onProgress: ({ checked, total }) => {
+            if (checked - shown < 100_000) return;
+            shown = checked;
+            console.error(`verify: ${checked.toLocaleString("en")} / ${total.toLocaleString("en")} events (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
+          },
+        });
+        verify = { events: report.checked, ms: Date.now() - t1, ok: report.ok };
+        const state = report.ok ? "intact" : `BROKEN at ${report.brokenAt} (${report.code})`;
+        console.error(`verify: ${state}, ${report.checked.toLocaleString("en")} events in ${(verify.ms / 1000).toFixed(1)} s`);
+      } finally {
+        await db.$disconnect();
+      }
     }
     const total = Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "AuditEvent"`)).rows[0].n);
     const outcomes = Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "AuditOutcome"`)).rows[0].n);
@@ -149,12 +186,14 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       worstP95: Number(worst.toFixed(1)),
       target: TARGET_P95_MS,
-      pass: worst < TARGET_P95_MS,
+      verify,
+      pass: worst < TARGET_P95_MS && (verify?.ok ?? true),
     };
     if (args.markdown) {
       console.log(`| filters | rows on page | p50 (ms) | p95 (ms) | max (ms) |\n|---|---:|---:|---:|---:|`);
       for (const r of results) console.log(`| ${r.name} | ${r.rows} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`);
       console.log(`\n${total.toLocaleString("en")} events, ${outcomes.toLocaleString("en")} outcomes; worst p95 ${worst.toFixed(1)} ms (target < ${TARGET_P95_MS} ms).`);
+      if (verify) console.log(`verify-audit: ${verify.ok ? "intact" : "BROKEN"}, ${verify.events.toLocaleString("en")} events in ${(verify.ms / 1000).toFixed(1)} s.`);
     } else {
       console.log(JSON.stringify({ summary, results: results.map((r) => ({ ...r, p50: +r.p50.toFixed(1), p95: +r.p95.toFixed(1), max: +r.max.toFixed(1) })) }, null, 2));
     }

@@ -128,24 +128,6 @@ export function computeEventHash(prevHash: string | null, event: AuditEventField
     .digest("hex");
 }
 
-/** What a caller provides; createdAt defaults to now. */
-export interface AuditEventInput {
-  actorId?: string | null;
-  actorEmail: string;
-  actorRole: string;
-  clientIp?: string;
-  userAgent?: string;
-  action: string;
-  targetType: string;
-  targetName: string;
-  serviceName?: string | null;
-  releaseId?: string | null;
-  before?: unknown;
-  after?: unknown;
-  reason?: string | null;
-  createdAt?: Date;
-}
-
 /** The v2 rule: HMAC-SHA256 hex, keyed with the audit key `keyId` names. */
 export function computeKeyedEventHash(key: Buffer, keyId: string, prevHash: string | null, event: AuditEventFields): string {
   return hmacHex(key, canonicalJson({ v: 2, keyId, prevHash: prevHash ?? null, event: hashedFields(event) }));

@@ -40,7 +40,8 @@ export const DEFAULT_CHECKPOINT_DIR = path.join(".graylane", "audit-checkpoints"
 const FILE_RE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 
 export function checkpointRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.GRAYLANE_AUDIT_CHECKPOINT_DIR?.trim() || DEFAULT_CHECKPOINT_DIR);
+  // A folder chosen at run time, not a file of the build (the comment keeps Turbopack from tracing the project).
+  return path.resolve(/*turbopackIgnore: true*/ env.GRAYLANE_AUDIT_CHECKPOINT_DIR?.trim() || DEFAULT_CHECKPOINT_DIR);
 }
 
 export function checkpointDirFor(root: string, database: string): string {

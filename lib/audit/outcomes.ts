@@ -2,18 +2,11 @@
 // outcome rows and, in the same transaction, an "audit.outcomes" event that seals them
 // (their ids and a digest of their content, keyed through the chain). A row changed,
 // added or removed afterwards no longer matches a seal (lib/audit/verify.ts).
-import { appendAuditEvent, lockAuditChain, OUTCOMES_ACTION, outcomesDigest, type AuditTx } from "./chain";
+import { appendAuditEvent, lockAuditChain, OUTCOMES_ACTION, outcomesDigest, type AuditOutcomeRow, type AuditTx } from "./chain";
 import type { AuditKeyring } from "./keys";
 
-export type AuditOutcomeInput = {
-  gatewayId: string | null;
-  gatewayName: string;
-  ok: boolean;
-  status: number | null;
-  code: string | null;
-  message: string;
-  durationMs: number;
-};
+/** One gateway's outcome as the push reports it; the database adds id, eventId and createdAt. */
+export type AuditOutcomeInput = Omit<AuditOutcomeRow, "id" | "eventId" | "createdAt">;
 
 /** The `after` of an "audit.outcomes" event. */
 export type OutcomeSeal = { eventId: string; outcomeIds: string[]; digest: string };

@@ -6,15 +6,17 @@
 // node/service/release targets, a reason on ~3% of them, two gateway outcomes on every
 // node/service/release event with ~1% failing on gw-b, createdAt spread evenly from
 // `start` in `stepMs` steps. They carry NO hash (prevHash/hash NULL): computing the
-// chain's canonical-JSON SHA-256 in SQL would double the seeding code for nothing the
-// benchmark measures, so "verify integrity" stops at the first seeded event
-// ("the event has no hash"), which is the truth about these rows.
+// chain's canonical JSON in SQL would double the seeding code, so "verify integrity"
+// stops at the first seeded event ("the event has no hash") unless chainSeededEvents
+// (below) gives them the chain afterwards, as bench/audit.ts does.
 //
 // Inserting is allowed by the append-only trigger (it refuses UPDATE/DELETE/TRUNCATE
 // only), so no trigger is bypassed. With `rebuildIndexes`, the secondary indexes of both
 // audit tables are dropped for the load and recreated from their own definitions
 // afterwards (several times faster than maintaining a trigram index row by row).
 import type pg from "pg";
+import type { AuditEvent, PrismaClient } from "../generated/prisma/client";
+import { computeEventHash } from "./chain";
 
 export type SeedOptions = {
   start?: Date;
@@ -107,4 +109,56 @@ export async function seedAuditEvents(sql: pg.Client, count: number, opts: SeedO
   await sql.query(`ANALYZE "AuditOutcome"`);
   const after = await sql.query<{ max: string }>(`SELECT max(id)::text AS max FROM "AuditEvent"`);
   return { firstId: baseId + 1n, lastId: BigInt(after.rows[0].max) };
+}
+
+/**
+ * Gives seeded rows (hash NULL) the unkeyed v1 hash chain, as if an installation from
+ * before the keyed chain had written them, so the verifier has a million real links to
+ * check (bench/audit.ts). Rewrites the scratch rows with the append-only trigger disabled
+ * for the duration: only for a benchmark's own database, never the portal's. Call
+ * ensureReanchored afterwards to seal them (and their outcomes) under the audit key.
+ */
+export async function chainSeededEvents(
+  sql: pg.Client,
+  db: Pick<PrismaClient, "auditEvent" | "$queryRaw">,
+  opts: { batchSize?: number; onProgress?: (done: number) => void } = {},
+): Promise<number> {
+  const batchSize = opts.batchSize ?? 5000;
+  const first = await db.auditEvent.findFirst({ where: { hash: null }, orderBy: { id: "asc" }, select: { id: true, prevHash: true } });
+  if (!first) return 0;
+  const before = await db.auditEvent.findFirst({ where: { id: { lt: first.id } }, orderBy: { id: "desc" }, select: { hash: true } });
+  let prevHash = before?.hash ?? null;
+  let afterId = first.id - 1n;
+  let done = 0;
+  await sql.query('ALTER TABLE "AuditEvent" DISABLE TRIGGER "AuditEvent_append_only"');
+  try {
+    for (;;) {
+      const batch = await db.$queryRaw<AuditEvent[]>`
+        SELECT "id", "createdAt", "actorId", "actorEmail", "actorRole", "clientIp", "userAgent", "action", "targetType",
+               "targetName", "serviceName", "releaseId", "before", "after", "reason"
+        FROM "AuditEvent" WHERE "id" > ${afterId} ORDER BY "id" LIMIT ${batchSize}`;
+      if (!batch.length) break;
+      const ids: string[] = [];
+      const prevs: (string | null)[] = [];
+      const hashes: string[] = [];
+      for (const e of batch) {
+        const hash = computeEventHash(prevHash, e);
+        ids.push(e.id.toString());
+        prevs.push(prevHash);
+        hashes.push(hash);
+        prevHash = hash;
+      }
+      await sql.query(
+        `UPDATE "AuditEvent" AS e SET "prevHash" = v.p, "hash" = v.h
+         FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS p, unnest($3::text[]) AS h) v WHERE e.id = v.id`,
+        [ids, prevs, hashes],
+      );
+      done += batch.length;
+      afterId = batch[batch.length - 1].id;
+      opts.onProgress?.(done);
+    }
+  } finally {
+    await sql.query('ALTER TABLE "AuditEvent" ENABLE TRIGGER "AuditEvent_append_only"');
+  }
+  return done;
 }

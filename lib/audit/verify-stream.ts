@@ -68,7 +68,11 @@ export function verifyAuditStream(db: Db, who: { id: string; email: string }): R
         log.error("audit.verify_failed", { userId: who.id, error: message });
         send({ type: "error", code: e instanceof Error && e.name === "AuditKeyError" ? "audit_key_missing" : "internal" });
       } finally {
-        controller.close();
+        try {
+          controller.close();
+        } catch {
+          // already closed by a client that went away
+        }
       }
     },
   });

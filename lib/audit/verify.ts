@@ -12,7 +12,7 @@
 //    newest event means the newest events were deleted.
 // The report names the first problem with the first event id it affects, and how many
 // events came after the last checkpoint (verified by the chain, not yet anchored).
-import type { AuditEvent, PrismaClient } from "../generated/prisma/client";
+import { Prisma, type AuditEvent, type PrismaClient } from "../generated/prisma/client";
 import {
   computeEventHash,
   computeKeyedEventHash,
@@ -74,6 +74,12 @@ export type VerifyOptions = {
   onProgress?: (p: VerifyProgress) => void;
 };
 
+const EVENT_COLUMNS = Prisma.raw(
+  ["id", "createdAt", "actorId", "actorEmail", "actorRole", "clientIp", "userAgent", "action", "targetType", "targetName", "serviceName", "releaseId", "before", "after", "reason", "prevHash", "hash", "keyId"]
+    .map((c) => `"${c}"`)
+    .join(", "),
+);
+
 type Problem = { brokenAt: bigint; code: AuditChainBreak; reason: string };
 
 class Broken extends Error {
@@ -83,7 +89,7 @@ class Broken extends Error {
 }
 const broken = (brokenAt: bigint, code: AuditChainBreak, reason: string) => new Broken({ brokenAt, code, reason });
 
-type Tx = Pick<PrismaClient, "auditEvent" | "auditOutcome">;
+type Tx = Pick<PrismaClient, "auditEvent" | "$queryRaw">;
 
 /** Outcome rows in id order, fetched in batches. */
 class OutcomeCursor {
@@ -99,11 +105,10 @@ class OutcomeCursor {
   async peek(): Promise<AuditOutcomeRow | null> {
     if (this.pos < this.buffer.length) return this.buffer[this.pos];
     if (this.exhausted) return null;
-    this.buffer = await this.tx.auditOutcome.findMany({
-      where: this.afterId === null ? undefined : { id: { gt: this.afterId } },
-      orderBy: { id: "asc" },
-      take: this.batchSize,
-    });
+    // Raw SQL: several times faster than findMany over millions of rows.
+    this.buffer = await this.tx.$queryRaw<AuditOutcomeRow[]>`
+      SELECT "id", "eventId", "gatewayId", "gatewayName", "ok", "status", "code", "message", "durationMs", "createdAt"
+      FROM "AuditOutcome" WHERE "id" > ${this.afterId ?? -1n} ORDER BY "id" LIMIT ${this.batchSize}`;
     this.pos = 0;
     if (this.buffer.length < this.batchSize) this.exhausted = true;
     if (this.buffer.length) this.afterId = this.buffer[this.buffer.length - 1].id;
@@ -195,8 +200,9 @@ export async function verifyAuditChain(
   let checkpointProblem: Problem | null = null;
   const root = opts.checkpointRoot === undefined ? checkpointRoot() : opts.checkpointRoot;
   if (root !== null) {
-    checkpointDir = checkpointDirFor(root, await currentDatabase(db));
-    const read = readCheckpoints(checkpointDir, await currentDatabase(db), ring);
+    const database = await currentDatabase(db);
+    checkpointDir = checkpointDirFor(root, database);
+    const read = readCheckpoints(checkpointDir, database, ring);
     checkpoints = read.checkpoints;
     if (read.problem) {
       checkpointProblem = {
@@ -233,11 +239,8 @@ export async function verifyAuditChain(
       let afterId: bigint | null = null;
       try {
         for (;;) {
-          const batch: AuditEvent[] = await tx.auditEvent.findMany({
-            where: afterId === null ? undefined : { id: { gt: afterId } },
-            orderBy: { id: "asc" },
-            take: batchSize,
-          });
+          const batch: AuditEvent[] = await tx.$queryRaw<AuditEvent[]>`
+            SELECT ${EVENT_COLUMNS} FROM "AuditEvent" WHERE "id" > ${afterId ?? -1n} ORDER BY "id" LIMIT ${batchSize}`;
           for (const event of batch) {
             // A checkpoint whose event we passed without meeting it: that event was deleted.
             while (cpIndex < checkpoints.length && BigInt(checkpoints[cpIndex].lastEventId) < event.id) {

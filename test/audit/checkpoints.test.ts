@@ -18,8 +18,8 @@ let t: AuditTestDb;
 const root = mkdtempSync(path.join(os.tmpdir(), "graylane-cp-test-"));
 const oldKey = randomBytes(32).toString("hex");
 const newKey = randomBytes(32).toString("hex");
-const ringOld = loadAuditKeyring({ GRAYLANE_AUDIT_KEY: oldKey } as NodeJS.ProcessEnv);
-const ringNew = loadAuditKeyring({ GRAYLANE_AUDIT_KEY: newKey, GRAYLANE_AUDIT_KEYS_OLD: oldKey } as NodeJS.ProcessEnv);
+const ringOld = loadAuditKeyring({ GRAYLANE_AUDIT_KEY: oldKey });
+const ringNew = loadAuditKeyring({ GRAYLANE_AUDIT_KEY: newKey, GRAYLANE_AUDIT_KEYS_OLD: oldKey });
 
 before(async () => {
   t = await freshDatabase();
@@ -52,7 +52,7 @@ test("checkpoints: chained, only when the chain moved, verified with rotated key
   assert.equal(report.checkpoints, 2);
   assert.equal(report.unanchored, 1);
   // Without the old key the first events cannot be checked.
-  const noOld = await verifyAuditChain(t.db, { ring: loadAuditKeyring({ GRAYLANE_AUDIT_KEY: newKey } as NodeJS.ProcessEnv), checkpointRoot: null });
+  const noOld = await verifyAuditChain(t.db, { ring: loadAuditKeyring({ GRAYLANE_AUDIT_KEY: newKey }), checkpointRoot: null });
   assert.equal(noOld.ok, false);
   if (!noOld.ok) assert.equal(noOld.code, "unknown_key");
 

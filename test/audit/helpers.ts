@@ -76,18 +76,20 @@ export async function createRoles(databaseUrl: string): Promise<{ owner: string;
   await applyRoles(databaseUrl, names);
   return {
     ...names,
-    // After every database they have rights in is dropped.
-    drop: async (baseUrl: string) => {
-      const admin = new pg.Client({ connectionString: baseUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP ROLE IF EXISTS "${names.app}"`);
-        await admin.query(`DROP ROLE IF EXISTS "${names.owner}"`);
-      } finally {
-        await admin.end();
-      }
-    },
+    drop: (baseUrl: string) => dropRoles(baseUrl, names),
   };
+}
+
+/** Drops the two roles, after every database they have rights in is dropped. */
+export async function dropRoles(baseUrl: string, names: { owner: string; app: string }): Promise<void> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP ROLE IF EXISTS "${names.app}"`);
+    await admin.query(`DROP ROLE IF EXISTS "${names.owner}"`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** The SQL of `npm run db -- roles` for `names`, applied to one database (as a superuser). */
@@ -101,10 +103,14 @@ export async function applyRoles(databaseUrl: string, names: { owner: string; ap
   }
 }
 
-/** Runs `npm run db -- <args>` (scripts/db.ts) with `env` on top of this process's environment. */
-export function dbCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export type ScriptResult = { code: number; stdout: string; stderr: string };
+
+/** Runs scripts/<script> as its npm script does, with `env` on top of this process's environment. */
+export function runScript(script: "db.ts" | "user.ts", args: string[], env: Record<string, string>): Promise<ScriptResult> {
+  // scripts/user.ts goes through lib/users.ts, which is server-only (as `npm run user` runs it).
+  const conditions = script === "user.ts" ? ["--conditions=react-server"] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "db.ts"), ...args], {
+    const child = spawn(process.execPath, [...conditions, "--import", "tsx", path.join(projectRoot, "scripts", script), ...args], {
       cwd: projectRoot,
       env: { ...process.env, ...env },
     });
@@ -116,3 +122,6 @@ export function dbCli(args: string[], env: Record<string, string>): Promise<{ co
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+/** `npm run db -- <args>`. */
+export const dbCli = (args: string[], env: Record<string, string>) => runScript("db.ts", args, env);

@@ -12,7 +12,7 @@ import { appendAuditEvent, verifyAuditChain } from "../../lib/audit-chain";
 import { appendAuditOutcomes } from "../../lib/audit/outcomes";
 import { createDbClient } from "../../lib/db";
 import { createTestDatabase, ensurePostgresServer, runPrisma, type TestDatabase } from "../../scripts/lib/database";
-import { asRole, dbCli } from "../audit/helpers";
+import { asRole, dbCli, dropRoles } from "../audit/helpers";
 
 let server: string;
 let database: TestDatabase;
@@ -34,14 +34,7 @@ before(async () => {
 after(async () => {
   await app?.end();
   await database?.drop();
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  try {
-    await admin.query(`DROP ROLE IF EXISTS "${names.app}"`);
-    await admin.query(`DROP ROLE IF EXISTS "${names.owner}"`);
-  } finally {
-    await admin.end();
-  }
+  await dropRoles(server, names);
 });
 
 test("the app role appends and verifies the audit log and uses the other tables", async () => {

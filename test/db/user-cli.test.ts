@@ -1,15 +1,14 @@
 // `npm run user`: the real script against a real, migrated database.
 import "../support/audit-env";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 
 import { verifyAuditChain } from "../../lib/audit-chain";
 import { createDbClient } from "../../lib/db";
 import { verifyPassword } from "../../lib/passwords";
-import { createTestDatabase, ensureAdminUser, ensurePostgresServer, projectRoot, type TestDatabase } from "../../scripts/lib/database";
+import { createTestDatabase, ensureAdminUser, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";
+import { runScript } from "../audit/helpers";
 
 let database: TestDatabase;
 
@@ -20,20 +19,7 @@ after(async () => {
   await database?.drop();
 });
 
-function userCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(projectRoot, "scripts", "user.ts"), ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const userCli = (...args: string[]) => runScript("user.ts", args, { DATABASE_URL: database.url });
 
 test("user CLI: create with a generated password, list, set-password, disable", async () => {
   const created = await userCli("create", "--email", "Ops@Example.com", "--role", "OPERATOR", "--name", "Ops");
