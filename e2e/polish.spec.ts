@@ -60,3 +60,30 @@ test.describe("tester link expiry in three browser time zones", () => {
     });
   }
 });
+
+test("node forms keep the app's own inline errors: Weight… stays open with the value, Add a node has no browser bubbles", async ({ page }) => {
+  const service = uniqueName("forms");
+  const [a, b] = env.backends;
+  await seedService(service, [a, b]);
+  await login(page, "OPERATOR");
+  await page.goto(`/services/${encodeURIComponent(service)}`);
+
+  const row = page.getByTestId(`node-${a}`);
+  await expect(row.getByText("Unknown")).toBeVisible(); // no request reached it yet: not "OK"
+  await row.getByRole("button", { name: "Weight…" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("spinbutton").fill("250");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog.getByTestId("field-error")).toBeVisible();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("spinbutton")).toHaveValue("250");
+  await dialog.getByRole("spinbutton").fill("7");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row.getByRole("cell").nth(1)).toHaveText("7");
+
+  const add = page.getByRole("form", { name: "Add a node" });
+  await expect(add).toHaveAttribute("novalidate", "");
+  await add.getByRole("button", { name: "Add node" }).click();
+  await expect(add.getByTestId("field-error").first()).toBeVisible();
+});

@@ -11,10 +11,11 @@ import type { DesiredNode } from "@/lib/services/state";
 import { nodeHealth, type NodeHealth } from "@/lib/metrics/health";
 import { useLiveStats } from "@/lib/swr/use-live-stats";
 import { ConfirmButton } from "../../_components/dialog";
+import { FieldError } from "../../_components/form";
 import { Badge } from "../../_components/states";
 import { NodeStateBadge } from "./badges";
 import { ImpactText } from "./impact-text";
-import { useServiceAction } from "./use-service-action";
+import { useFieldErrorText, useServiceAction } from "./use-service-action";
 
 type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean; releaseTargets?: string[] };
 
@@ -99,10 +100,14 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
   const [force, setForce] = useState(false);
   const stateAction = useServiceAction(setNodeStateAction, { successMessage: t("toast.stateChanged", { addr: node.addr }) });
   const remove = useServiceAction(removeNodeAction, { successMessage: t("toast.removed", { addr: node.addr }) });
-  const update = useServiceAction(updateNodeAction, { successMessage: t("toast.updated", { addr: node.addr }) });
+  // Field errors (the weight) stay in the dialog, which stays open with the value.
+  const update = useServiceAction(updateNodeAction, { successMessage: t("toast.updated", { addr: node.addr }), fieldsInline: true });
+  const fieldText = useFieldErrorText();
   const [weight, setWeight] = useState(String(node.weight));
 
   const impact = (change: NodeChange) => <ImpactText impact={impactOfChange(nodes, change)} force={force} onForce={setForce} />;
+  // A change that leaves no stable node is confirmed only with the force box ticked.
+  const needsForce = (change: NodeChange) => impactOfChange(nodes, change).leavesNoStable && !force;
   const base = { service, revision, addr: node.addr };
 
   return (
@@ -113,6 +118,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
           label={t(`actions.${a.key}`)}
           title={t(`actions.${a.key}Title`, { addr: node.addr })}
           impact={impact({ kind: "state", addr: node.addr, state: a.to })}
+          confirmDisabled={needsForce({ kind: "state", addr: node.addr, state: a.to })}
           danger={a.danger}
           disabled={stateAction.pending}
           onConfirm={() => stateAction.run({ ...base, state: a.to, force })}
@@ -131,17 +137,27 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
         impact={
           <label className="block">
             <span className="text-xs font-medium">{t("nodes.weight")}</span>
-            <input className="input mt-1" type="number" min={1} max={100} value={weight} onChange={(e) => setWeight(e.target.value)} name="weight" />
-            <span className="text-xs text-slate-500">{t("form.weightHint")}</span>
+            <input
+              className="input mt-1"
+              type="number"
+              min={1}
+              max={100}
+              value={weight}
+              onChange={(e) => setWeight(e.target.value)}
+              name="weight"
+              aria-invalid={update.fieldErrors.weight ? true : undefined}
+            />
+            {update.fieldErrors.weight ? <FieldError errors={fieldText(update.fieldErrors.weight)} /> : <span className="text-xs text-slate-500">{t("form.weightHint")}</span>}
           </label>
         }
         disabled={update.pending}
-        onConfirm={() => update.run({ ...base, weight: Number(weight), force })}
+        onConfirm={async () => (await update.run({ ...base, weight: weight.trim() === "" ? Number.NaN : Number(weight), force })).ok ? undefined : false}
       />
       <ConfirmButton
         label={t("actions.remove")}
         title={t("actions.removeTitle", { addr: node.addr })}
         impact={impact({ kind: "remove", addr: node.addr })}
+        confirmDisabled={needsForce({ kind: "remove", addr: node.addr })}
         danger
         disabled={remove.pending}
         onConfirm={() => remove.run({ ...base, force })}
