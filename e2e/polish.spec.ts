@@ -34,7 +34,7 @@ test.describe("tester link expiry in three browser time zones", () => {
     const page = await ctx.newPage();
     await login(page, "OPERATOR");
     await page.goto(releaseUrl);
-    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
     await expect(page.getByTestId("release-status")).toHaveText("Rolled back");
     await ctx.close();
