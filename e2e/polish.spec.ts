@@ -87,3 +87,20 @@ test("node forms keep the app's own inline errors: Weight… stays open with the
   await add.getByRole("button", { name: "Add node" }).click();
   await expect(add.getByTestId("field-error").first()).toBeVisible();
 });
+
+test("on a 390 px screen every node has its actions in a menu within reach", async ({ page }) => {
+  const service = uniqueName("narrow");
+  const [a, b] = env.backends;
+  await seedService(service, [a, b]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page, "OPERATOR");
+  await page.goto(`/services/${encodeURIComponent(service)}`);
+  const row = page.getByTestId(`node-${b}`);
+  const menu = row.getByTestId("node-menu");
+  await menu.locator("summary").click();
+  const drain = menu.getByRole("button", { name: "Drain" });
+  await expect(drain).toBeInViewport();
+  await drain.click();
+  await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+  await expect(row).toContainText("Draining");
+});

@@ -39,7 +39,7 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
             <th className="px-3 py-2 text-right">{t("nodes.inFlight")}</th>
             <th className="px-3 py-2 text-right">{t("nodes.rps")}</th>
             <th className="px-3 py-2 text-right">{t("nodes.errorRate")}</th>
-            {canWrite ? <th className="px-3 py-2">{t("nodes.actions")}</th> : null}
+            {canWrite ? <th className="hidden px-3 py-2 sm:table-cell">{t("nodes.actions")}</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -47,7 +47,18 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
             const s = live?.nodes[n.addr];
             return (
               <tr key={n.addr} className="border-t border-slate-100 align-top" data-testid={`node-${n.addr}`}>
-                <td className="px-3 py-2 font-mono text-xs break-all">{n.addr}</td>
+                <td className="px-3 py-2 font-mono text-xs break-all">
+                  {n.addr}
+                  {canWrite ? (
+                    // Narrow screens: the actions as a menu in the first column, reachable without scrolling the table sideways.
+                    <details className="mt-1 font-sans sm:hidden" data-testid="node-menu">
+                      <summary className="btn btn-sm cursor-pointer">{t("nodes.actions")}</summary>
+                      <div className="mt-2">
+                        <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
+                      </div>
+                    </details>
+                  ) : null}
+                </td>
                 <td className="px-3 py-2 tabular-nums">{n.weight}</td>
                 <td className="px-3 py-2">
                   <span className="flex flex-wrap gap-1">
@@ -65,7 +76,7 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
                   {s && s.errorRate !== null ? format.number(s.errorRate, { style: "percent", maximumFractionDigits: 1 }) : dash}
                 </td>
                 {canWrite ? (
-                  <td className="px-3 py-2">
+                  <td className="hidden px-3 py-2 sm:table-cell">
                     <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
                   </td>
                 ) : null}
