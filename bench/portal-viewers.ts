@@ -72,7 +72,7 @@ export async function measureViewers(o: ViewerOptions) {
     else bad.set(kind, (bad.get(kind) ?? 0) + 1);
   }
 
-  const end = performance.now() + o.seconds * 1000;
+  let end = 0;
   const viewer = async (i: number) => {
     const onService = i % 2 === 1;
     const service = o.services[Math.floor(i / 2) % o.services.length];
@@ -124,6 +124,7 @@ export async function measureViewers(o: ViewerOptions) {
   }
   const cpuAt0 = o.portalPgid ? groupCpuMs(o.portalPgid) : 0;
   const wallAt0 = performance.now();
+  end = wallAt0 + o.seconds * 1000;
 
   o.log?.(`${o.viewers} viewers for ${o.seconds} s (pages every ${pageEvery / 1000} s, stats every ${statsEvery / 1000} s, graphs every ${seriesEvery / 1000} s)…`);
   await Promise.all(Array.from({ length: o.viewers }, (_, i) => viewer(i)));

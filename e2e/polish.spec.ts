@@ -34,7 +34,7 @@ test.describe("tester link expiry in three browser time zones", () => {
     const page = await ctx.newPage();
     await login(page, "OPERATOR");
     await page.goto(releaseUrl);
-    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
     await expect(page.getByTestId("release-status")).toHaveText("Rolled back");
     await ctx.close();
@@ -59,4 +59,48 @@ test.describe("tester link expiry in three browser time zones", () => {
       await ctx.close();
     });
   }
+});
+
+test("node forms keep the app's own inline errors: Weight… stays open with the value, Add a node has no browser bubbles", async ({ page }) => {
+  const service = uniqueName("forms");
+  const [a, b] = env.backends;
+  await seedService(service, [a, b]);
+  await login(page, "OPERATOR");
+  await page.goto(`/services/${encodeURIComponent(service)}`);
+
+  const row = page.getByTestId(`node-${a}`);
+  await expect(row.getByText("Unknown")).toBeVisible(); // no request reached it yet: not "OK"
+  await row.getByRole("button", { name: "Weight…" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("spinbutton").fill("250");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog.getByTestId("field-error")).toBeVisible();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("spinbutton")).toHaveValue("250");
+  await dialog.getByRole("spinbutton").fill("7");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row.getByRole("cell").nth(1)).toHaveText("7");
+
+  const add = page.getByRole("form", { name: "Add a node" });
+  await expect(add).toHaveAttribute("novalidate", "");
+  await add.getByRole("button", { name: "Add node" }).click();
+  await expect(add.getByTestId("field-error").first()).toBeVisible();
+});
+
+test("on a 390 px screen every node has its actions in a menu within reach", async ({ page }) => {
+  const service = uniqueName("narrow");
+  const [a, b] = env.backends;
+  await seedService(service, [a, b]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page, "OPERATOR");
+  await page.goto(`/services/${encodeURIComponent(service)}`);
+  const row = page.getByTestId(`node-${b}`);
+  const menu = row.getByTestId("node-menu");
+  await menu.locator("summary").click();
+  const drain = menu.getByRole("button", { name: "Drain" });
+  await expect(drain).toBeInViewport();
+  await drain.click();
+  await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+  await expect(row).toContainText("Draining");
 });

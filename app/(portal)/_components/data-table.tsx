@@ -16,11 +16,11 @@ export function DataTable({ testId, minWidth, columns, children }: { testId: str
           <tr>
             {columns.map((c, i) =>
               c === null ? null : typeof c === "string" ? (
-                <th key={i} className="px-3 py-2">
+                <th key={i} className="px-3 py-2 whitespace-nowrap">
                   {c}
                 </th>
               ) : (
-                <th key={i} className="px-3 py-2 text-right">
+                <th key={i} className="px-3 py-2 text-right whitespace-nowrap">
                   {c.right}
                 </th>
               ),

@@ -33,7 +33,9 @@ export function Modal({ open, onClose, title, children }: { open: boolean; onClo
 /**
  * A button that asks first. `impact` says what will happen in words people can weigh
  * ("leaves 2 of 4 nodes in the stable pool"). onConfirm may be async; the dialog stays
- * open (and busy) until it settles.
+ * open (and busy) until it settles, and stays open when it returns false (invalid input:
+ * the errors show in `impact`, the value is kept). `confirmDisabled` holds Confirm back
+ * until the dialog's own conditions are met (e.g. a force box ticked).
  */
 export function ConfirmButton({
   label,
@@ -44,6 +46,7 @@ export function ConfirmButton({
   danger = false,
   className,
   disabled,
+  confirmDisabled = false,
 }: {
   label: ReactNode;
   title: string;
@@ -53,6 +56,7 @@ export function ConfirmButton({
   danger?: boolean;
   className?: string;
   disabled?: boolean;
+  confirmDisabled?: boolean;
 }) {
   const t = useTranslations("common");
   const [open, setOpen] = useState(false);
@@ -71,14 +75,15 @@ export function ConfirmButton({
           <button
             type="button"
             className={`btn ${danger ? "btn-danger" : "btn-primary"}`}
-            disabled={busy}
+            disabled={busy || confirmDisabled}
             onClick={async () => {
               setBusy(true);
+              let keepOpen = false;
               try {
-                await onConfirm();
+                keepOpen = (await onConfirm()) === false;
               } finally {
                 setBusy(false);
-                setOpen(false);
+                if (!keepOpen) setOpen(false);
               }
             }}
           >

@@ -135,7 +135,7 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
                   </Link>
                 </td>
                 <td className="px-3 py-2">
-                  <div className="flex flex-wrap items-center gap-1">
+                  <div className="flex flex-wrap items-center gap-1 whitespace-nowrap">
                     <ReleaseStatusBadge status={r.status} />
                     {r.automatic ? <Badge tone="red">{t("list.automatic")}</Badge> : null}
                   </div>
@@ -153,11 +153,11 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
                   {t("list.stepsTaken", { taken: r.stepsTaken, planned: r.steps.length })}
                   <div className="text-slate-500">{r.maxPercent === null ? t("list.testersOnly") : t("list.maxPercent", { percent: format.number(r.maxPercent) })}</div>
                 </td>
-                <td className="px-3 py-2 text-xs">
+                <td className="px-3 py-2 text-xs whitespace-nowrap">
                   <DateTime value={r.startedAt} />
                   <div className="text-slate-500">{t("list.by", { who: r.startedBy })}</div>
                 </td>
-                <td className="px-3 py-2 text-xs">
+                <td className="px-3 py-2 text-xs whitespace-nowrap">
                   {r.endedAt ? (
                     <>
                       <DateTime value={r.endedAt} />

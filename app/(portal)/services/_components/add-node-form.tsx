@@ -44,6 +44,8 @@ export function AddNodeForm({ service, revision, nodes }: { service: string; rev
       ref={form}
       className="grid gap-3 sm:grid-cols-[2fr_1fr_1fr_auto_auto] sm:items-end"
       aria-label={t("addNode.title")}
+      // The app's inline errors in the chosen language, not the browser's bubbles in its own.
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);

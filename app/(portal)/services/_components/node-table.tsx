@@ -12,10 +12,11 @@ import type { DesiredNode } from "@/lib/services/state";
 import { nodeHealth, type NodeHealth } from "@/lib/metrics/health";
 import { useLiveStats } from "@/lib/swr/use-live-stats";
 import { ConfirmButton } from "../../_components/dialog";
+import { FieldError } from "../../_components/form";
 import { Badge } from "../../_components/states";
 import { NodeStateBadge } from "./badges";
 import { ImpactText } from "./impact-text";
-import { useServiceAction } from "./use-service-action";
+import { useFieldErrorText, useServiceAction } from "./use-service-action";
 
 type Props = { service: string; revision: number; nodes: DesiredNode[]; canWrite: boolean; releaseTargets?: string[] };
 
@@ -39,7 +40,7 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
             <th className="px-3 py-2 text-right">{t("nodes.inFlight")}</th>
             <th className="px-3 py-2 text-right">{t("nodes.rps")}</th>
             <th className="px-3 py-2 text-right">{t("nodes.errorRate")}</th>
-            {canWrite ? <th className="px-3 py-2">{t("nodes.actions")}</th> : null}
+            {canWrite ? <th className="hidden px-3 py-2 sm:table-cell">{t("nodes.actions")}</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -47,7 +48,18 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
             const s = live?.nodes[n.addr];
             return (
               <tr key={n.addr} className="border-t border-slate-100 align-top" data-testid={`node-${n.addr}`}>
-                <td className="px-3 py-2 font-mono text-xs break-all">{n.addr}</td>
+                <td className="px-3 py-2 font-mono text-xs break-all">
+                  {n.addr}
+                  {canWrite ? (
+                    // Narrow screens: the actions as a menu in the first column, reachable without scrolling the table sideways.
+                    <details className="mt-1 font-sans sm:hidden" data-testid="node-menu">
+                      <summary className="btn btn-sm cursor-pointer">{t("nodes.actions")}</summary>
+                      <div className="mt-2">
+                        <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
+                      </div>
+                    </details>
+                  ) : null}
+                </td>
                 <td className="px-3 py-2 tabular-nums">{n.weight}</td>
                 <td className="px-3 py-2">
                   <span className="flex flex-wrap gap-1">
@@ -65,7 +77,7 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
                   {s && s.errorRate !== null ? format.number(s.errorRate, { style: "percent", maximumFractionDigits: 1 }) : dash}
                 </td>
                 {canWrite ? (
-                  <td className="px-3 py-2">
+                  <td className="hidden px-3 py-2 sm:table-cell">
                     <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
                   </td>
                 ) : null}
@@ -100,10 +112,14 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
   const [force, setForce] = useState(false);
   const stateAction = useServiceAction(setNodeStateAction, { successMessage: t("toast.stateChanged", { addr: node.addr }) });
   const remove = useServiceAction(removeNodeAction, { successMessage: t("toast.removed", { addr: node.addr }) });
-  const update = useServiceAction(updateNodeAction, { successMessage: t("toast.updated", { addr: node.addr }) });
+  // Field errors (the weight) stay in the dialog, which stays open with the value.
+  const update = useServiceAction(updateNodeAction, { successMessage: t("toast.updated", { addr: node.addr }), fieldsInline: true });
+  const fieldText = useFieldErrorText();
   const [weight, setWeight] = useState(String(node.weight));
 
   const impact = (change: NodeChange) => <ImpactText impact={impactOfChange(nodes, change)} force={force} onForce={setForce} />;
+  // A change that leaves no stable node is confirmed only with the force box ticked.
+  const needsForce = (change: NodeChange) => impactOfChange(nodes, change).leavesNoStable && !force;
   const base = { service, revision, addr: node.addr };
 
   return (
@@ -114,6 +130,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
           label={t(`actions.${a.key}`)}
           title={t(`actions.${a.key}Title`, { addr: node.addr })}
           impact={impact({ kind: "state", addr: node.addr, state: a.to })}
+          confirmDisabled={needsForce({ kind: "state", addr: node.addr, state: a.to })}
           danger={a.danger}
           disabled={stateAction.pending}
           onConfirm={() => stateAction.run({ ...base, state: a.to, force })}
@@ -132,17 +149,27 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
         impact={
           <label className="block">
             <span className="text-xs font-medium">{t("nodes.weight")}</span>
-            <input className="input mt-1" type="number" min={WEIGHT_MIN} max={WEIGHT_MAX} value={weight} onChange={(e) => setWeight(e.target.value)} name="weight" />
-            <span className="text-xs text-slate-500">{t("form.weightHint")}</span>
+            <input
+              className="input mt-1"
+              type="number"
+              min={WEIGHT_MIN}
+              max={WEIGHT_MAX}
+              value={weight}
+              onChange={(e) => setWeight(e.target.value)}
+              name="weight"
+              aria-invalid={update.fieldErrors.weight ? true : undefined}
+            />
+            {update.fieldErrors.weight ? <FieldError errors={fieldText(update.fieldErrors.weight)} /> : <span className="text-xs text-slate-500">{t("form.weightHint")}</span>}
           </label>
         }
         disabled={update.pending}
-        onConfirm={() => update.run({ ...base, weight: Number(weight), force })}
+        onConfirm={async () => (await update.run({ ...base, weight: weight.trim() === "" ? Number.NaN : Number(weight), force })).ok ? undefined : false}
       />
       <ConfirmButton
         label={t("actions.remove")}
         title={t("actions.removeTitle", { addr: node.addr })}
         impact={impact({ kind: "remove", addr: node.addr })}
+        confirmDisabled={needsForce({ kind: "remove", addr: node.addr })}
         danger
         disabled={remove.pending}
         onConfirm={() => remove.run({ ...base, force })}

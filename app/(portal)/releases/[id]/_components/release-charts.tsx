@@ -33,7 +33,7 @@ export function ReleaseCharts({ id, live, thresholds }: { id: string; live: bool
     r.limitP95 = p.p95Ms === null ? null : Math.max(p.p95Ms * thresholds.p95Ratio, p.p95Ms + thresholds.p95MinDeltaMs);
   }
   const points = [...rows.values()].sort((a, b) => a.t - b.t);
-  const time = (v: unknown) => format.dateTime(new Date(Number(v)), { timeStyle: "short" });
+  const time = (v: unknown) => format.dateTime(new Date(Number(v)), { timeStyle: "medium" });
   const steps = data?.steps ?? [];
   const domain: [number, number] | undefined = data ? [data.from, Math.max(data.to, points.at(-1)?.t ?? data.to)] : undefined;
 
@@ -54,8 +54,8 @@ export function ReleaseCharts({ id, live, thresholds }: { id: string; live: bool
               {steps.map((s) => (
                 <ReferenceLine key={s.t} x={s.t} stroke={COLORS.step} strokeDasharray="2 2" label={{ value: `${s.percent}%`, position: "insideTopLeft", fontSize: 10 }} />
               ))}
-              <Line type="monotone" dataKey="gray5xx" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="monotone" dataKey="stable5xx" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
+              <Line type="linear" dataKey="gray5xx" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
+              <Line type="linear" dataKey="stable5xx" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
               <Line type="stepAfter" dataKey="limit5xx" name={t("limit")} stroke={COLORS.limit} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
             </LineChart>
           </Chart>
@@ -69,8 +69,8 @@ export function ReleaseCharts({ id, live, thresholds }: { id: string; live: bool
               {steps.map((s) => (
                 <ReferenceLine key={s.t} x={s.t} stroke={COLORS.step} strokeDasharray="2 2" label={{ value: `${s.percent}%`, position: "insideTopLeft", fontSize: 10 }} />
               ))}
-              <Line type="monotone" dataKey="grayP95" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="monotone" dataKey="stableP95" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
+              <Line type="linear" dataKey="grayP95" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
+              <Line type="linear" dataKey="stableP95" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
               <Line type="stepAfter" dataKey="limitP95" name={t("limit")} stroke={COLORS.limit} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
             </LineChart>
           </Chart>

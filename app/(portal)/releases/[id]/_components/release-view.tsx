@@ -55,12 +55,7 @@ export function ReleaseView({ id, initial, canWrite, tester }: { id: string; ini
           <span className="font-mono">{r.targets.join(", ")}</span>
         </Fact>
         <Fact label={t("detail.steps")}>
-          {r.steps.map((s, i) => (
-            <span key={i} className={i === r.currentStep ? "font-semibold text-sky-800" : i < r.currentStep ? "text-slate-500" : ""}>
-              {i ? " → " : ""}
-              {s}%
-            </span>
-          ))}
+          <PlanSteps r={r} />
         </Fact>
         <Fact label={t("detail.current")}>
           <span data-testid="current-percent">{open ? (r.percent > 0 ? `${r.percent}%` : t("detail.testerOnly")) : "—"}</span>
@@ -115,6 +110,31 @@ export function ReleaseView({ id, initial, canWrite, tester }: { id: string; ini
 
       <Timeline entries={r.timeline} />
     </div>
+  );
+}
+
+/**
+ * The plan with what happened to each step: taken (✓), skipped (a custom share went past it,
+ * struck through), current (bold), still to come.
+ */
+function PlanSteps({ r }: { r: ReleaseDetail }) {
+  const t = useTranslations("releases.detail");
+  const taken = new Set(r.timeline.filter((e) => e.action === "release.step").map((e) => (e.after as { gray?: { percent?: number } } | null)?.gray?.percent));
+  return (
+    <span data-testid="plan-steps">
+      {r.steps.map((s, i) => {
+        const state = i === r.currentStep && r.status === "OPEN" ? "current" : i <= r.currentStep ? (taken.has(s) ? "done" : "skipped") : "next";
+        return (
+          <span key={i} data-step={state} title={t(`stepState.${state}`)}>
+            {i ? " → " : ""}
+            <span className={state === "current" ? "font-semibold text-sky-800" : state === "done" ? "text-emerald-700" : state === "skipped" ? "text-slate-400 line-through" : ""}>
+              {state === "done" ? "✓ " : ""}
+              {s}%
+            </span>
+          </span>
+        );
+      })}
+    </span>
   );
 }
 

@@ -58,7 +58,7 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} />
-          <YAxis fontSize={11} />
+          <YAxis fontSize={11} unit={` ${t("charts.hoursUnit")}`} width={64} />
           <Tooltip labelFormatter={weekTitle} formatter={(v) => `${format.number(Number(v), { maximumFractionDigits: 1 })} ${t("charts.hours")}`} />
           <Line type="monotone" dataKey="hours" name={t("summary.medianGray")} stroke={COLORS.line} connectNulls dot />
         </LineChart>
