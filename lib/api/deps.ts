@@ -1,0 +1,15 @@
+import "server-only";
+import { verifyApiToken } from "@/lib/api-tokens";
+import { getSessionUser, type SessionUser } from "@/lib/auth";
+import { db } from "@/lib/db";
+import type { ApiDeps } from "./handler";
+
+/** A bearer token when one is sent (a wrong one is never retried as the session), else the session. */
+export async function resolveApiUser(req: Request): Promise<SessionUser | null> {
+  const auth = req.headers.get("authorization");
+  if (auth) return verifyApiToken(auth);
+  return getSessionUser();
+}
+
+/** What every /api/v1 route passes to its operation: the app's database and caller lookup. */
+export const apiDeps: ApiDeps = { db, resolveUser: resolveApiUser };
