@@ -19,6 +19,7 @@ SUITES=(
   "gateway:npm run -s test:gateway"
   "portal:npm run -s test:portal"
   "releases:npm run -s test:releases"
+  "api:npm run -s test:api"
   "audit:npm run -s test:audit"
   "metrics:npm run -s test:metrics"
   "reconcile:npm run -s test:reconcile"

@@ -6,18 +6,23 @@
 //   npm run user -- role --email a@b.c --role ADMIN|OPERATOR|MANAGER
 //   npm run user -- disable --email a@b.c
 //   npm run user -- enable --email a@b.c
+//   npm run user -- token create --email a@b.c --name ci [--expires 30d]
 //
 // Every change goes through lib/users.ts, as in the portal's Users page: the same guards
 // (the last enabled admin stays) and the same audit events, with the actor "cli:<OS user>".
-// Without --password a password is generated and printed once.
+// Without --password a password is generated and printed once. `token create` prints a new
+// API token of that user (lib/api-tokens.ts, audited as api_token.create like Settings → API
+// tokens) alone on stdout, for a CI bootstrap: TOKEN=$(npm run -s user -- token create …).
 // Bad input or a refused change exits with status 2 and names the field; other failures exit 1.
 import os from "node:os";
 import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
+import { createApiToken } from "../lib/api-tokens";
 import { db } from "../lib/db";
 import { isAppError } from "../lib/errors";
+import { createApiTokenSchema } from "../lib/validations/settings";
 import { cliActor, createUser, findUserByEmail, listUsers, resetUserPassword, setUserDisabled, updateUserRole, type UserView } from "../lib/users";
 
 const ROLES = ["ADMIN", "OPERATOR", "MANAGER"] as const;
@@ -45,6 +50,18 @@ const schemas = {
   role: z.object({ email, role: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }) }),
   disable: z.object({ email }),
   enable: z.object({ email }),
+  "token create": z.object({
+    email,
+    name: z.string({ error: "is required" }).pipe(createApiTokenSchema.shape.name),
+    // Nd (days), as the Settings page offers; absent → no expiry.
+    expires: z
+      .string()
+      .regex(/^\d{1,4}d$/, { error: "must be a number of days such as 30d" })
+      .transform((v) => Number(v.slice(0, -1)))
+      // the Settings page's limit (0 there means "never", which is the absent flag here)
+      .refine((days) => days >= 1 && createApiTokenSchema.shape.expiresInDays.safeParse(days).success, { error: "is out of range (1d up to the Settings page's limit)" })
+      .optional(),
+  }),
 };
 type Command = keyof typeof schemas;
 
@@ -54,12 +71,17 @@ const USAGE = `usage:
   npm run user -- set-password --email <email> [--password <password>]
   npm run user -- role --email <email> --role ${ROLES.join("|")}
   npm run user -- disable --email <email>
-  npm run user -- enable --email <email>`;
+  npm run user -- enable --email <email>
+  npm run user -- token create --email <email> --name <name> [--expires <days>d]`;
 
 class InputError extends Error {}
 
 function parse(argv: string[]): { command: Command; input: Record<string, unknown> } {
-  const [command, ...rest] = argv;
+  // Two-word commands ("token create") are one schema key.
+  const [first, ...after] = argv;
+  const twoWords = first === "token" && after.length > 0 && !after[0].startsWith("-");
+  const command = twoWords ? `${first} ${after[0]}` : first;
+  const rest = twoWords ? after.slice(1) : after;
   if (!command || !(command in schemas)) {
     throw new InputError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
   }
@@ -72,6 +94,7 @@ function parse(argv: string[]): { command: Command; input: Record<string, unknow
         role: { type: "string" },
         name: { type: "string" },
         password: { type: "string" },
+        expires: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -142,6 +165,16 @@ async function run(command: Command, input: Record<string, unknown>): Promise<vo
         const { email } = input as z.infer<typeof schemas.disable>;
         await setUserDisabled(actor, (await existing(email)).id, command === "disable");
         console.log(`${command}d ${email}`);
+        return;
+      }
+      case "token create": {
+        const { email, name, expires } = input as z.infer<(typeof schemas)["token create"]>;
+        const user = await existing(email);
+        if (user.disabled) throw new InputError(`email: ${email} is disabled; its tokens would not work`);
+        const expiresAt = expires ? new Date(Date.now() + expires * 86_400_000) : null;
+        const { token, apiToken } = await createApiToken(user.id, name, { expiresAt, actor });
+        console.error(`created API token "${apiToken.name}" (${apiToken.prefix}…) for ${user.email} (${user.role}), ${expiresAt ? `expires ${expiresAt.toISOString()}` : "no expiry"}`);
+        console.log(token);
         return;
       }
     }

@@ -1,13 +1,2 @@
-import "server-only";
-import { verifyApiToken } from "@/lib/api-tokens";
-import { getSessionUser, type SessionUser } from "@/lib/auth";
-import { db } from "@/lib/db";
-
-/** A bearer token when one is sent (a wrong one is never retried as the session), else the session. */
-export async function resolveApiUser(req: Request): Promise<SessionUser | null> {
-  const auth = req.headers.get("authorization");
-  if (auth) return verifyApiToken(auth);
-  return getSessionUser();
-}
-
-export const apiDeps = { db, resolveUser: resolveApiUser };
+// The release routes' dependencies are those of every API route (lib/api/deps.ts).
+export { apiDeps, resolveApiUser } from "@/lib/api/deps";

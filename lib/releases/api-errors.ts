@@ -7,6 +7,7 @@ import type { AppError } from "@/lib/errors";
 const MESSAGES: Record<string, string> = {
   unauthorized: "No valid API token: send `Authorization: Bearer <token>` with a token created in the portal (Settings → API tokens); it may have expired or been revoked.",
   forbidden: "The token's user may not do this: changes need a token of an ADMIN or OPERATOR.",
+  cross_origin: "A change made with the portal's session cookie must come from the portal's own pages as application/json; automation sends `Authorization: Bearer <token>` instead.",
   invalid_input: "The request is not valid: `fields` names each field with a message key.",
   not_found: "No such release or service.",
   conflict: "The release or its service changed at the same time: read it again and retry.",

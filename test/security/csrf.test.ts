@@ -61,7 +61,7 @@ describe("session calls to the release API", () => {
 });
 
 describe("cookie-authenticated route handlers", () => {
-  it("expose mutations only through the guarded release API", () => {
+  it("expose mutations only through the guarded API chain (lib/api/handler.ts)", () => {
     const root = path.join(process.cwd(), "app", "api");
     const files = (function walk(dir: string): string[] {
       return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name === "route.ts" ? [path.join(dir, e.name)] : []));
@@ -73,7 +73,7 @@ describe("cookie-authenticated route handlers", () => {
       const text = readFileSync(file, "utf8");
       const mutations = [...text.matchAll(/export\s+(?:async\s+)?function\s+(POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]);
       if (mutations.length === 0) continue;
-      assert.match(text, /releasesApi\.\w+\(/, `${rel} exports ${mutations.join(", ")} without going through lib/releases/api handle()`);
+      assert.match(text, /\b(releasesApi|servicesApi)\.\w+\(/, `${rel} exports ${mutations.join(", ")} without going through lib/api/handler handle()`);
     }
   });
 });

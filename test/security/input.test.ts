@@ -87,7 +87,8 @@ describe("NUL bytes", () => {
 
 describe("GRAYLANE_TESTER_KEY", () => {
   it("is a start-up error in production, naming the variable; allowed in development", () => {
-    const base = { GRAYLANE_SECRET_KEY: "a".repeat(64), GRAYLANE_SESSION_SECRET: "s" } as const;
+    // Every other production requirement met (the audit key came with the audit chain).
+    const base = { GRAYLANE_SECRET_KEY: "a".repeat(64), GRAYLANE_SESSION_SECRET: "s", GRAYLANE_AUDIT_KEY: "b".repeat(64) } as const;
     const prod = startupProblems({ ...base, NODE_ENV: "production" });
     assert.equal(prod.length, 1);
     assert.match(prod[0], /GRAYLANE_TESTER_KEY is not set/);
