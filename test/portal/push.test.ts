@@ -246,6 +246,9 @@ describe("unmanaged services and sync", () => {
   it("shows a service created with the brief's API as unmanaged and adopts it", async () => {
     const res = await fetch(`${gwA.adminUrl}/upstream_add?upstream=legacy&server=127.0.0.1:18099`, { headers: { authorization: `Bearer ${gwA.token}` } });
     assert.equal(res.status < 300, true, await res.text());
+    // Gateway reads are shared per process for 1 s (lib/metrics/shared-read.ts): a change made
+    // behind the portal's back shows on the first read after that.
+    await new Promise((r) => setTimeout(r, 1100));
     const overview = await getServicesOverview(db);
     const legacy = overview.unmanaged.find((u) => u.name === "legacy");
     assert.deepEqual(legacy?.gateways.map((g) => g.gatewayName), ["gw-a"]);
