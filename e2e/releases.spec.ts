@@ -64,7 +64,7 @@ test.describe("gray release", () => {
     await login(page, "OPERATOR");
     await page.goto("/releases");
     await page.getByRole("link", { name: "Start a release" }).click();
-    await page.getByLabel("Service").selectOption(SERVICE);
+    await page.getByLabel("Service", { exact: true }).selectOption(SERVICE);
     await page.getByRole("checkbox", { name: gray }).check();
     await page.getByLabel("Version label").fill("v2-e2e");
     // The preview shows the gray node leaving the stable pool.
