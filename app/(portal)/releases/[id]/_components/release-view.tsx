@@ -190,7 +190,7 @@ function Analysis({ r, thresholds }: { r: ReleaseDetail; thresholds: ReleaseLive
           </span>{" "}
           {a.checkedAt ? (
             <span className="text-slate-500">
-              {t("checked")} <DateTime value={a.checkedAt} relative />
+              {t("checked")} <DateTime value={a.checkedAt} />
             </span>
           ) : null}
         </p>
