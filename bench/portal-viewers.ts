@@ -76,7 +76,8 @@ export async function measureViewers(o: ViewerOptions) {
   const viewer = async (i: number) => {
     const onService = i % 2 === 1;
     const service = o.services[Math.floor(i / 2) % o.services.length];
-    const start = performance.now() + Math.random() * statsEvery; // viewers do not arrive in lockstep
+    // Viewers arrive spread over one page interval, as people do; not all in the same instant.
+    const start = performance.now() + (i / o.viewers) * pageEvery + Math.random() * 200;
     const due = { page: start, stats: start + 300, series: start + 400 };
     while (true) {
       const next = Math.min(due.page, due.stats, onService ? due.series : Infinity);

@@ -4,6 +4,8 @@ import { decodeHistoryCursor, listReleaseHistory, releaseStats, servicesWithRele
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { formatDuration } from "@/lib/i18n/format";
+import { reasonsFromEvidence } from "@/lib/releases/analysis";
+import { rollbackReasonText } from "@/lib/releases/reason-text";
 import { DataTable } from "../../_components/data-table";
 import { DateTime } from "../../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../../_components/states";
@@ -20,7 +22,7 @@ function param(v: string | string[] | undefined): string | undefined {
 // Read-only for everyone (MANAGERs land here): what was released, how it went, who decided.
 export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/releases/history">) {
   await requirePermission("releases.read");
-  const [t, format, locale, timeZone, sp] = await Promise.all([getTranslations("history"), getFormatter(), getLocale(), getTimeZone(), searchParams]);
+  const [t, tr, format, locale, timeZone, sp] = await Promise.all([getTranslations("history"), getTranslations("releases"), getFormatter(), getLocale(), getTimeZone(), searchParams]);
   const service = param(sp.service);
   const weeks = (PERIODS as readonly number[]).includes(Number(sp.weeks)) ? Number(sp.weeks) : 12;
   const after = decodeHistoryCursor(param(sp.after));
@@ -29,6 +31,18 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
     releaseStats(db, { service, weeks, timeZone }),
     servicesWithReleases(db),
   ]);
+  // Automatic rollbacks: their reasons in the reader's language, from the codes stored with the rollback.
+  const automaticIds = history.rows.filter((r) => r.automatic).map((r) => r.id);
+  const rollbacks = automaticIds.length
+    ? await db.auditEvent.findMany({ where: { releaseId: { in: automaticIds }, action: "release.rollback" }, select: { releaseId: true, after: true } })
+    : [];
+  const autoReason = new Map(
+    rollbacks.flatMap((e) => {
+      const reasons = reasonsFromEvidence((e.after as { automatic?: unknown } | null)?.automatic);
+      return e.releaseId && reasons.length ? [[e.releaseId, reasons.map((x) => rollbackReasonText((k, v) => tr(`autoRollback.${k}`, v), x)).join("; ")] as const] : [];
+    }),
+  );
+  const who = (email: string | null) => (email === "system" ? t("list.systemActor") : (email ?? "?"));
   const duration = (seconds: number | null) => (seconds === null ? t("summary.none") : formatDuration(seconds, { locale }));
   const percent = (ratio: number | null) => (ratio === null ? t("summary.none") : format.number(ratio, { style: "percent", maximumFractionDigits: 1 }));
   const link = (extra: Record<string, string | undefined>) => {
@@ -141,7 +155,7 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
                   </div>
                   {r.endReason ? (
                     <p className="mt-1 max-w-xs text-xs break-words text-slate-600" data-testid="end-reason">
-                      {t("list.reason", { reason: r.endReason })}
+                      {t("list.reason", { reason: autoReason.get(r.id) ?? r.endReason })}
                     </p>
                   ) : null}
                 </td>
@@ -162,7 +176,7 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
                     <>
                       <DateTime value={r.endedAt} />
                       <div className="text-slate-500" data-testid="ended-by">
-                        {t("list.by", { who: r.endedBy ?? "?" })}
+                        {t("list.by", { who: who(r.endedBy) })}
                       </div>
                     </>
                   ) : (

@@ -1,9 +1,10 @@
 "use client";
 
 import { useFormatter, useTranslations } from "next-intl";
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { Thresholds } from "@/lib/releases/analysis";
 import { useReleaseSeries } from "@/lib/swr/use-series";
+import { ChartFigure } from "../../../_components/chart-figure";
 
 const COLORS = { gray: "#7c3aed", stable: "#0284c7", limit: "#dc2626", step: "#94a3b8" };
 
@@ -44,36 +45,8 @@ export function ReleaseCharts({ id, live, thresholds }: { id: string; live: bool
         <p className="text-sm text-slate-500">{t("empty")}</p>
       ) : (
         <div className="grid gap-4 lg:grid-cols-2">
-          <Chart title={t("errorRate")} testId="chart-5xx">
-            <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: -8 }}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="t" type="number" domain={domain ?? ["dataMin", "dataMax"]} tickFormatter={time} fontSize={11} />
-              <YAxis unit="%" fontSize={11} domain={[0, "auto"]} />
-              <Tooltip labelFormatter={time} formatter={(v) => `${format.number(Number(v), { maximumFractionDigits: 1 })}%`} />
-              <Legend wrapperStyle={{ fontSize: 12 }} />
-              {steps.map((s) => (
-                <ReferenceLine key={s.t} x={s.t} stroke={COLORS.step} strokeDasharray="2 2" label={{ value: `${s.percent}%`, position: "insideTopLeft", fontSize: 10 }} />
-              ))}
-              <Line type="linear" dataKey="gray5xx" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="linear" dataKey="stable5xx" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="stepAfter" dataKey="limit5xx" name={t("limit")} stroke={COLORS.limit} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
-            </LineChart>
-          </Chart>
-          <Chart title={t("p95")} testId="chart-p95">
-            <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: -8 }}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="t" type="number" domain={domain ?? ["dataMin", "dataMax"]} tickFormatter={time} fontSize={11} />
-              <YAxis unit=" ms" fontSize={11} domain={[0, "auto"]} />
-              <Tooltip labelFormatter={time} formatter={(v) => `${format.number(Number(v), { maximumFractionDigits: 0 })} ms`} />
-              <Legend wrapperStyle={{ fontSize: 12 }} />
-              {steps.map((s) => (
-                <ReferenceLine key={s.t} x={s.t} stroke={COLORS.step} strokeDasharray="2 2" label={{ value: `${s.percent}%`, position: "insideTopLeft", fontSize: 10 }} />
-              ))}
-              <Line type="linear" dataKey="grayP95" name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="linear" dataKey="stableP95" name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
-              <Line type="stepAfter" dataKey="limitP95" name={t("limit")} stroke={COLORS.limit} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
-            </LineChart>
-          </Chart>
+          <CompareChart title={t("errorRate")} testId="chart-5xx" points={points} keys={["gray5xx", "stable5xx", "limit5xx"]} unit="%" digits={1} domain={domain} steps={steps} time={time} />
+          <CompareChart title={t("p95")} testId="chart-p95" points={points} keys={["grayP95", "stableP95", "limitP95"]} unit=" ms" digits={0} domain={domain} steps={steps} time={time} />
         </div>
       )}
       <p className="text-xs text-slate-500">{t("hint")}</p>
@@ -81,15 +54,36 @@ export function ReleaseCharts({ id, live, thresholds }: { id: string; live: bool
   );
 }
 
-function Chart({ title, testId, children }: { title: string; testId: string; children: React.ReactElement }) {
+/** Gray, stable and the rollback threshold of one measure over time, with the traffic steps marked. */
+function CompareChart(p: {
+  title: string;
+  testId: string;
+  points: Row[];
+  keys: [keyof Row, keyof Row, keyof Row];
+  unit: string;
+  digits: number;
+  domain: [number, number] | undefined;
+  steps: { t: number; percent: number }[];
+  time: (v: unknown) => string;
+}) {
+  const t = useTranslations("releases.charts");
+  const format = useFormatter();
+  const [gray, stable, limit] = p.keys;
   return (
-    <figure className="rounded-lg border border-slate-200 bg-white p-3" data-testid={testId}>
-      <figcaption className="mb-2 text-sm font-medium text-slate-700">{title}</figcaption>
-      <div className="h-56">
-        <ResponsiveContainer width="100%" height="100%">
-          {children}
-        </ResponsiveContainer>
-      </div>
-    </figure>
+    <ChartFigure title={p.title} testId={p.testId}>
+      <LineChart data={p.points} margin={{ top: 8, right: 12, bottom: 0, left: -8 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="t" type="number" domain={p.domain ?? ["dataMin", "dataMax"]} tickFormatter={p.time} fontSize={11} />
+        <YAxis unit={p.unit} fontSize={11} domain={[0, "auto"]} />
+        <Tooltip labelFormatter={p.time} formatter={(v) => `${format.number(Number(v), { maximumFractionDigits: p.digits })}${p.unit}`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        {p.steps.map((s) => (
+          <ReferenceLine key={s.t} x={s.t} stroke={COLORS.step} strokeDasharray="2 2" label={{ value: `${s.percent}%`, position: "insideTopLeft", fontSize: 10 }} />
+        ))}
+        <Line type="linear" dataKey={gray} name={t("gray")} stroke={COLORS.gray} dot={false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey={stable} name={t("stable")} stroke={COLORS.stable} dot={false} isAnimationActive={false} connectNulls />
+        <Line type="stepAfter" dataKey={limit} name={t("limit")} stroke={COLORS.limit} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
+      </LineChart>
+    </ChartFigure>
   );
 }

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import type { RollbackReason } from "@/lib/releases/analysis";
 import type { AutoRollback, ReleaseLive } from "@/lib/releases/live";
 import type { ReleaseDetail, TimelineEntry } from "@/lib/releases/read";
+import { rollbackReasonText } from "@/lib/releases/reason-text";
 import { useReleaseLive } from "@/lib/swr/use-release-live";
 import { DateTime } from "../../../_components/date-time";
 import { Badge, PageHeader } from "../../../_components/states";
@@ -154,14 +155,9 @@ function useDateTimeText() {
   return (value: string) => `${format.dateTime(new Date(value), { dateStyle: "medium", timeStyle: "medium" })} ${timeZone}`;
 }
 
-export function useRollbackReasonText() {
+function useRollbackReasonText() {
   const t = useTranslations("releases.autoRollback");
-  return (r: RollbackReason) =>
-    r.code === "error_rate"
-      ? t("error_rate", r.params)
-      : r.params.ratio === null
-        ? t("latencyNoRatio", { grayP95Ms: r.params.grayP95Ms, stableP95Ms: r.params.stableP95Ms })
-        : t("latency", { grayP95Ms: r.params.grayP95Ms, stableP95Ms: r.params.stableP95Ms, ratio: r.params.ratio });
+  return (r: RollbackReason) => rollbackReasonText(t, r);
 }
 
 function AutoRollbackBanner({ rollback }: { rollback: AutoRollback }) {
@@ -190,7 +186,7 @@ function Analysis({ r, thresholds }: { r: ReleaseDetail; thresholds: ReleaseLive
           </span>{" "}
           {a.checkedAt ? (
             <span className="text-slate-500">
-              {t("checked")} <DateTime value={a.checkedAt} relative />
+              {t("checked")} <DateTime value={a.checkedAt} />
             </span>
           ) : null}
         </p>

@@ -1,7 +1,8 @@
 "use client";
 
 import { useFormatter, useTranslations } from "next-intl";
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
+import { ChartFigure } from "../../../_components/chart-figure";
 
 export type ChartWeek = {
   /** Monday, YYYY-MM-DD. */
@@ -33,7 +34,7 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
 
   return (
     <div className="grid gap-4 lg:grid-cols-3" data-testid="release-charts">
-      <Chart title={t("charts.perWeek")}>
+      <ChartFigure title={t("charts.perWeek")}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} />
@@ -44,8 +45,8 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
           <Bar dataKey="rolledBack" name={t("summary.rolledBack")} stackId="r" fill={COLORS.rolledBack} />
           <Bar dataKey="open" name={t("summary.open")} stackId="r" fill={COLORS.open} />
         </BarChart>
-      </Chart>
-      <Chart title={t("charts.rollbackRate")}>
+      </ChartFigure>
+      <ChartFigure title={t("charts.rollbackRate")}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} />
@@ -53,8 +54,8 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
           <Tooltip labelFormatter={weekTitle} formatter={(v) => format.number(Number(v) / 100, { style: "percent", maximumFractionDigits: 1 })} />
           <Line type="monotone" dataKey="rate" name={t("summary.rollbackRate")} stroke={COLORS.rolledBack} connectNulls dot />
         </LineChart>
-      </Chart>
-      <Chart title={t("charts.medianGray")}>
+      </ChartFigure>
+      <ChartFigure title={t("charts.medianGray")}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} />
@@ -62,20 +63,7 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
           <Tooltip labelFormatter={weekTitle} formatter={(v) => `${format.number(Number(v), { maximumFractionDigits: 1 })} ${t("charts.hours")}`} />
           <Line type="monotone" dataKey="hours" name={t("summary.medianGray")} stroke={COLORS.line} connectNulls dot />
         </LineChart>
-      </Chart>
+      </ChartFigure>
     </div>
-  );
-}
-
-function Chart({ title, children }: { title: string; children: React.ReactElement }) {
-  return (
-    <figure className="rounded-lg border border-slate-200 bg-white p-3">
-      <figcaption className="mb-2 text-sm font-medium text-slate-700">{title}</figcaption>
-      <div className="h-56">
-        <ResponsiveContainer width="100%" height="100%">
-          {children}
-        </ResponsiveContainer>
-      </div>
-    </figure>
   );
 }
