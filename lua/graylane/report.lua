@@ -95,15 +95,7 @@ local BUCKETS = stats.BUCKETS
 local REQ, FAIL, LSUM, LCNT, B0, NB = I.REQ, I.FAIL, I.LSUM, I.LCNT, I.B0, I.NB
 
 -- A JSON number exactly as util.encode writes it.
-local function num(v)
-    if v ~= v or v == math.huge or v == -math.huge then
-        return "null"
-    end
-    if floor(v) == v and v > -9007199254740992 and v < 9007199254740992 then
-        return str_format("%d", v)
-    end
-    return str_format("%.14g", v)
-end
+local num = util.encode_number
 
 -- ',"le":<bound>}' of each latency bucket, made once
 local LE = {}

@@ -53,6 +53,7 @@ local function encode_string(s)
     return '"' .. s .. '"'
 end
 
+-- A number as JSON: integers without a fraction, others with 14 significant digits.
 local function encode_number(v)
     if v ~= v or v == math.huge or v == -math.huge then
         return "null"
@@ -311,5 +312,7 @@ function _M.random_hex(nbytes)
     f:close()
     return _M.to_hex(raw)
 end
+
+_M.encode_number = encode_number
 
 return _M
