@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       host: "127.0.0.1",
       port,
       logFile,
-      env: { DATABASE_URL: url, GRAYLANE_SESSION_SECRET: secret, GRAYLANE_SECRET_KEY: randomBytes(32).toString("hex") },
+      env: { DATABASE_URL: url, GRAYLANE_SESSION_SECRET: secret, GRAYLANE_SECRET_KEY: randomBytes(32).toString("hex"), GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex") },
     });
     const cookie = `next-auth.session-token=${await encode({ token: { sub: MANAGER_ID }, secret, maxAge: 3600 })}`;
 

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     host: "127.0.0.1",
     port,
     logFile,
-    env: { DATABASE_URL: database.url, GRAYLANE_SECRET_KEY: secretKey, GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex") },
+    env: { DATABASE_URL: database.url, GRAYLANE_SECRET_KEY: secretKey, GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"), GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex") },
   });
   cleanups.push(() => portal.stop());
   progress(`portal ${portal.url} (log ${logFile})`);
