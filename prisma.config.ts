@@ -1,10 +1,10 @@
 // Prisma 7 configuration: where the schema and migrations live and which
 // database the CLI talks to (DATABASE_URL).
 //
-// This network cannot download Prisma's native schema engine, so the CLI is
-// pointed at scripts/prisma-schema-engine.mjs, which runs Prisma's official
-// WebAssembly build of the same engine (see the comments in that file and
-// ../shared/notes/prisma-offline.md). The CLI loads this file before it checks
+// Machines without access to Prisma's binary downloads cannot fetch the native
+// schema engine, so the CLI is pointed at scripts/prisma-schema-engine.mjs, which
+// runs Prisma's official WebAssembly build of the same engine (the protocol it
+// speaks is described at the top of that file). The CLI loads this file before it checks
 // for engines, so setting the variable here is enough for `prisma generate`
 // and every migrate/db command. An explicit PRISMA_SCHEMA_ENGINE_BINARY from
 // the environment (e.g. a machine that has the native engine) wins.
