@@ -88,17 +88,6 @@ function wrk(url: string, seconds: number): Promise<string> {
   });
 }
 
-interface Phase {
-  /** CPU time of the gateway's workers over the phase, as a share of one core */
-  workerCpu: number;
-  requests: number;
-  errors: number;
-  p50: number;
-  p99: number;
-  max: number;
-  reads: Record<string, { n: number; p50: number; max: number; bytes: number }>;
-}
-
 // Proxied load by wrk (its own process, so reading big admin bodies here
 // cannot delay the latency it measures); admin reads from this process.
 /** ns on CPU of the given processes (field 1 of /proc/<pid>/schedstat). */
