@@ -190,8 +190,13 @@ export async function runPrisma(
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
   if (url === undefined) delete childEnv.DATABASE_URL;
   else childEnv.DATABASE_URL = url;
+  return runCollecting(process.execPath, [cli, ...args], childEnv);
+}
+
+/** Runs a program in the project root and collects its exit code and output. */
+export function runCollecting(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: projectRoot, env: childEnv });
+    const child = spawn(file, args, { cwd: projectRoot, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));

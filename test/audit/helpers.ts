@@ -1,13 +1,12 @@
 // Shared by the audit tests: the audit key, a fresh migrated database, the two database
 // roles, the `npm run db` CLI, and a CSV reader.
 import "../support/audit-env";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { rolesSql } from "@/lib/audit/db-roles";
 import { createDbClient } from "@/lib/db";
-import { createTestDatabase, ensurePostgresServer, projectRoot, type TestDatabase } from "../../scripts/lib/database";
+import { createTestDatabase, ensurePostgresServer, projectRoot, runCollecting, type TestDatabase } from "../../scripts/lib/database";
 
 export type AuditTestDb = { db: ReturnType<typeof createDbClient>; database: TestDatabase; stop: () => Promise<void> };
 
@@ -109,18 +108,7 @@ export type ScriptResult = { code: number; stdout: string; stderr: string };
 export function runScript(script: "db.ts" | "user.ts", args: string[], env: Record<string, string>): Promise<ScriptResult> {
   // scripts/user.ts goes through lib/users.ts, which is server-only (as `npm run user` runs it).
   const conditions = script === "user.ts" ? ["--conditions=react-server"] : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...conditions, "--import", "tsx", path.join(projectRoot, "scripts", script), ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return runCollecting(process.execPath, [...conditions, "--import", "tsx", path.join(projectRoot, "scripts", script), ...args], { ...process.env, ...env });
 }
 
 /** `npm run db -- <args>`. */
