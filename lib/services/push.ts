@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAuditOutcomes } from "@/lib/audit/outcomes";
+import { appendAuditOutcomes, type AuditOutcomeInput } from "@/lib/audit/outcomes";
 import type { GatewayClient } from "@/lib/gateway/client";
 import { isGatewayError } from "@/lib/gateway/errors";
 import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
@@ -12,20 +12,13 @@ import { loadDesired } from "./read";
 import { loadGatewayTargets } from "./targets";
 import { toGatewayState } from "./state";
 
-/** One gateway's result of a push, as shown to people and stored as an AuditOutcome. */
-export type PushOutcome = {
-  gatewayId: string | null;
-  gatewayName: string;
-  ok: boolean;
-  /** HTTP status of the failing call; null when no answer came back or on success. */
-  status: number | null;
-  /** The gateway's error code, or gateway_unreachable / gateway_timeout; null on success. */
-  code: string | null;
-  message: string;
-  durationMs: number;
-  /** The gateway's version of the service after the push. */
-  version: number | null;
-};
+/**
+ * One gateway's result of a push, as shown to people and stored as an AuditOutcome: `status`
+ * is the HTTP status of the failing call (null when no answer came back or on success), `code`
+ * the gateway's error code or gateway_unreachable / gateway_timeout / superseded (null on
+ * success); `version` is the gateway's version of the service after the push.
+ */
+export type PushOutcome = AuditOutcomeInput & { version: number | null };
 
 export type PushReport = { service: string; revision: number; outcomes: PushOutcome[] };
 
