@@ -299,6 +299,20 @@ local function get_service(name)
     return send_service(200, st)
 end
 
+-- Nodes a PUT adds (not those the service already has) follow the new-node policy.
+local function new_nodes_allowed(cur, st)
+    for i = 1, #st.nodes do
+        local addr = st.nodes[i].addr
+        if not (cur and find_node(cur, addr)) then
+            local ok, why = validate.new_node_allowed(addr)
+            if not ok then
+                return nil, { status = 400, code = "invalid_addr", field = "nodes[" .. (i - 1) .. "].addr", message = why }
+            end
+        end
+    end
+    return true
+end
+
 local function put_service(name)
     local body, err = read_json_body()
     if not body then
@@ -319,6 +333,10 @@ local function put_service(name)
             return nil, gerr
         end
         ok, gerr = check_managed(cur, force)
+        if not ok then
+            return nil, gerr
+        end
+        ok, gerr = new_nodes_allowed(cur, st)
         if not ok then
             return nil, gerr
         end
@@ -419,6 +437,10 @@ local function post_node(name)
     if not node then
         return send_err(err)
     end
+    local allowed, why = validate.new_node_allowed(node.addr)
+    if not allowed then
+        return send_error(400, "invalid_addr", why, "addr")
+    end
     local st = change_service(name, function(nxt)
         if find_node(nxt, node.addr) then
             return nil, { status = 409, code = "node_exists", field = "addr",
@@ -502,6 +524,10 @@ local function brief_add()
     local a, msg = validate.parse_addr(ngx.unescape_uri(server))
     if not a then
         return send_error(400, "invalid_addr", msg, "server")
+    end
+    local allowed, why = validate.new_node_allowed(a.addr)
+    if not allowed then
+        return send_error(400, "invalid_addr", why, "server")
     end
     local weight = 1
     if var.arg_weight then

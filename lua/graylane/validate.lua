@@ -243,12 +243,8 @@ function _M.parse_addr(s)
         if not port then
             return nil, "port must be 1-65535 in " .. s
         end
-        -- fe80::/10: link-local, where cloud metadata services answer
-        if not config.allow_link_local and str_byte(bytes, 1) == 0xfe and band(str_byte(bytes, 2), 0xc0) == 0x80 then
-            return nil, "link-local address refused in " .. s .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
-        end
         local host = _M.format_ipv6(bytes)
-        return { addr = "[" .. host .. "]:" .. port, host = host, port = port, kind = "ipv6" }
+        return { addr = "[" .. host .. "]:" .. port, host = host, port = port, kind = "ipv6", bytes = bytes }
     end
     local h, p = s:match("^([^:%[%]]+):([^:]*)$")
     if not h then
@@ -263,18 +259,31 @@ function _M.parse_addr(s)
         if not bytes then
             return nil, "invalid IPv4 address in " .. s
         end
-        -- 169.254.0.0/16: link-local, e.g. the cloud metadata service 169.254.169.254
-        if not config.allow_link_local and str_byte(bytes, 1) == 169 and str_byte(bytes, 2) == 254 then
-            return nil, "link-local address refused in " .. s .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
-        end
         local host = _M.format_ipv4(bytes)
-        return { addr = host .. ":" .. port, host = host, port = port, kind = "ipv4" }
+        return { addr = host .. ":" .. port, host = host, port = port, kind = "ipv4", bytes = bytes }
     end
     if not valid_hostname(h) then
         return nil, "invalid hostname in " .. s
     end
     h = h:lower()
     return { addr = h .. ":" .. port, host = h, port = port, kind = "hostname" }
+end
+
+-- Write policy for a node that is being added (not address syntax: a node already
+-- stored stays removable, and the compiled view never re-checks it): link-local
+-- addresses (169.254.0.0/16, fe80::/10), where cloud metadata services answer, only
+-- with GRAYLANE_ALLOW_LINK_LOCAL=1. Returns true, or nil and why.
+function _M.new_node_allowed(addr)
+    if config.allow_link_local then
+        return true
+    end
+    local a = _M.parse_addr(addr)
+    local b = a and a.bytes
+    if b and ((a.kind == "ipv4" and str_byte(b, 1) == 169 and str_byte(b, 2) == 254)
+              or (a.kind == "ipv6" and str_byte(b, 1) == 0xfe and band(str_byte(b, 2), 0xc0) == 0x80)) then
+        return nil, "link-local address refused in " .. addr .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
+    end
+    return true
 end
 
 -- "10.0.0.0/8" -> { text = canonical, family = 4|6, bytes = network, bits = n }

@@ -376,11 +376,30 @@ test("link-local node addresses (cloud metadata) are refused on every write path
     const r = await gw.admin("POST", "/v1/upstreams/ll/nodes", { addr });
     assert.equal(r.status, 201, `POST ${addr}: ${r.text}`);
   }
-  const allowing = await gateway({ workers: 1, allowLinkLocal: true });
+  const stateDir = await tempDir("ll-state");
+  const allowing = await gateway({ workers: 1, allowLinkLocal: true, stateDir });
   try {
     const r = await allowing.admin("PUT", "/v1/upstreams/ll", { nodes: [{ addr: A }, { addr: "169.254.169.254:80" }, { addr: "[fe80::1]:80" }] });
     assert.ok(r.status === 200 || r.status === 201, r.text);
   } finally {
     await allowing.stop();
+  }
+  // Refusing applies to nodes being added: a node stored while it was allowed still loads,
+  // still routes, can stay in a re-PUT of its service and can be removed.
+  const strict = await gateway({ workers: 1, stateDir });
+  try {
+    const got = await strict.admin("GET", "/v1/upstreams/ll");
+    assert.equal(got.status, 200, got.text);
+    assert.equal(got.json.nodes.length, 3);
+    const again = await strict.admin("PUT", "/v1/upstreams/ll", { ...got.json, algorithm: "least_conn" });
+    assert.equal(again.status, 200, again.text);
+    const del = await strict.admin("DELETE", `/v1/upstreams/ll/nodes/${encodeURIComponent("169.254.169.254:80")}`);
+    assert.equal(del.status, 200, del.text);
+    const rm = await strict.admin("GET", `/upstream_remove?upstream=ll&server=${encodeURIComponent("[fe80::1]:80")}`);
+    assert.equal(rm.status, 200, rm.text);
+    assert.deepEqual((await strict.admin("GET", "/v1/upstreams/ll")).json.nodes.map((n: { addr: string }) => n.addr), [A]);
+    assert.equal((await strict.proxy("/", { host: "ll" })).status, 200);
+  } finally {
+    await strict.stop();
   }
 });
