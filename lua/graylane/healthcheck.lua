@@ -13,7 +13,7 @@
 -- becomes unhealthy is ejected through the same path as passive ejection, so
 -- like an ejected node it still serves as a last resort when no other node of
 -- its service is usable.
-local cache = require "graylane.cache"
+local cache = require "graylane.view"
 local health = require "graylane.health"
 
 local ngx = ngx

@@ -13,7 +13,7 @@ function _M.init(opts)
         ngx.log(ngx.ERR, "graylane: ", err)
     end
     -- load every module now so workers share the compiled code (copy-on-write)
-    require "graylane.cache"
+    require "graylane.view"
     require "graylane.balancer"
     require "graylane.admin"
     require "graylane.tester"

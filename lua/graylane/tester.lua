@@ -159,7 +159,7 @@ end
 -- tester rule (no release open) or the service does not exist. From the
 -- worker's decoded state (required lazily: cache.lua requires this module).
 local function current_cookie(service)
-    local svc = service and require("graylane.cache").get(service)
+    local svc = service and require("graylane.view").get(service)
     return svc and svc.gray_rule.tester_cookie
 end
 

@@ -1,6 +1,7 @@
--- Per-worker decoded view of the state. A request costs one shared-dict read
--- (the global version); tables are rebuilt only when that version moves, and
--- then only the services whose data key changed are decoded again.
+-- The compiled per-worker view of the gateway state: what the balancer reads.
+-- A request costs one shared-dict read (the global version); tables are rebuilt
+-- only when that version moves, and then only the services whose data key
+-- changed are decoded again.
 --
 -- Hostname nodes are resolved here, when a service is (re)built: "localhost"
 -- and names in /etc/hosts. A name that does not resolve is kept in the state
@@ -87,49 +88,6 @@ local function compile_gray(g)
     return out
 end
 
--- ip_hash: each node appears `weight` times, so the hash honours weights.
-local function ring_of(pool)
-    local ring = {}
-    for i = 1, #pool do
-        local n = pool[i]
-        for _ = 1, n.weight do
-            ring[#ring + 1] = n
-        end
-    end
-    return ring
-end
-
--- round_robin: one full cycle of smooth weighted round robin (nginx's
--- algorithm), so a request with every node usable takes the next entry
--- instead of running the algorithm; nil when the cycle would be long.
-local MAX_CYCLE = 1000
-
-local function rr_cycle(pool)
-    local np, total = #pool, 0
-    for i = 1, np do
-        total = total + pool[i].weight
-    end
-    if np < 2 or total > MAX_CYCLE then
-        return nil
-    end
-    local cw, cycle = {}, {}
-    for i = 1, np do
-        cw[i] = 0
-    end
-    for k = 1, total do
-        local best
-        for i = 1, np do
-            cw[i] = cw[i] + pool[i].weight
-            if not best or cw[i] > cw[best] then
-                best = i
-            end
-        end
-        cw[best] = cw[best] - total
-        cycle[k] = pool[best]
-    end
-    return cycle
-end
-
 local MAX_TRIES = 5
 
 local function build(st, seq, hosts)
@@ -195,16 +153,13 @@ local function build(st, seq, hosts)
             end
         end
     end
-    if svc.algorithm == "round_robin" then
-        for _, pool in ipairs({ svc.stable, svc.backup, svc.gray }) do
-            pool.cycle = rr_cycle(pool)
-            pool.pos = 0
-        end
-    elseif svc.algorithm == "ip_hash" then
-        svc.stable.ring = ring_of(svc.stable)
-        svc.backup.ring = ring_of(svc.backup)
-        svc.gray.ring = ring_of(svc.gray)
-    end
+    -- the algorithm's entry of the implementations table (balancer/init.lua,
+    -- required here when first needed: it requires this module)
+    local impl = require("graylane.balancer").algorithms[svc.algorithm]
+    svc.impl = impl
+    impl.prepare(svc.stable)
+    impl.prepare(svc.backup)
+    impl.prepare(svc.gray)
     svc.gray_rule = compile_gray(st.gray)
     svc.gray_possible = svc.gray_rule.any and #svc.gray > 0
     local stable_n = #svc.stable + #svc.backup
@@ -276,10 +231,5 @@ function _M.all()
     end
     return services
 end
-
-_M._test = {
-    build = build,
-    read_hosts = read_hosts,
-}
 
 return _M

@@ -14,7 +14,7 @@
 local ngx_balancer = require "ngx.balancer"
 local base = require "resty.core.base"
 local ffi = require "ffi"
-local cache = require "graylane.cache"
+local view = require "graylane.view"
 local gray = require "graylane.gray"
 local health = require "graylane.health"
 local stats = require "graylane.stats"
@@ -31,8 +31,6 @@ local get_request = base.get_request
 local ffi_cast = ffi.cast
 local tonumber = tonumber
 local UINTPTR = ffi.typeof("uintptr_t")
-
-local STATS = ngx.shared.graylane_stats
 
 local _M = {}
 
@@ -72,90 +70,22 @@ local function drop_state(r, st)
     end
 end
 
-local function usable(n, st, now, ignore_ejection)
-    local tried = st.tried
-    if tried and tried[n] then
-        return false
-    end
-    return ignore_ejection or n.ejected_until <= now
-end
-
--- smooth weighted round robin (nginx's algorithm), skipping unusable nodes
-local function pick_rr(pool, st, now, ign)
-    local np = #pool
-    if np == 1 then
-        local n = pool[1]
-        return usable(n, st, now, ign) and n or nil
-    end
-    local best, total = nil, 0
-    for i = 1, np do
-        local n = pool[i]
-        if usable(n, st, now, ign) then
-            local w = n.weight
-            local cw = n.cw + w
-            n.cw = cw
-            total = total + w
-            if not best or cw > best.cw then
-                best = n
-            end
-        end
-    end
-    if best then
-        best.cw = best.cw - total
-    end
-    return best
-end
-
-local function pick_hash(pool, st, now, ign)
-    local ring = pool.ring
-    local len = #ring
-    local h = gray.client_hash(st)
-    -- use bits the gray percentage does not use, so the two are independent
-    local start = (h - h % 10000) / 10000 % len
-    for i = 0, len - 1 do
-        local n = ring[(start + i) % len + 1]
-        if usable(n, st, now, ign) then
-            return n
-        end
-    end
-    return nil
-end
-
-local function pick_least(svc, pool, st, now, ign)
-    local np = #pool
-    local best, best_score
-    svc.rr = svc.rr + 1
-    local start = svc.rr
-    for j = 0, np - 1 do
-        local n = pool[(start + j) % np + 1]
-        if usable(n, st, now, ign) then
-            local score = (STATS:get(n.if_key) or 0) / n.weight
-            if not best or score < best_score then
-                best, best_score = n, score
-            end
-        end
-    end
-    return best
-end
+-- The implementations table: view.lua stores each service's entry as svc.impl
+-- when it builds the service (and has it prepare the pools), so a request makes
+-- one call through it. Each entry: prepare(pool), pick(svc, pool, st, now,
+-- ignore_ejection) -> node or nil.
+local ALGORITHMS = {
+    round_robin = require "graylane.balancer.round_robin",
+    ip_hash = require "graylane.balancer.ip_hash",
+    least_conn = require "graylane.balancer.least_conn",
+}
+_M.algorithms = ALGORITHMS
 
 local function pick_pool(svc, pool, st, now, ign)
     if #pool == 0 then
         return nil
     end
-    local alg = svc.algorithm
-    if alg == "round_robin" then
-        local cycle = pool.cycle
-        if cycle and not svc.any_ejected and not st.tried then
-            -- every node usable: the next step of the precomputed cycle
-            local pos = pool.pos % #cycle + 1
-            pool.pos = pos
-            return cycle[pos]
-        end
-        return pick_rr(pool, st, now, ign)
-    elseif alg == "ip_hash" then
-        return pick_hash(pool, st, now, ign)
-    end
-    return pick_least(svc, pool, st, now, ign)
+    return svc.impl.pick(svc, pool, st, now, ign)
 end
 
 local function pick(svc, st, now)
@@ -207,7 +137,7 @@ function _M.balance()
         st = nil
     end
     if not st then
-        svc = cache.get(service_name())
+        svc = view.get(service_name())
         if not svc then
             -- error_page 500 -> error_page() answers 404 unknown_service
             return ngx.exit(ngx.ERROR)
@@ -245,7 +175,7 @@ function _M.balance()
             st.node = false
         end
         -- ejections made since the first try count too
-        local fresh = cache.get(svc.name)
+        local fresh = view.get(svc.name)
         local tried = st.tried
         if fresh and fresh ~= svc and tried then
             for n in pairs(tried) do
@@ -300,7 +230,7 @@ function _M.error_page(code)
         drop_state(r, st)
     end
     local name = service_name()
-    local svc = cache.get(name)
+    local svc = view.get(name)
     if not svc then
         return json_error(404, "unknown_service", "no service named " .. tostring(name), name)
     end
@@ -328,6 +258,5 @@ function _M.error_page(code)
                       .. " failed", name)
 end
 
-_M._test = { pick = pick, reqs = reqs }
 
 return _M
