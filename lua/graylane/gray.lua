@@ -1,16 +1,38 @@
 -- Decides whether a request is gray traffic for a service. Evaluated only when
--- the service has a gray node and a rule; each check is a variable read.
+-- the service has a gray node and a rule.
+--
+-- Header and cookie rules mean what nginx's $http_<name> and $cookie_<name>
+-- mean (nginx <= 1.22: the first matching header line; the first matching
+-- cookie of the Cookie lines, name case-insensitive). Reading a variable by
+-- name costs ~0.5k instructions (name lowercased and hashed, the prefix
+-- variables tried, then the header lines scanned), so the rule is checked on
+-- the request's header lines themselves, fetched once through the FFI call
+-- ngx.req.get_headers uses (no Lua table built). Header names nginx serves
+-- from a variable of its own ($http_host, $http_cookie, ...), and nginx >=
+-- 1.23 (which joins repeated header lines), read the variable instead.
 local tester = require "graylane.tester"
+local validate = require "graylane.validate"
+local util = require "graylane.util"
+local base = require "resty.core.base"
+require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
+local ffi = require "ffi"
 local bit = require "bit"
 
 local ngx = ngx
 local var = ngx.var
+local C = ffi.C
+local ffi_new = ffi.new
+local ffi_str = ffi.string
+local get_request = base.get_request
 local crc32 = ngx.crc32_short
 local str_byte = string.byte
 local str_sub = string.sub
+local str_lower = string.lower
 local band = bit.band
 local bor = bit.bor
 local lshift = bit.lshift
+
+pcall(ffi.cdef, "int memcmp(const void *s1, const void *s2, size_t n);")
 
 local _M = {}
 
@@ -41,17 +63,186 @@ function _M.compile_cidr(c)
     return out
 end
 
--- IPv6 (or any compiled CIDR) against a binary address
-local function in_cidr(bin, c)
-    if #bin ~= c.nbytes then
-        return false
+-- $http_<name> variables nginx defines itself (not the generic header lookup)
+local OWN_HEADER_VARS = {
+    host = true, user_agent = true, referer = true, via = true, x_forwarded_for = true,
+    cookie = true,
+}
+-- the header lines are scanned here only where $http_ means "first line"
+local SCAN = (ngx.config and ngx.config.nginx_version or 0) < 1023000
+
+local function bytes_of(s)
+    local t = { str_byte(s, 1, #s) }
+    t.n = #s
+    return t
+end
+
+-- The gray rule of a service (its stored `gray` object) compiled for match().
+function _M.compile(g)
+    local null = util.null
+    local out = { any = false, scan = false }
+    if g.header ~= null and g.header then
+        -- the variable's name: lowercase, '-' read as '_'
+        local key = str_lower(g.header.name):gsub("-", "_")
+        out.header_var = "http_" .. key
+        out.header_value = g.header.value
+        if SCAN and not OWN_HEADER_VARS[key] then
+            out.header_key = bytes_of(key)
+            out.scan = true
+        end
+        out.any = true
     end
-    local full = c.full
-    if full > 0 and str_sub(bin, 1, full) ~= c.prefix then
-        return false
+    if g.cookie ~= null and g.cookie then
+        out.cookie_var = "cookie_" .. g.cookie.name
+        out.cookie_key = bytes_of(str_lower(g.cookie.name))
+        out.cookie_value = g.cookie.value
+        out.scan = out.scan or SCAN
+        out.any = true
     end
-    local mask = c.mask
-    return mask == 0 or band(str_byte(bin, full + 1), mask) == c.last
+    if g.tester ~= null and g.tester then
+        out.tester_cookie = g.tester.cookie
+        out.tester_var = "cookie_" .. g.tester.cookie
+        out.tester_key = bytes_of(str_lower(g.tester.cookie))
+        -- checked tester values, for as long as this version of the service lives
+        out.tester_memo = tester.new_memo()
+        out.scan = out.scan or SCAN
+        out.any = true
+    end
+    local cidrs = g.cidrs or {}
+    if #cidrs > 0 then
+        out.cidrs = {}
+        for i = 1, #cidrs do
+            out.cidrs[i] = _M.compile_cidr(validate.parse_cidr(cidrs[i]))
+        end
+        out.any = true
+    end
+    out.percent100 = (g.percent or 0) * 100
+    if out.percent100 > 0 then
+        out.any = true
+    end
+    return out
+end
+
+-- The request's header lines (raw names), fetched into one reused array.
+local ELTS = ffi.typeof("ngx_http_lua_ffi_table_elt_t[?]")
+local nlines = 32
+local lines = ffi_new(ELTS, nlines)
+local truncated = ffi_new("int[1]")
+
+-- how many lines are in `lines` now; -1 when the call is refused (read variables)
+local function fetch_lines()
+    local r = get_request()
+    local n = C.ngx_http_lua_ffi_req_get_headers_count(r, 0, truncated)
+    if n > 0 then
+        if n > nlines then
+            nlines = n
+            lines = ffi_new(ELTS, n)
+        end
+        C.ngx_http_lua_ffi_req_get_headers(r, lines, n, 1)
+    elseif n < 0 then
+        return -1
+    end
+    return n
+end
+
+-- nginx's lookup of $http_<key>: the first line whose name, with A-Z lowered
+-- and '-' read as '_', is key (bytes)
+local function find_header(n, key)
+    local klen = key.n
+    for i = 0, n - 1 do
+        local k = lines[i].key
+        if k.len == klen then
+            local d = k.data
+            local j = 0
+            while j < klen do
+                local c = d[j]
+                if c >= 65 and c <= 90 then
+                    c = c + 32
+                elseif c == 45 then
+                    c = 95
+                end
+                if c ~= key[j + 1] then
+                    break
+                end
+                j = j + 1
+            end
+            if j == klen then
+                return lines[i].value
+            end
+        end
+    end
+    return nil
+end
+
+-- d[s .. s+klen-1] equals key (lowercase bytes), A-Z lowered
+local function name_at(d, s, key, klen)
+    for j = 0, klen - 1 do
+        local c = d[s + j]
+        if c >= 65 and c <= 90 then
+            c = c + 32
+        end
+        if c ~= key[j + 1] then
+            return false
+        end
+    end
+    return true
+end
+
+local COOKIE = bytes_of("cookie")
+
+-- nginx's lookup of $cookie_<key> (ngx_http_parse_multi_header_lines, 1.22):
+-- the Cookie lines in order, in each "name = value" items separated by ';' or
+-- ','; returns the value's address and length, or nil.
+local function find_cookie(n, key)
+    local klen = key.n
+    for i = 0, n - 1 do
+        local line = lines[i]
+        local k = line.key
+        local vlen = line.value.len
+        if k.len == 6 and klen <= vlen and name_at(k.data, 0, COOKIE, 6) then
+            local d = line.value.data
+            local s = 0
+            while s < vlen do
+                if vlen - s >= klen and name_at(d, s, key, klen) then
+                    s = s + klen
+                    while s < vlen and d[s] == 32 do
+                        s = s + 1
+                    end
+                    if s < vlen and d[s] == 61 then -- '='
+                        s = s + 1
+                        while s < vlen and d[s] == 32 do
+                            s = s + 1
+                        end
+                        local last = s
+                        while last < vlen and d[last] ~= 59 do -- ';'
+                            last = last + 1
+                        end
+                        return d + s, last - s
+                    end
+                    -- nginx steps over the byte that is not '=' before skipping
+                    if s < vlen then
+                        s = s + 1
+                    end
+                end
+                -- skip to after the next ';' or ',', then the spaces
+                while s < vlen do
+                    local c = d[s]
+                    s = s + 1
+                    if c == 59 or c == 44 then
+                        break
+                    end
+                end
+                while s < vlen and d[s] == 32 do
+                    s = s + 1
+                end
+            end
+        end
+    end
+    return nil
+end
+
+local function equals(p, len, want)
+    return len == #want and (len == 0 or C.memcmp(p, want, len) == 0)
 end
 
 -- Stable per client: the same IP always lands on the same side of percent.
@@ -64,43 +255,76 @@ function _M.client_hash(st)
     return h
 end
 
+local function match_cidrs(cidrs)
+    local bin = var.binary_remote_addr
+    if not bin then
+        return false
+    end
+    local ip4 = #bin == 4 and ip4_of(bin)
+    for i = 1, #cidrs do
+        local c = cidrs[i]
+        local net4 = c.net4
+        if net4 then
+            if ip4 and band(ip4, c.mask4) == net4 then
+                return true
+            end
+        elseif #bin == c.nbytes then
+            local full = c.full
+            if full == 0 or str_sub(bin, 1, full) == c.prefix then
+                local mask = c.mask
+                if mask == 0 or band(str_byte(bin, full + 1), mask) == c.last then
+                    return true
+                end
+            end
+        end
+    end
+    return false
+end
+
 function _M.match(svc, st)
     local g = svc.gray_rule
+    local n = g.scan and fetch_lines() or -1
     if g.header_var then
-        local v = var[g.header_var]
-        if v and v == g.header_value then
-            return true
+        if g.header_key and n >= 0 then
+            local v = find_header(n, g.header_key)
+            if v and equals(v.data, v.len, g.header_value) then
+                return true
+            end
+        else
+            local v = var[g.header_var]
+            if v and v == g.header_value then
+                return true
+            end
         end
     end
     if g.cookie_var then
-        local v = var[g.cookie_var]
-        if v and v == g.cookie_value then
-            return true
+        if n >= 0 then
+            local p, len = find_cookie(n, g.cookie_key)
+            if p and equals(p, len, g.cookie_value) then
+                return true
+            end
+        else
+            local v = var[g.cookie_var]
+            if v and v == g.cookie_value then
+                return true
+            end
         end
     end
     if g.tester_var then
-        local v = var[g.tester_var]
+        local v
+        if n >= 0 then
+            local p, len = find_cookie(n, g.tester_key)
+            v = p and ffi_str(p, len)
+        else
+            v = var[g.tester_var]
+        end
         if v and tester.verify(v, svc.name, g.tester_cookie, g.tester_memo) then
             return true
         end
     end
     local cidrs = g.cidrs
-    if cidrs then
-        local bin = var.binary_remote_addr
-        if bin then
-            local ip4 = #bin == 4 and ip4_of(bin)
-            for i = 1, #cidrs do
-                local c = cidrs[i]
-                local net4 = c.net4
-                if net4 then
-                    if ip4 and band(ip4, c.mask4) == net4 then
-                        return true
-                    end
-                elseif in_cidr(bin, c) then
-                    return true
-                end
-            end
-        end
+    if cidrs and match_cidrs(cidrs) then
+        return true
     end
     if g.percent100 > 0 then
         if _M.client_hash(st) % 10000 < g.percent100 then

@@ -11,8 +11,8 @@ local validate = require "graylane.validate"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
 local health = require "graylane.health"
-local tester = require "graylane.tester"
 local gray = require "graylane.gray"
+local calls = require "graylane.balancer.calls"
 
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
@@ -52,40 +52,6 @@ local function read_hosts()
         end
     end
     return map
-end
-
-local function compile_gray(g)
-    local out = { any = false }
-    if g.header ~= util.null and g.header then
-        out.header_var = "http_" .. str_lower(g.header.name):gsub("-", "_")
-        out.header_value = g.header.value
-        out.any = true
-    end
-    if g.cookie ~= util.null and g.cookie then
-        out.cookie_var = "cookie_" .. g.cookie.name
-        out.cookie_value = g.cookie.value
-        out.any = true
-    end
-    if g.tester ~= util.null and g.tester then
-        out.tester_cookie = g.tester.cookie
-        out.tester_var = "cookie_" .. g.tester.cookie
-        -- checked tester values, for as long as this version of the service lives
-        out.tester_memo = tester.new_memo()
-        out.any = true
-    end
-    local cidrs = g.cidrs or {}
-    if #cidrs > 0 then
-        out.cidrs = {}
-        for i = 1, #cidrs do
-            out.cidrs[i] = gray.compile_cidr(validate.parse_cidr(cidrs[i]))
-        end
-        out.any = true
-    end
-    out.percent100 = (g.percent or 0) * 100
-    if out.percent100 > 0 then
-        out.any = true
-    end
-    return out
 end
 
 local MAX_TRIES = 5
@@ -160,7 +126,7 @@ local function build(st, seq, hosts)
     impl.prepare(svc.stable)
     impl.prepare(svc.backup)
     impl.prepare(svc.gray)
-    svc.gray_rule = compile_gray(st.gray)
+    svc.gray_rule = gray.compile(st.gray)
     svc.gray_possible = svc.gray_rule.any and #svc.gray > 0
     local stable_n = #svc.stable + #svc.backup
     svc.tries_stable = stable_n < MAX_TRIES and stable_n or MAX_TRIES
@@ -215,8 +181,12 @@ local function refresh(ver)
     cached_ver = ver
 end
 
+-- the state version, read through the FFI (the request path's one shared-dict read)
+local STATE_ZONE = calls.zone(STATE)
+local dict_number = calls.dict_number
+
 function _M.get(name)
-    local ver = STATE:get("ver")
+    local ver = dict_number(STATE_ZONE, "ver")
     if ver ~= cached_ver then
         refresh(ver)
     end

@@ -14,6 +14,7 @@
 local ngx_balancer = require "ngx.balancer"
 local base = require "resty.core.base"
 local ffi = require "ffi"
+local calls = require "graylane.balancer.calls"
 local view = require "graylane.view"
 local gray = require "graylane.gray"
 local health = require "graylane.health"
@@ -24,8 +25,9 @@ local config = require "graylane.config"
 local ngx = ngx
 local var = ngx.var
 local ngx_now = ngx.now
-local set_current_peer = ngx_balancer.set_current_peer
-local set_more_tries = ngx_balancer.set_more_tries
+local var_get = calls.var
+local set_current_peer = calls.set_current_peer
+local set_more_tries = calls.set_more_tries
 local get_last_failure = ngx_balancer.get_last_failure
 local get_request = base.get_request
 local ffi_cast = ffi.cast
@@ -38,8 +40,8 @@ local _M = {}
 local reqs = {}
 
 -- get_request() is a new cdata on every call: key by the address it holds
-local function request_key()
-    return tonumber(ffi_cast(UINTPTR, get_request()))
+local function request_key(r)
+    return tonumber(ffi_cast(UINTPTR, r))
 end
 -- finished request states, reused: a new table per request costs two
 -- mallocs and their frees (this LuaJIT allocates with the system malloc)
@@ -117,18 +119,19 @@ end
 -- $graylane_service if a location set it, else $host. The first is read
 -- only when the config has such a location (a variable lookup costs ~0.4k
 -- instructions; a map over both cost ~1.1k).
-local function service_name()
+local function service_name(r)
     if config.service_var then
-        local s = var.graylane_service
+        local s = var_get(r, "graylane_service")
         if s and s ~= "" then
             return s
         end
     end
-    return var.host
+    return var_get(r, "host")
 end
 
 function _M.balance()
-    local r = request_key()
+    local req = get_request()
+    local r = request_key(req)
     local st = reqs[r]
     local svc, node
     -- an entry left by a request whose log phase never ran (same address
@@ -137,7 +140,7 @@ function _M.balance()
         st = nil
     end
     if not st then
-        svc = view.get(service_name())
+        svc = view.get(service_name(req))
         if not svc then
             -- error_page 500 -> error_page() answers 404 unknown_service
             return ngx.exit(ngx.ERROR)
@@ -154,7 +157,7 @@ function _M.balance()
         reqs[r] = st
         local tries = st.gray and svc.tries_gray or svc.tries_stable
         if tries > 1 then
-            local ok, err = set_more_tries(tries - 1)
+            local ok, err = set_more_tries(req, tries - 1)
             if not ok then
                 ngx.log(ngx.ERR, "graylane: set_more_tries: ", err)
             end
@@ -192,7 +195,7 @@ function _M.balance()
             return ngx.exit(ngx.ERROR)
         end
     end
-    local ok, err = set_current_peer(node.ip, node.port)
+    local ok, err = set_current_peer(req, node.ip, node.port)
     if not ok then
         ngx.log(ngx.ERR, "graylane: set_current_peer ", node.addr, ": ", err)
         return ngx.exit(ngx.ERROR)
@@ -208,14 +211,15 @@ end
 
 -- log_by_lua of the proxy: the final try of a proxied request.
 function _M.log()
-    local r = request_key()
+    local req = get_request()
+    local r = request_key(req)
     local st = reqs[r]
     if not st then
         return
     end
     local node = st.node
     if node then
-        stats.done(node, st.shared, st.t0)
+        stats.done(req, node, st.shared, st.t0)
     end
     drop_state(r, st)
 end
@@ -224,12 +228,13 @@ end
 -- location's log phase will not run). The outcome is reconstructed from
 -- variables.
 function _M.error_page(code)
-    local r = request_key()
+    local req = get_request()
+    local r = request_key(req)
     local st = reqs[r]
     if st then
         drop_state(r, st)
     end
-    local name = service_name()
+    local name = service_name(req)
     local svc = view.get(name)
     if not svc then
         return json_error(404, "unknown_service", "no service named " .. tostring(name), name)
@@ -257,6 +262,5 @@ function _M.error_page(code)
     return json_error(502, "upstream_unavailable", "every node tried for service " .. name
                       .. " failed", name)
 end
-
 
 return _M

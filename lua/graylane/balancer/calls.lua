@@ -1,0 +1,80 @@
+-- The nginx calls of the request path, made directly through the FFI functions
+-- that lua-resty-core's wrappers (ngx.var, ngx.balancer, ngx.shared.DICT:get)
+-- call, with the request pointer the caller already holds and buffers
+-- allocated once: the wrappers' own argument checks and lookups cost about
+-- as much as the C side of these calls. Declarations come from resty.core.
+local ffi = require "ffi"
+local base = require "resty.core.base"
+require "resty.core.var"
+require "resty.core.shdict"
+require "ngx.balancer"
+
+local C = ffi.C
+local ffi_new = ffi.new
+local ffi_str = ffi.string
+local tonumber = tonumber
+
+local _M = {}
+
+local errmsg = base.get_errmsg_ptr()
+
+-- ngx.var[name] for a name of at most 64 bytes
+local value_ptr = ffi_new("unsigned char *[1]")
+local value_len = ffi_new("size_t[1]")
+local lowcase_buf = ffi_new("char[64]")
+
+function _M.var(r, name)
+    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
+                                          errmsg)
+    if rc == 0 then
+        return ffi_str(value_ptr[0], value_len[0])
+    end
+    return nil
+end
+
+-- ngx.balancer.set_current_peer(ip, port): true, or nil and the error
+function _M.set_current_peer(r, ip, port)
+    if C.ngx_http_lua_ffi_balancer_set_current_peer(r, ip, #ip, port, errmsg) == 0 then
+        return true
+    end
+    return nil, ffi_str(errmsg[0])
+end
+
+-- ngx.balancer.set_more_tries(n): true, or nil and the error
+function _M.set_more_tries(r, n)
+    if C.ngx_http_lua_ffi_balancer_set_more_tries(r, n, errmsg) == 0 then
+        return true
+    end
+    return nil, ffi_str(errmsg[0])
+end
+
+-- A number stored in a shared dict (nil when absent or not a number); `zone`
+-- from _M.zone(ngx.shared.NAME).
+local value_type = ffi_new("int[1]")
+local num_value = ffi_new("double[1]")
+local user_flags = ffi_new("int[1]")
+local is_stale = ffi_new("int[1]")
+local str_buf = ffi_new("unsigned char[64]")
+local str_value_buf = ffi_new("unsigned char *[1]")
+local str_value_len = ffi_new("size_t[1]")
+
+function _M.zone(dict)
+    return C.ngx_http_lua_ffi_shdict_udata_to_zone(dict[1])
+end
+
+function _M.dict_number(zone, key)
+    str_value_buf[0] = str_buf
+    str_value_len[0] = 64
+    local rc = C.ngx_http_lua_ffi_shdict_get(zone, key, #key, value_type, str_value_buf,
+                                             str_value_len, num_value, user_flags, 0,
+                                             is_stale, errmsg)
+    if rc ~= 0 or value_type[0] ~= 3 then -- 3: LUA_TNUMBER
+        if rc == 0 and value_type[0] == 4 and str_value_buf[0] ~= str_buf then
+            C.free(str_value_buf[0]) -- a long string the call allocated
+        end
+        return nil
+    end
+    return tonumber(num_value[0])
+end
+
+return _M
