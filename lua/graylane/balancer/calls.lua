@@ -18,10 +18,10 @@ local _M = {}
 
 local errmsg = base.get_errmsg_ptr()
 
--- ngx.var[name] for a name of at most 64 bytes
+-- ngx.var[name] for a name of at most 128 bytes (the fixed names of balancer/init.lua)
 local value_ptr = ffi_new("unsigned char *[1]")
 local value_len = ffi_new("size_t[1]")
-local lowcase_buf = ffi_new("char[64]")
+local lowcase_buf = ffi_new("char[128]")
 
 function _M.var(r, name)
     local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
