@@ -17,6 +17,7 @@ local base = require "resty.core.base"
 require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
 local ffi = require "ffi"
 local bit = require "bit"
+local calls = require "graylane.balancer.calls"
 
 local ngx = ngx
 local var = ngx.var
@@ -24,6 +25,7 @@ local C = ffi.C
 local ffi_new = ffi.new
 local ffi_str = ffi.string
 local get_request = base.get_request
+local var_bytes = calls.var_bytes
 local crc32 = ngx.crc32_short
 local str_byte = string.byte
 local str_sub = string.sub
@@ -255,12 +257,15 @@ function _M.client_hash(st)
     return h
 end
 
+-- $binary_remote_addr against the compiled CIDRs; IPv4 read from the bytes,
+-- a string made only for an IPv6 CIDR
 local function match_cidrs(cidrs)
-    local bin = var.binary_remote_addr
-    if not bin then
+    local p, len = var_bytes(get_request(), "binary_remote_addr")
+    if not p then
         return false
     end
-    local ip4 = #bin == 4 and ip4_of(bin)
+    local ip4 = len == 4 and bor(lshift(p[0], 24), lshift(p[1], 16), lshift(p[2], 8), p[3])
+    local bin
     for i = 1, #cidrs do
         local c = cidrs[i]
         local net4 = c.net4
@@ -268,7 +273,8 @@ local function match_cidrs(cidrs)
             if ip4 and band(ip4, c.mask4) == net4 then
                 return true
             end
-        elseif #bin == c.nbytes then
+        elseif len == c.nbytes then
+            bin = bin or ffi_str(p, len)
             local full = c.full
             if full == 0 or str_sub(bin, 1, full) == c.prefix then
                 local mask = c.mask

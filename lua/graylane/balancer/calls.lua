@@ -32,6 +32,17 @@ function _M.var(r, name)
     return nil
 end
 
+-- the same, as the address and length of the value (valid during this
+-- handler): no Lua string made, for values read byte by byte
+function _M.var_bytes(r, name)
+    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
+                                          errmsg)
+    if rc == 0 then
+        return value_ptr[0], tonumber(value_len[0])
+    end
+    return nil, 0
+end
+
 -- ngx.balancer.set_current_peer(ip, port): true, or nil and the error
 function _M.set_current_peer(r, ip, port)
     if C.ngx_http_lua_ffi_balancer_set_current_peer(r, ip, #ip, port, errmsg) == 0 then
