@@ -1,6 +1,7 @@
 -- Small helpers shared by the admin API, the store and the data plane:
 -- a deterministic JSON encoder (lua-cjson 2.1.0 cannot encode empty arrays),
--- file I/O with atomic replace, and a constant-time compare.
+-- the failure values of validation, file I/O with atomic replace, and a
+-- constant-time compare.
 local cjson = require "cjson.safe"
 local ffi = require "ffi"
 local bit = require "bit"
@@ -172,6 +173,21 @@ function _M.is_array(v)
         n = n + 1
     end
     return n == #v
+end
+
+-- A validation failure as a value: nil, { code, field, message }.
+function _M.fail(code, field, message)
+    return nil, { code = code, field = field, message = message }
+end
+
+-- true, or a failure naming the first key of obj that allowed does not have.
+function _M.check_keys(obj, allowed, prefix)
+    for k in pairs(obj) do
+        if not allowed[k] then
+            return _M.fail("unknown_field", prefix .. k, "unknown field " .. prefix .. k)
+        end
+    end
+    return true
 end
 
 function _M.is_integer(v)
