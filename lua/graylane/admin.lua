@@ -9,6 +9,7 @@ local stats = require "graylane.stats"
 local config = require "graylane.config"
 local contract = require "graylane.contract"
 local report = require "graylane.report"
+local metrics = require "graylane.metrics"
 local healthcheck = require "graylane.healthcheck"
 
 local ngx = ngx
@@ -746,7 +747,7 @@ SIMPLE = {
     ["/v1/stats"] = get_stats,
     ["/v1/status"] = function() return send(200, status_doc()) end,
     ["/metrics"] = function()
-        return send_text(report.metrics(), "text/plain; version=0.0.4; charset=utf-8")
+        return send_text(metrics.text(), "text/plain; version=0.0.4; charset=utf-8")
     end,
     ["/upstream_add"] = brief_add,
     ["/upstream_remove"] = brief_remove,
