@@ -2,7 +2,7 @@
 -- node. Each metric family is one row of FAMILIES (name, type, help, labels,
 -- where its value comes from); one renderer writes them all. The node walk
 -- (pauses, caching of a big fleet's document) is report.lua's.
-local store = require "graylane.store"
+local restore = require "graylane.restore"
 local stats = require "graylane.stats"
 local health = require "graylane.health"
 local report = require "graylane.report"
@@ -31,7 +31,7 @@ local CLASSES = { "1xx", "2xx", "3xx", "4xx", "5xx" } -- counters 2..6 of stats.
 local FAMILIES = {
     { name = "graylane_quarantined_services", type = "gauge",
       help = "Services of the state file that failed validation at the last start and were quarantined.",
-      gateway = function() return #store.quarantined() end },
+      gateway = function() return #restore.quarantined() end },
     { name = "graylane_node_requests_total", type = "counter",
       help = "Requests whose final try went to the node.",
       node = function(c) return c[REQ] end },

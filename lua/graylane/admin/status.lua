@@ -4,6 +4,7 @@
 local util = require "graylane.util"
 local validate = require "graylane.validate"
 local store = require "graylane.store"
+local restore = require "graylane.restore"
 local stats = require "graylane.stats"
 local config = require "graylane.config"
 local report = require "graylane.report"
@@ -44,7 +45,7 @@ function _M.status()
         last_change = store.last_change() or null,
         tester_key = config.tester_key and true or false,
         health_prober_pid = healthcheck.prober() or null,
-        quarantined = store.quarantined(),
+        quarantined = restore.quarantined(),
     })
 end
 
