@@ -23,6 +23,7 @@ local ngx_now = ngx.now
 local tostring = tostring
 local concat = table.concat
 local sort = table.sort
+local dict_write = util.dict_write
 
 local STATE = ngx.shared.graylane_state
 
@@ -42,12 +43,12 @@ end
 
 -- Stores an immutable blob under a fresh key; returns the key's seq number.
 local function put_blob(prefix, value)
-    local seq, err = STATE:incr("seq", 1, 0)
+    local seq, err = dict_write(STATE, "incr", "seq", 1, 0)
     if not seq then
         return nil, full_err("seq", err)
     end
     local key = prefix .. seq
-    local ok, serr = STATE:safe_set(key, value)
+    local ok, serr = dict_write(STATE, "safe_set", key, value)
     if not ok then
         return nil, full_err(key, serr)
     end
@@ -244,7 +245,7 @@ function _M.commit(changes, info, opts)
         end
         local ok, err
         if data[i] then
-            ok, err = STATE:safe_set(key, data[i])
+            ok, err = dict_write(STATE, "safe_set", key, data[i])
         else
             ok, err = STATE:delete(key)
         end

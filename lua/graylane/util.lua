@@ -143,6 +143,33 @@ function _M.send_json(status, body, headers)
     return ngx.exit(status)
 end
 
+-- Shared dicts by object, for log lines.
+local DICT_NAMES = {}
+for name, dict in pairs(ngx.shared) do
+    DICT_NAMES[dict] = name
+end
+
+-- One write to a shared dict, dict[op](dict, key, ...) with op "set",
+-- "safe_set", "add" or "incr". Returns what the op returns (true, or incr's
+-- new value), or nil and the error. What can go wrong is logged here, the
+-- same way for every dict: a failed write ("no memory": the dict is full) at
+-- ERR, a write that evicted other entries to make room (forcible) at WARN.
+function _M.dict_write(dict, op, key, ...)
+    local v, err, forcible = dict[op](dict, key, ...)
+    if not v then
+        local name = DICT_NAMES[dict]
+        ngx.log(ngx.ERR, "graylane: shared dict write failed: dict=", name, " op=", op, " key=", key,
+                " err=", err, err == "no memory" and ("; it is full: raise lua_shared_dict " .. name) or "")
+        return nil, err
+    end
+    if forcible then
+        local name = DICT_NAMES[dict]
+        ngx.log(ngx.WARN, "graylane: shared dict full, older entries evicted: dict=", name, " op=", op,
+                " key=", key, "; raise lua_shared_dict ", name)
+    end
+    return v
+end
+
 function _M.decode(s)
     return cjson.decode(s)
 end

@@ -108,6 +108,9 @@ test("a full shared dict is an error to the caller (507 shdict_full) and nothing
   assert.ok(full, "the dict filled up");
   assert.equal(full.status, 507, full.text);
   assert.equal(full.json.error.code, "shdict_full");
+  // the operator reads which dict is full and what to do about it
+  assert.match(await fs.readFile(gw.errorLog, "utf8"),
+    /\[error\].*shared dict write failed: dict=graylane_state op=safe_set key=[dv]:\S+ err=no memory; it is full: raise lua_shared_dict graylane_state/);
   const names = (await gw.admin("GET", "/v1/upstreams")).json.upstreams.map((u: { name: string }) => u.name).sort();
   assert.deepEqual(names, ["small", ...created].sort(), "the failed service is not there, the others are intact");
   const snap = JSON.parse(await fs.readFile(file, "utf8"));
@@ -125,6 +128,18 @@ test("a full shared dict is an error to the caller (507 shdict_full) and nothing
   for (const n of created) assert.equal((await gw.admin("DELETE", `/v1/upstreams/${n}`)).status, 200);
   assert.deepEqual(JSON.parse(await fs.readFile(file, "utf8")).services.map((s: { name: string }) => s.name), ["small"]);
   assert.equal((await gw.admin("PATCH", `/v1/upstreams/small/nodes/${A}`, { weight: 2 })).status, 200);
+  await stop(gw);
+});
+
+test("a full graylane_stats dict evicts old entries and says which dict to raise", async () => {
+  // 300 health check records (nothing listens on 127.0.0.x:1 and :2, so every probe
+  // fails at once) do not fit in a 16k dict: the writes evict older entries (forcible)
+  const gw = await start({ stateDir: await tempDir("state"), workers: 1, statsDictSize: "16k" });
+  const nodes = Array.from({ length: 300 }, (_, i) => ({ addr: `127.0.0.${2 + (i % 200)}:${1 + Math.floor(i / 200)}` }));
+  await gw.put("many", { nodes, health: { check: { interval: 0.5, timeout: 0.2, unhealthy: 1 } } });
+  const evicted = /\[warn\].*shared dict full, older entries evicted: dict=graylane_stats op=set key=hc:many\|\S+; raise lua_shared_dict graylane_stats/;
+  assert.ok(await eventually(async () => evicted.test(await fs.readFile(gw.errorLog, "utf8")), 15_000),
+    "the eviction is logged with the dict to raise");
   await stop(gw);
 });
 
