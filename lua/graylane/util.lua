@@ -270,8 +270,23 @@ int mkdir(const char *pathname, int mode);
 char *strerror(int errnum);
 ]])
 
-local O_WRONLY, O_CREAT, O_TRUNC = 1, 64, 512
-local O_RDONLY, O_DIRECTORY = 0, 65536
+-- open(2) flags of this platform. Linux's values are in the kernel's
+-- include/uapi/asm-generic/fcntl.h (octal: O_CREAT 0100, O_TRUNC 01000,
+-- O_DIRECTORY 0200000); some architectures override them in
+-- arch/<arch>/include/uapi/asm/fcntl.h: arm, arm64 and powerpc have
+-- O_DIRECTORY 040000 (their 0200000 is O_DIRECT or O_LARGEFILE: with the
+-- generic value, opening a directory failed on arm64 and the fsync that makes
+-- a rename durable was skipped), mips has O_CREAT 0x100. Keys are LuaJIT's
+-- ffi.arch names.
+local O_RDONLY, O_WRONLY = 0, 1
+local GENERIC = { creat = 64, trunc = 512, directory = 65536 }
+local DIR_040000 = { creat = 64, trunc = 512, directory = 16384 }
+local MIPS = { creat = 256, trunc = 512, directory = 65536 }
+local O = ({
+    arm = DIR_040000, arm64 = DIR_040000, arm64be = DIR_040000, ppc = DIR_040000,
+    mips = MIPS, mipsel = MIPS, mips64 = MIPS, mips64el = MIPS, mips64r6 = MIPS, mips64r6el = MIPS,
+})[ffi.arch] or GENERIC
+local O_CREAT, O_TRUNC, O_DIRECTORY = O.creat, O.trunc, O.directory
 local C = ffi.C
 
 local function errno_msg()
@@ -315,9 +330,14 @@ function _M.write_atomic(path, data, mode)
         os.remove(tmp)
         return nil, "rename " .. tmp .. ": " .. tostring(err)
     end
-    local dfd = C.open(dirname(path), bor(O_RDONLY, O_DIRECTORY), 0)
+    -- the rename is durable once the directory is synced
+    local dir = dirname(path)
+    local dfd = C.open(dir, bor(O_RDONLY, O_DIRECTORY), 0)
+    if dfd < 0 or C.fsync(dfd) ~= 0 then
+        ngx.log(ngx.WARN, "graylane: cannot fsync directory ", dir, ": ", errno_msg(),
+                "; ", path, " is written but may be lost on a power failure")
+    end
     if dfd >= 0 then
-        C.fsync(dfd)
         C.close(dfd)
     end
     return true

@@ -2,6 +2,7 @@
 // shared dict, failed snapshot write, every worker seeing a change at once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, tempDir, type TestGateway } from "../support/gateway";
@@ -141,6 +142,39 @@ test("a full graylane_stats dict evicts old entries and says which dict to raise
   assert.ok(await eventually(async () => evicted.test(await fs.readFile(gw.errorLog, "utf8")), 15_000),
     "the eviction is logged with the dict to raise");
   await stop(gw);
+});
+
+test("a snapshot write syncs the file, renames it, then syncs the state directory (the open flags of this platform)", async (t) => {
+  // traced in the real worker: a wrong O_DIRECTORY (65536 on arm64 is O_DIRECT) made
+  // the directory open fail there and the directory fsync was silently skipped
+  if (spawnSync("strace", ["-V"]).status !== 0) return t.skip("needs strace (apt-get install -y strace)");
+  const stateDir = await tempDir("state");
+  const gw = await start({ stateDir, workers: 1 });
+  const [pid] = await gw.workerPids();
+  const trace = spawn("strace", ["-f", "-e", "trace=%file,fsync", "-p", String(pid)], { stdio: ["ignore", "ignore", "pipe"] });
+  let out = "";
+  trace.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+  try {
+    await eventually(async () => /attached|ptrace/.test(out), 5000);
+    if (/Operation not permitted/.test(out)) return t.skip(`strace cannot attach here: ${out.trim()}`);
+    assert.match(out, /attached/);
+    await gw.put("synced", { nodes: [{ addr: A }] });
+  } finally {
+    trace.kill("SIGINT");
+    await new Promise((r) => trace.once("exit", r));
+    await stop(gw);
+  }
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const file = path.join(stateDir, "state.json");
+  const tmp = new RegExp(`open(?:at)?\\((?:AT_FDCWD, )?"${esc(file)}\\.tmp-\\d+", O_WRONLY\\|O_CREAT\\|O_TRUNC[^)]*\\) = (\\d+)`).exec(out);
+  assert.ok(tmp, `the snapshot is written to a temporary file:\n${out}`);
+  const rest = out.slice(tmp.index);
+  const fileSync = rest.search(new RegExp(`fsync\\(${tmp[1]}\\) += 0`));
+  const rename = rest.search(new RegExp(`rename(?:at2?)?\\((?:AT_FDCWD, )?"${esc(file)}\\.tmp-\\d+", (?:AT_FDCWD, )?"${esc(file)}"[^)]*\\) += 0`));
+  const dir = new RegExp(`open(?:at)?\\((?:AT_FDCWD, )?"${esc(stateDir)}", O_RDONLY\\|O_DIRECTORY[^)]*\\) = (\\d+)`).exec(rest);
+  assert.ok(fileSync > 0 && rename > fileSync, `the file is synced before the rename:\n${out}`);
+  assert.ok(dir && dir.index > rename, `then the directory is opened as a directory:\n${out}`);
+  assert.match(rest.slice(dir.index), new RegExp(`fsync\\(${dir[1]}\\) += 0`), "and synced");
 });
 
 test("a snapshot that cannot be written fails the call (500 persist_failed) and changes nothing", async () => {
