@@ -69,7 +69,7 @@ local function too_large_err()
 end
 
 -- The request body as a JSON object, or nil, err.
-function _M.read_json_body()
+local function read_json_body()
     local len = tonumber(var.content_length or "")
     if len and len > config.body_limit then
         return nil, too_large_err()
@@ -94,6 +94,16 @@ function _M.read_json_body()
         return nil, { status = 400, code = "invalid_body", field = "body", message = "body must be a JSON object" }
     end
     return obj
+end
+
+-- The request body as a JSON object; when there is none, the error is sent
+-- and the request ends here.
+function _M.json_body()
+    local body, err = read_json_body()
+    if not body then
+        return _M.send_err(err)
+    end
+    return body
 end
 
 local function header(name)

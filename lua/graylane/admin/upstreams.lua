@@ -64,12 +64,8 @@ local function new_nodes_allowed(cur, st)
 end
 
 function _M.put(name)
-    local body, err = http.read_json_body()
-    if not body then
-        return send_err(err)
-    end
-    local st
-    st, err = validate.service(body, name)
+    local body = http.json_body()
+    local st, err = validate.service(body, name)
     if not st then
         return send_err(err)
     end
@@ -111,13 +107,9 @@ end
 function _M.delete(name)
     local force = http.force_requested(nil)
     local result, err = mutate(function()
-        local cur, lerr = write.load_existing(name)
+        local cur, lerr = write.load_existing(name, force)
         if not cur then
             return nil, lerr
-        end
-        local ok, merr = write.check_managed(cur, force)
-        if not ok then
-            return nil, merr
         end
         return { { name = name, state = false } }, { action = http.action(), service = name },
             { name = name, deleted = true, version = cur.version }
@@ -131,18 +123,15 @@ end
 -- Shared by POST/PATCH/DELETE on nodes: load, check If-Match, apply, guard, bump.
 local function change_service(name, apply, force)
     local result, err = mutate(function()
-        local cur, lerr = write.load_existing(name)
+        local cur, lerr = write.load_existing(name, force)
         if not cur then
             return nil, lerr
-        end
-        local ok, merr = write.check_managed(cur, force)
-        if not ok then
-            return nil, merr
         end
         local nxt, aerr = apply(store.get(name)) -- a private copy to modify
         if not nxt then
             return nil, aerr
         end
+        local ok
         ok, aerr = validate.node_count(name, #nxt.nodes, #cur.nodes)
         if not ok then
             return nil, aerr
@@ -162,14 +151,10 @@ local function change_service(name, apply, force)
 end
 
 function _M.post_node(name)
-    local body, err = http.read_json_body()
-    if not body then
-        return send_err(err)
-    end
+    local body = http.json_body()
     local force = http.force_requested(body)
     body.force = nil
-    local node
-    node, err = validate.node(body, "")
+    local node, err = validate.node(body, "")
     if not node then
         return send_err(err)
     end
@@ -203,12 +188,8 @@ end
 
 function _M.patch_node(name, raw_addr)
     local addr = parse_path_addr(raw_addr)
-    local body, err = http.read_json_body()
-    if not body then
-        return send_err(err)
-    end
-    local patch
-    patch, err = validate.node_patch(body)
+    local body = http.json_body()
+    local patch, err = validate.node_patch(body)
     if not patch then
         return send_err(err)
     end

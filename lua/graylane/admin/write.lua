@@ -90,13 +90,17 @@ function _M.check_if_match(cur)
 end
 
 -- Inside mutate(): the current state of an existing service whose version
--- matches If-Match (when given).
-function _M.load_existing(name)
+-- matches If-Match (when given) and that the caller may change (managed_by).
+function _M.load_existing(name, force)
     local cur = store.get(name)
     if not cur then
         return nil, { status = 404, code = "service_not_found", field = "name", message = "no service named " .. name }
     end
     local ok, err = _M.check_if_match(cur)
+    if not ok then
+        return nil, err
+    end
+    ok, err = _M.check_managed(cur, force)
     if not ok then
         return nil, err
     end
