@@ -11,7 +11,7 @@
 -- from a variable of its own ($http_host, $http_cookie, ...), and nginx >=
 -- 1.23 (which joins repeated header lines), read the variable instead.
 local tester = require "graylane.tester"
-local validate = require "graylane.validate"
+local ip = require "graylane.ip"
 local util = require "graylane.util"
 local base = require "resty.core.base"
 require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
@@ -43,7 +43,7 @@ local function ip4_of(b)
     return bor(lshift(b1, 24), lshift(b2, 16), lshift(b3, 8), b4)
 end
 
--- A parsed CIDR (validate.parse_cidr) made ready for matching, once per
+-- A parsed CIDR (ip.parse_cidr) made ready for matching, once per
 -- compiled rule: IPv4 becomes a 32-bit network and mask (one AND per
 -- request); IPv6 keeps its whole-byte prefix and the mask of the partial byte.
 function _M.compile_cidr(c)
@@ -114,7 +114,7 @@ function _M.compile(g)
     if #cidrs > 0 then
         out.cidrs = {}
         for i = 1, #cidrs do
-            out.cidrs[i] = _M.compile_cidr(validate.parse_cidr(cidrs[i]))
+            out.cidrs[i] = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
         end
         out.any = true
     end

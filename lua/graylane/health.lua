@@ -9,6 +9,7 @@
 -- "unhealthy" bumps the version too, and the cache turns an unhealthy node
 -- into an ejected one, so the balancer has one way to skip a node.
 local stats = require "graylane.stats"
+local dict_write = require("graylane.util").dict_write
 
 local ngx = ngx
 local ngx_now = ngx.now
@@ -34,13 +35,8 @@ function _M.failed(svc, node)
         return
     end
     local untl = ngx_now() + h.fail_timeout
-    local ok, serr, forcible = STATS:set(node.ej_key, untl, h.fail_timeout)
-    if not ok then
-        ngx.log(ngx.ERR, "graylane: cannot eject ", node.key, ": ", serr)
+    if not dict_write(STATS, "set", node.ej_key, untl, h.fail_timeout) then
         return
-    end
-    if forcible then
-        ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
     end
     STATS:delete(node.fl_key)
     STATE:incr("ver", 1, 0)

@@ -13,6 +13,7 @@
 -- becomes unhealthy is ejected through the same path as passive ejection, so
 -- like an ejected node it still serves as a last resort when no other node of
 -- its service is usable.
+local util = require "graylane.util"
 local cache = require "graylane.view"
 local health = require "graylane.health"
 
@@ -104,13 +105,8 @@ local function record(svc, node, ok, err, now)
     -- long enough to outlive a change of prober (LOCK_TTL) and a slow round
     local ttl = 3 * check.interval + 3 * check.timeout + LOCK_TTL
     local v = concat({ new, oks, fails, now, err and err:gsub("%c", " ") or "" }, "\t")
-    local sok, serr, forcible = STATS:set(node.hc_key, v, ttl)
-    if not sok then
-        ngx.log(ngx.ERR, "graylane: cannot record the health of ", node.key, ": ", serr)
+    if not util.dict_write(STATS, "set", node.hc_key, v, ttl) then
         return
-    end
-    if forcible then
-        ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
     end
     known[node.hc_key] = true
     if (new == UNHEALTHY) ~= (state == UNHEALTHY) then
@@ -247,7 +243,5 @@ function _M.init_worker()
         ngx.log(ngx.ERR, "graylane: cannot start the health check timer: ", err)
     end
 end
-
-_M._test = { probe = probe }
 
 return _M

@@ -1,6 +1,6 @@
 -- Entry points for init_by_lua (master) and init_worker_by_lua.
 local config = require "graylane.config"
-local store = require "graylane.store"
+local restore = require "graylane.restore"
 local stats = require "graylane.stats"
 local healthcheck = require "graylane.healthcheck"
 
@@ -8,7 +8,7 @@ local _M = {}
 
 function _M.init(opts)
     config.init(opts)
-    local ok, err = store.load()
+    local ok, err = restore.load()
     if not ok then
         ngx.log(ngx.ERR, "graylane: ", err)
     end

@@ -1,4 +1,5 @@
--- Admin reads that walk every node: the /v1/stats document and /metrics.
+-- Admin reads that walk every node: the /v1/stats document, and the walk and
+-- caching that /metrics (metrics.lua) and GET /v1/upstreams share.
 --
 -- They run on the workers that proxy traffic, so they must never hold a
 -- worker for long (a 10k-node walk in one go stalled proxied requests for
@@ -24,13 +25,12 @@ local ngx_now = ngx.now
 local ngx_sleep = ngx.sleep
 local update_time = ngx.update_time
 local concat = table.concat
-local floor = math.floor
-local str_format = string.format
 local encode = util.encode
 local array = util.array
 local null = util.null
 
 local ADMIN = ngx.shared.graylane_admin
+local STATS = ngx.shared.graylane_stats
 
 local _M = {}
 
@@ -70,6 +70,25 @@ function _M.add_active(out, key)
     out.health = state
     out.health_checked_at = at or null
     out.health_error = err or null
+end
+
+-- The stored state of a service plus read-only runtime fields per node
+-- (ejected_until, in_flight, and the active check's result when it has one).
+-- inflight: stats.inflight_map(), when the caller presents many services.
+function _M.present(st, inflight)
+    inflight = inflight or stats.inflight_map()
+    local checked = st.health and st.health.check
+    for i = 1, #st.nodes do
+        local n = st.nodes[i]
+        local key = st.name .. "|" .. n.addr
+        n.ejected_until = STATS:get("ej:" .. key) or null
+        n.in_flight = stats.inflight(key, inflight)
+        if checked then
+            _M.add_active(n, key)
+        end
+        tick()
+    end
+    return st
 end
 
 -- util.encode(st) of a service, one node at a time: a 500-node service
@@ -163,6 +182,7 @@ local function walk(names, on_node, on_service)
     end
     return total, now
 end
+_M.walk = walk
 
 -- The /v1/stats document, encoded as util.encode would encode the table
 -- { generated_at, flush_interval, services = [{ name, version, algorithm, nodes }] }
@@ -182,83 +202,6 @@ local function render_stats(names)
         '{"flush_interval":', encode(config.stats_flush), ',"generated_at":', encode(now),
         ',"services":[', concat(services, ","), "]}\n",
     }), total
-end
-
-local function prom_label(s)
-    return (s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", "\\n"))
-end
-
-local function prom_num(v)
-    if v == floor(v) then
-        return str_format("%d", v)
-    end
-    return str_format("%.9g", v)
-end
-
-local FAMILIES = {
-    { "graylane_node_requests_total", "counter", "Requests whose final try went to the node." },
-    { "graylane_node_responses_total", "counter", "Responses by status class." },
-    { "graylane_node_connect_failures_total", "counter", "Tries that failed to connect, timed out or were reset." },
-    { "graylane_node_in_flight", "gauge", "Requests currently in flight to the node." },
-    { "graylane_node_ejected", "gauge", "1 while the node is passively ejected." },
-    { "graylane_node_healthy", "gauge", "Active health check: 1 healthy, 0 unhealthy (nodes with a check result only)." },
-    { "graylane_node_upstream_latency_seconds", "histogram", "Upstream response time of the node." },
-}
-local CLASSES = { "1xx", "2xx", "3xx", "4xx", "5xx" }
-local PROM_LE = {}
-for b = 1, NB do
-    PROM_LE[b] = BUCKETS[b] and prom_num(BUCKETS[b]) or "+Inf"
-end
-
-local function render_metrics(names)
-    local rows = {}
-    for f = 1, #FAMILIES do
-        rows[f] = {}
-    end
-    local function add(f, s)
-        local r = rows[f]
-        r[#r + 1] = s
-    end
-    local total = walk(names, function(st, n, key, c, now, checked)
-        local l = 'service="' .. prom_label(st.name) .. '",node="' .. prom_label(n.addr) .. '"'
-        add(1, "graylane_node_requests_total{" .. l .. "} " .. prom_num(c[REQ]))
-        for k = 1, #CLASSES do
-            add(2, "graylane_node_responses_total{" .. l .. ',class="' .. CLASSES[k] .. '"} ' .. prom_num(c[k + 1]))
-        end
-        add(3, "graylane_node_connect_failures_total{" .. l .. "} " .. prom_num(c[FAIL]))
-        add(4, "graylane_node_in_flight{" .. l .. "} " .. prom_num(c.in_flight))
-        local ej = c.ejected_until
-        add(5, "graylane_node_ejected{" .. l .. "} " .. ((ej and ej > now) and "1" or "0"))
-        if checked then
-            local h = health.active(key)
-            if h == "healthy" or h == "unhealthy" then
-                add(6, "graylane_node_healthy{" .. l .. "} " .. (h == "healthy" and "1" or "0"))
-            end
-        end
-        local m = "graylane_node_upstream_latency_seconds"
-        local cum = 0
-        for b = 1, NB do
-            cum = cum + c[B0 + b - 1]
-            add(7, m .. "_bucket{" .. l .. ',le="' .. PROM_LE[b] .. '"} ' .. prom_num(cum))
-        end
-        add(7, m .. "_sum{" .. l .. "} " .. prom_num(c[LSUM]))
-        add(7, m .. "_count{" .. l .. "} " .. prom_num(c[LCNT]))
-    end, function() end)
-    local out = {
-        "# HELP graylane_quarantined_services Services of the state file that failed validation at the last start and were quarantined.",
-        "# TYPE graylane_quarantined_services gauge",
-        "graylane_quarantined_services " .. #store.quarantined(),
-    }
-    for f = 1, #FAMILIES do
-        local d = FAMILIES[f]
-        out[#out + 1] = "# HELP " .. d[1] .. " " .. d[3]
-        out[#out + 1] = "# TYPE " .. d[1] .. " " .. d[2]
-        local r = rows[f]
-        if #r > 0 then
-            out[#out + 1] = concat(r, "\n")
-        end
-    end
-    return concat(out, "\n") .. "\n", total
 end
 
 -- A rendered document of the whole fleet: from graylane_admin while fresh,
@@ -307,14 +250,14 @@ local function cached(kind, render, strict)
     update_time()
     local took = ngx_now() - t0
     if total >= CACHE_MIN_NODES then
-        local fresh = took * FRESH_FACTOR
+        local keep = took * FRESH_FACTOR
         local sok, err = ADMIN:safe_set(kind, body)
         if sok then
             if strict then
                 ADMIN:set(kind .. ":ver", ver)
             end
             ADMIN:set(kind .. ":at", t0)
-            ADMIN:set(kind .. ":fresh", fresh > MIN_FRESH and fresh or MIN_FRESH)
+            ADMIN:set(kind .. ":fresh", keep > MIN_FRESH and keep or MIN_FRESH)
         else
             ngx.log(ngx.WARN, "graylane: cannot cache the ", kind, " document (", #body,
                     " bytes): ", err, "; raise the graylane_admin dict")
@@ -333,8 +276,10 @@ function _M.stats(service)
     return cached("stats", render_stats)
 end
 
-function _M.metrics()
-    return cached("metrics", render_metrics)
+-- A whole-fleet document rendered by render(names) -> body, node count
+-- (/metrics: metrics.lua), kept like /v1/stats.
+function _M.document(kind, render)
+    return cached(kind, render)
 end
 
 -- A whole-fleet document rendered by render(names) -> body, node count, kept

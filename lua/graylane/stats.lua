@@ -10,6 +10,7 @@
 -- old workers of a reload, which keep their ids while they drain, do not
 -- overwrite the new ones. Reported in flight = shared + all published blobs.
 local config = require "graylane.config"
+local dict_write = require("graylane.util").dict_write
 local ffi = require "ffi"
 require "resty.core.misc" -- declares ngx_http_lua_ffi_get_resp_status
 
@@ -70,12 +71,7 @@ local function publish_inflight()
         end
     else
         -- re-set while non-zero: the ttl drops the counts of a worker that died
-        local ok, err, forcible = STATS:set(slot, blob, IFW_TTL)
-        if not ok then
-            ngx.log(ngx.ERR, "graylane: cannot publish in-flight counts: ", err)
-        elseif forcible then
-            ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
-        end
+        dict_write(STATS, "set", slot, blob, IFW_TTL)
     end
     published = blob
 end
@@ -111,12 +107,7 @@ function _M.flush(premature)
                 if d ~= 0 then
                     c[i] = 0
                     local k = "c:" .. key .. ":" .. i
-                    local _, err, forcible = STATS:incr(k, d, 0)
-                    if err then
-                        ngx.log(ngx.ERR, "graylane: stats counter ", k, " lost: ", err)
-                    elseif forcible then
-                        ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
-                    end
+                    dict_write(STATS, "incr", k, d, 0)
                 end
             end
         end
@@ -216,12 +207,7 @@ end
 local function register_worker()
     local id = ngx.worker.id()
     if id then
-        local ok, err, forcible = STATS:set("w:" .. id, ngx.worker.pid())
-        if not ok then
-            ngx.log(ngx.ERR, "graylane: cannot register worker ", id, ": ", err)
-        elseif forcible then
-            ngx.log(ngx.WARN, "graylane: graylane_stats is full; old counters were evicted")
-        end
+        dict_write(STATS, "set", "w:" .. id, ngx.worker.pid())
     end
 end
 

@@ -1,6 +1,7 @@
 -- Small helpers shared by the admin API, the store and the data plane:
 -- a deterministic JSON encoder (lua-cjson 2.1.0 cannot encode empty arrays),
--- file I/O with atomic replace, and a constant-time compare.
+-- the failure values of validation, file I/O with atomic replace, and a
+-- constant-time compare.
 local cjson = require "cjson.safe"
 local ffi = require "ffi"
 local bit = require "bit"
@@ -142,6 +143,33 @@ function _M.send_json(status, body, headers)
     return ngx.exit(status)
 end
 
+-- Shared dicts by object, for log lines.
+local DICT_NAMES = {}
+for name, dict in pairs(ngx.shared) do
+    DICT_NAMES[dict] = name
+end
+
+-- One write to a shared dict, dict[op](dict, key, ...) with op "set",
+-- "safe_set", "add" or "incr". Returns what the op returns (true, or incr's
+-- new value), or nil and the error. What can go wrong is logged here, the
+-- same way for every dict: a failed write ("no memory": the dict is full) at
+-- ERR, a write that evicted other entries to make room (forcible) at WARN.
+function _M.dict_write(dict, op, key, ...)
+    local v, err, forcible = dict[op](dict, key, ...)
+    if not v then
+        local name = DICT_NAMES[dict]
+        ngx.log(ngx.ERR, "graylane: shared dict write failed: dict=", name, " op=", op, " key=", key,
+                " err=", err, err == "no memory" and ("; it is full: raise lua_shared_dict " .. name) or "")
+        return nil, err
+    end
+    if forcible then
+        local name = DICT_NAMES[dict]
+        ngx.log(ngx.WARN, "graylane: shared dict full, older entries evicted: dict=", name, " op=", op,
+                " key=", key, "; raise lua_shared_dict ", name)
+    end
+    return v
+end
+
 function _M.decode(s)
     return cjson.decode(s)
 end
@@ -172,6 +200,21 @@ function _M.is_array(v)
         n = n + 1
     end
     return n == #v
+end
+
+-- A validation failure as a value: nil, { code, field, message }.
+function _M.fail(code, field, message)
+    return nil, { code = code, field = field, message = message }
+end
+
+-- true, or a failure naming the first key of obj that allowed does not have.
+function _M.check_keys(obj, allowed, prefix)
+    for k in pairs(obj) do
+        if not allowed[k] then
+            return _M.fail("unknown_field", prefix .. k, "unknown field " .. prefix .. k)
+        end
+    end
+    return true
 end
 
 function _M.is_integer(v)
@@ -227,8 +270,23 @@ int mkdir(const char *pathname, int mode);
 char *strerror(int errnum);
 ]])
 
-local O_WRONLY, O_CREAT, O_TRUNC = 1, 64, 512
-local O_RDONLY, O_DIRECTORY = 0, 65536
+-- open(2) flags of this platform. Linux's values are in the kernel's
+-- include/uapi/asm-generic/fcntl.h (octal: O_CREAT 0100, O_TRUNC 01000,
+-- O_DIRECTORY 0200000); some architectures override them in
+-- arch/<arch>/include/uapi/asm/fcntl.h: arm, arm64 and powerpc have
+-- O_DIRECTORY 040000 (their 0200000 is O_DIRECT or O_LARGEFILE: with the
+-- generic value, opening a directory failed on arm64 and the fsync that makes
+-- a rename durable was skipped), mips has O_CREAT 0x100. Keys are LuaJIT's
+-- ffi.arch names.
+local O_RDONLY, O_WRONLY = 0, 1
+local GENERIC = { creat = 64, trunc = 512, directory = 65536 }
+local DIR_040000 = { creat = 64, trunc = 512, directory = 16384 }
+local MIPS = { creat = 256, trunc = 512, directory = 65536 }
+local O = ({
+    arm = DIR_040000, arm64 = DIR_040000, arm64be = DIR_040000, ppc = DIR_040000,
+    mips = MIPS, mipsel = MIPS, mips64 = MIPS, mips64el = MIPS, mips64r6 = MIPS, mips64r6el = MIPS,
+})[ffi.arch] or GENERIC
+local O_CREAT, O_TRUNC, O_DIRECTORY = O.creat, O.trunc, O.directory
 local C = ffi.C
 
 local function errno_msg()
@@ -272,9 +330,14 @@ function _M.write_atomic(path, data, mode)
         os.remove(tmp)
         return nil, "rename " .. tmp .. ": " .. tostring(err)
     end
-    local dfd = C.open(dirname(path), bor(O_RDONLY, O_DIRECTORY), 0)
+    -- the rename is durable once the directory is synced
+    local dir = dirname(path)
+    local dfd = C.open(dir, bor(O_RDONLY, O_DIRECTORY), 0)
+    if dfd < 0 or C.fsync(dfd) ~= 0 then
+        ngx.log(ngx.WARN, "graylane: cannot fsync directory ", dir, ": ", errno_msg(),
+                "; ", path, " is written but may be lost on a power failure")
+    end
     if dfd >= 0 then
-        C.fsync(dfd)
         C.close(dfd)
     end
     return true

@@ -1,24 +1,21 @@
--- Validation of everything the admin API accepts. The admin API validates the
--- whole new state here before storing it, so the data plane trusts what it reads.
--- Every failure is a value: nil, { code = "...", message = "...", field = "..." }.
+-- Validation of everything the admin API accepts: the gateway state schema.
+-- The admin API validates the whole new state here before storing it, so the
+-- data plane trusts what it reads. Every limit, enum and pattern of the
+-- contract with the portal comes from graylane.contract; addresses are parsed
+-- by ip.lua. Every failure is a value: nil, { code = "...", message = "...", field = "..." }.
 local util = require "graylane.util"
+local ip = require "graylane.ip"
+local health_schema = require "graylane.validate.health"
 local contract = require "graylane.contract"
 local config = require "graylane.config"
-local bit = require "bit"
 
 local type = type
-local pairs = pairs
-local tonumber = tonumber
 local tostring = tostring
-local str_char = string.char
-local str_byte = string.byte
-local str_format = string.format
 local concat = table.concat
-local band = bit.band
-local rshift = bit.rshift
-local lshift = bit.lshift
 local array = util.array
 local null = util.null
+local fail = util.fail
+local check_keys = util.check_keys
 
 local _M = {}
 
@@ -29,16 +26,31 @@ local MAX_CIDRS = contract.MAX_CIDRS
 local WEIGHT_MIN, WEIGHT_MAX = contract.WEIGHT_MIN, contract.WEIGHT_MAX
 local PERCENT_MIN, PERCENT_MAX = contract.PERCENT_MIN, contract.PERCENT_MAX
 local PERCENT_SCALE = 10 ^ contract.PERCENT_DECIMALS
-local ALGORITHMS = { round_robin = true, ip_hash = true, least_conn = true }
-local STATES = { active = true, gray = true, draining = true, down = true }
+local HEADER_NAME_PATTERN = contract.HEADER_NAME_PATTERN
+local COOKIE_NAME_PATTERN = contract.COOKIE_NAME_PATTERN
+local MANAGER_PATTERN = contract.MANAGER_PATTERN
+-- not (yet) in the contract: names and values of gray headers/cookies, managers
+local TOKEN_MAX = 64
+local VALUE_MAX = 256
 
-_M.DEFAULT_HEALTH = { max_fails = 3, fail_timeout = 10 }
+-- array of names -> set, and "a, b or c" / "a, b, c" for messages
+local function set_of(list)
+    local set = {}
+    for i = 1, #list do
+        set[list[i]] = true
+    end
+    return set
+end
+local ALGORITHMS = set_of(contract.ALGORITHMS)
+local NODE_STATES = set_of(contract.NODE_STATES)
+local ALGORITHM_LIST = concat(contract.ALGORITHMS, ", ", 1, #contract.ALGORITHMS - 1)
+    .. " or " .. contract.ALGORITHMS[#contract.ALGORITHMS]
+local NODE_STATE_LIST = concat(contract.NODE_STATES, ", ")
+
 _M.DEFAULT_TESTER_COOKIE = "graylane_tester"
 
-local function fail(code, field, message)
-    return nil, { code = code, field = field, message = message }
-end
-_M.fail = fail
+-- The health block of a service (validate/health.lua).
+_M.health = health_schema.health
 
 -- What a service name must look like, for error messages.
 _M.NAME_RULE = "[A-Za-z0-9_-][A-Za-z0-9._-]{0," .. (NAME_MAX - 1) .. "} (not . or ..)"
@@ -65,210 +77,6 @@ function _M.node_count(name, n, before)
                       .. " nodes, over the limit " .. MAX_NODES .. " nodes per service" }
 end
 
--- "a.b.c.d" -> 4-byte string (network order), or nil.
-function _M.parse_ipv4(s)
-    local a, b, c, d = s:match("^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)$")
-    if not a then
-        return nil
-    end
-    local parts = { a, b, c, d }
-    local out = {}
-    for i = 1, 4 do
-        local p = parts[i]
-        if #p > 1 and p:sub(1, 1) == "0" then
-            return nil -- leading zeros are ambiguous (octal in some parsers)
-        end
-        local n = tonumber(p)
-        if n > 255 then
-            return nil
-        end
-        out[i] = n
-    end
-    return str_char(out[1], out[2], out[3], out[4])
-end
-
--- IPv6 text -> 16-byte string, or nil. Accepts "::" and a dotted IPv4 tail.
-function _M.parse_ipv6(s)
-    if type(s) ~= "string" or #s < 2 or #s > 45 or s:find("[^0-9A-Fa-f:.]") then
-        return nil
-    end
-    local tail4
-    local last = s:match(":([0-9.]+)$")
-    if last and last:find("%.") then
-        tail4 = _M.parse_ipv4(last)
-        if not tail4 then
-            return nil
-        end
-        s = s:sub(1, #s - #last) .. "0:0"
-    end
-    local head, rest = s, nil
-    local dc = s:find("::", 1, true)
-    if dc then
-        if s:find("::", dc + 1, true) then
-            return nil
-        end
-        head, rest = s:sub(1, dc - 1), s:sub(dc + 2)
-    end
-    local function groups(part)
-        local out = {}
-        if part == "" then
-            return out
-        end
-        for g in (part .. ":"):gmatch("([^:]*):") do
-            -- 1-4 hex digits: "1.2" would read as nil and silently vanish
-            if #g < 1 or #g > 4 or g:find("[^0-9A-Fa-f]") then
-                return nil
-            end
-            out[#out + 1] = tonumber(g, 16)
-        end
-        return out
-    end
-    local hg = groups(head)
-    if not hg then
-        return nil
-    end
-    local all
-    if rest then
-        local rg = groups(rest)
-        if not rg then
-            return nil
-        end
-        local fill = 8 - #hg - #rg
-        if fill < 1 then
-            return nil
-        end
-        all = hg
-        for _ = 1, fill do
-            all[#all + 1] = 0
-        end
-        for i = 1, #rg do
-            all[#all + 1] = rg[i]
-        end
-    else
-        if #hg ~= 8 then
-            return nil
-        end
-        all = hg
-    end
-    local bytes = {}
-    for i = 1, 8 do
-        bytes[2 * i - 1] = rshift(all[i], 8)
-        bytes[2 * i] = band(all[i], 255)
-    end
-    if tail4 then
-        bytes[13], bytes[14], bytes[15], bytes[16] = str_byte(tail4, 1, 4)
-    end
-    return str_char(unpack(bytes))
-end
-
--- 16 bytes -> RFC 5952 text (lowercase, longest zero run compressed).
-function _M.format_ipv6(b)
-    local g = {}
-    for i = 1, 8 do
-        local hi, lo = str_byte(b, 2 * i - 1, 2 * i)
-        g[i] = lshift(hi, 8) + lo
-    end
-    local best_s, best_l, cur_s, cur_l = 0, 0, 0, 0
-    for i = 1, 8 do
-        if g[i] == 0 then
-            if cur_l == 0 then
-                cur_s = i
-            end
-            cur_l = cur_l + 1
-            if cur_l > best_l then
-                best_s, best_l = cur_s, cur_l
-            end
-        else
-            cur_l = 0
-        end
-    end
-    local parts = {}
-    local i = 1
-    while i <= 8 do
-        if best_l >= 2 and i == best_s then
-            parts[#parts + 1] = (i == 1) and ":" or ""
-            i = i + best_l
-            if i > 8 then
-                parts[#parts + 1] = ""
-            end
-        else
-            parts[#parts + 1] = str_format("%x", g[i])
-            i = i + 1
-        end
-    end
-    return concat(parts, ":")
-end
-
-function _M.format_ipv4(b)
-    return str_format("%d.%d.%d.%d", str_byte(b, 1, 4))
-end
-
-local function valid_hostname(h)
-    if #h < 1 or #h > 253 then
-        return false
-    end
-    for label in (h .. "."):gmatch("([^.]*)%.") do
-        if #label < 1 or #label > 63 or not label:find("^[A-Za-z0-9-]+$")
-            or label:sub(1, 1) == "-" or label:sub(-1) == "-" then
-            return false
-        end
-    end
-    -- a name made only of digits and dots is a mistyped IPv4 address
-    return not h:find("^[0-9.]+$")
-end
-
-local function parse_port(p)
-    if not p or not p:find("^%d+$") or #p > 5 then
-        return nil
-    end
-    local n = tonumber(p)
-    if n < 1 or n > 65535 then
-        return nil
-    end
-    return n
-end
-
--- "host:port" -> { addr = canonical, host = ..., port = n, kind = "ipv4"|"ipv6"|"hostname" }
-function _M.parse_addr(s)
-    if type(s) ~= "string" or #s < 3 or #s > 270 then
-        return nil, "addr must be a string host:port"
-    end
-    local v6, p6 = s:match("^%[([^%]]+)%]:(%d+)$")
-    if v6 then
-        local bytes = _M.parse_ipv6(v6)
-        if not bytes then
-            return nil, "invalid IPv6 address in " .. s
-        end
-        local port = parse_port(p6)
-        if not port then
-            return nil, "port must be 1-65535 in " .. s
-        end
-        local host = _M.format_ipv6(bytes)
-        return { addr = "[" .. host .. "]:" .. port, host = host, port = port, kind = "ipv6", bytes = bytes }
-    end
-    local h, p = s:match("^([^:%[%]]+):([^:]*)$")
-    if not h then
-        return nil, "addr must look like 1.2.3.4:80, [::1]:80 or host.name:80"
-    end
-    local port = parse_port(p)
-    if not port then
-        return nil, "port must be 1-65535 in " .. s
-    end
-    if h:find("^[0-9.]+$") then
-        local bytes = _M.parse_ipv4(h)
-        if not bytes then
-            return nil, "invalid IPv4 address in " .. s
-        end
-        local host = _M.format_ipv4(bytes)
-        return { addr = host .. ":" .. port, host = host, port = port, kind = "ipv4", bytes = bytes }
-    end
-    if not valid_hostname(h) then
-        return nil, "invalid hostname in " .. s
-    end
-    h = h:lower()
-    return { addr = h .. ":" .. port, host = h, port = port, kind = "hostname" }
-end
-
 -- Write policy for a node that is being added (not address syntax: a node already
 -- stored stays removable, and the compiled view never re-checks it): link-local
 -- addresses (169.254.0.0/16, fe80::/10), where cloud metadata services answer, only
@@ -277,57 +85,9 @@ function _M.new_node_allowed(addr)
     if config.allow_link_local then
         return true
     end
-    local a = _M.parse_addr(addr)
-    local b = a and a.bytes
-    if b and ((a.kind == "ipv4" and str_byte(b, 1) == 169 and str_byte(b, 2) == 254)
-              or (a.kind == "ipv6" and str_byte(b, 1) == 0xfe and band(str_byte(b, 2), 0xc0) == 0x80)) then
+    local a = ip.parse_addr(addr)
+    if a and ip.is_link_local(a) then
         return nil, "link-local address refused in " .. addr .. " (allow with GRAYLANE_ALLOW_LINK_LOCAL=1)"
-    end
-    return true
-end
-
--- "10.0.0.0/8" -> { text = canonical, family = 4|6, bytes = network, bits = n }
-function _M.parse_cidr(s)
-    if type(s) ~= "string" then
-        return nil
-    end
-    local ip, bits = s:match("^([^/]+)/(%d+)$")
-    if not ip then
-        ip, bits = s, nil
-    end
-    local bytes, family, maxbits = _M.parse_ipv4(ip), 4, 32
-    if not bytes then
-        bytes, family, maxbits = _M.parse_ipv6(ip), 6, 128
-    end
-    if not bytes then
-        return nil
-    end
-    local n = bits and tonumber(bits) or maxbits
-    if n > maxbits or (bits and #bits > 3) then
-        return nil
-    end
-    -- zero the host part so "10.1.2.3/8" means 10.0.0.0/8
-    local out = {}
-    for i = 1, #bytes do
-        local keep = n - (i - 1) * 8
-        local b = str_byte(bytes, i)
-        if keep <= 0 then
-            b = 0
-        elseif keep < 8 then
-            b = band(b, lshift(0xff, 8 - keep))
-        end
-        out[i] = b
-    end
-    local net = str_char(unpack(out))
-    local text = (family == 4 and _M.format_ipv4(net) or _M.format_ipv6(net)) .. "/" .. n
-    return { text = text, family = family, bytes = net, bits = n }
-end
-
-local function check_keys(obj, allowed, prefix)
-    for k in pairs(obj) do
-        if not allowed[k] then
-            return fail("unknown_field", prefix .. k, "unknown field " .. prefix .. k)
-        end
     end
     return true
 end
@@ -340,8 +100,8 @@ local function check_weight(w, field)
 end
 
 local function check_state(s, field)
-    if type(s) ~= "string" or not STATES[s] then
-        return fail("invalid_state", field, field .. " must be one of active, gray, draining, down")
+    if type(s) ~= "string" or not NODE_STATES[s] then
+        return fail("invalid_state", field, field .. " must be one of " .. NODE_STATE_LIST)
     end
     return true
 end
@@ -365,7 +125,7 @@ function _M.node(obj, prefix)
     if obj.addr == nil then
         return fail("invalid_addr", prefix .. "addr", prefix .. "addr is required")
     end
-    local a, aerr = _M.parse_addr(obj.addr)
+    local a, aerr = ip.parse_addr(obj.addr)
     if not a then
         return fail("invalid_addr", prefix .. "addr", aerr)
     end
@@ -438,17 +198,14 @@ local function check_pair(v, field, name_pat, kind)
     if not ok then
         return nil, err
     end
-    if type(v.name) ~= "string" or #v.name > 64 or not v.name:find(name_pat) then
+    if type(v.name) ~= "string" or #v.name > TOKEN_MAX or not v.name:find(name_pat) then
         return fail("invalid_gray", field .. ".name", "invalid " .. kind .. " name")
     end
-    if type(v.value) ~= "string" or #v.value < 1 or #v.value > 256 or v.value:find("[%c;]") then
+    if type(v.value) ~= "string" or #v.value < 1 or #v.value > VALUE_MAX or v.value:find("[%c;]") then
         return fail("invalid_gray", field .. ".value", "invalid " .. kind .. " value")
     end
     return { name = v.name, value = v.value }
 end
-
-local HEADER_NAME_PAT = "^[A-Za-z0-9-]+$"
-local COOKIE_NAME_PAT = "^[A-Za-z0-9_.-]+$"
 
 -- No static header/cookie matcher unless asked for: anyone who sends a well-known
 -- header or cookie would reach the untested build (docs/design.md, "Gray rule").
@@ -475,13 +232,13 @@ function _M.gray(g)
         return nil, err
     end
     if g.header ~= nil then
-        out.header, err = check_pair(g.header, "gray.header", HEADER_NAME_PAT, "header")
+        out.header, err = check_pair(g.header, "gray.header", HEADER_NAME_PATTERN, "header")
         if not out.header then
             return nil, err
         end
     end
     if g.cookie ~= nil then
-        out.cookie, err = check_pair(g.cookie, "gray.cookie", COOKIE_NAME_PAT, "cookie")
+        out.cookie, err = check_pair(g.cookie, "gray.cookie", COOKIE_NAME_PATTERN, "cookie")
         if not out.cookie then
             return nil, err
         end
@@ -491,7 +248,7 @@ function _M.gray(g)
             return fail("invalid_cidr", "gray.cidrs", "gray.cidrs must be an array of at most " .. MAX_CIDRS .. " CIDRs")
         end
         for i = 1, #g.cidrs do
-            local c = _M.parse_cidr(g.cidrs[i])
+            local c = ip.parse_cidr(g.cidrs[i])
             if not c then
                 local f = "gray.cidrs[" .. (i - 1) .. "]"
                 return fail("invalid_cidr", f, f .. " is not a valid IPv4/IPv6 CIDR: " .. tostring(g.cidrs[i]))
@@ -521,7 +278,7 @@ function _M.gray(g)
         if c == nil then
             c = _M.DEFAULT_TESTER_COOKIE
         end
-        if type(c) ~= "string" or #c > 64 or not c:find(COOKIE_NAME_PAT) then
+        if type(c) ~= "string" or #c > TOKEN_MAX or not c:find(COOKIE_NAME_PATTERN) then
             return fail("invalid_gray", "gray.tester.cookie", "invalid tester cookie name")
         end
         out.tester = { cookie = c }
@@ -529,123 +286,15 @@ function _M.gray(g)
     return out
 end
 
-local HEALTH_KEYS = { max_fails = true, fail_timeout = true, check = true }
-local CHECK_KEYS = { path = true, interval = true, timeout = true, healthy = true, unhealthy = true }
-_M.DEFAULT_CHECK = { path = "/healthz", interval = 2, timeout = 1, healthy = 2, unhealthy = 2 }
-
-local function check_seconds(v, field, min, max)
-    if type(v) ~= "number" or v ~= v or v < min or v > max then
-        return fail("invalid_health", field, field .. " must be " .. min .. "-" .. max .. " seconds")
-    end
-    return true
-end
-
-local function check_count(v, field)
-    if not util.is_integer(v) or v < 1 or v > 100 then
-        return fail("invalid_health", field, field .. " must be an integer 1-100")
-    end
-    return true
-end
-
--- Active health check of a service: nil when off (absent or null).
-local function health_check(c)
-    if c == nil or c == null then
-        return nil
-    end
-    if not util.is_object(c) then
-        return fail("invalid_health", "health.check", "health.check must be an object or null")
-    end
-    local ok, err = check_keys(c, CHECK_KEYS, "health.check.")
-    if not ok then
-        return nil, err
-    end
-    local d = _M.DEFAULT_CHECK
-    local out = { path = d.path, interval = d.interval, timeout = d.timeout,
-                  healthy = d.healthy, unhealthy = d.unhealthy }
-    if c.path ~= nil then
-        local p = c.path
-        -- sent as is on the request line: no spaces, no control characters
-        if type(p) ~= "string" or #p > 1024 or p:sub(1, 1) ~= "/" or p:find("[%s%c]") then
-            return fail("invalid_health", "health.check.path",
-                        "health.check.path must be a path starting with / (no spaces, at most 1024 characters)")
-        end
-        out.path = p
-    end
-    if c.interval ~= nil then
-        ok, err = check_seconds(c.interval, "health.check.interval", 0.5, 3600)
-        if not ok then
-            return nil, err
-        end
-        out.interval = c.interval
-    end
-    if c.timeout ~= nil then
-        ok, err = check_seconds(c.timeout, "health.check.timeout", 0.05, 60)
-        if not ok then
-            return nil, err
-        end
-        out.timeout = c.timeout
-    end
-    if out.timeout > out.interval then
-        return fail("invalid_health", "health.check.timeout",
-                    "health.check.timeout must not exceed health.check.interval")
-    end
-    for _, k in ipairs({ "healthy", "unhealthy" }) do
-        if c[k] ~= nil then
-            ok, err = check_count(c[k], "health.check." .. k)
-            if not ok then
-                return nil, err
-            end
-            out[k] = c[k]
-        end
-    end
-    return out
-end
-
-function _M.health(h)
-    local out = { max_fails = _M.DEFAULT_HEALTH.max_fails, fail_timeout = _M.DEFAULT_HEALTH.fail_timeout }
-    if h == nil or h == null then
-        return out
-    end
-    if not util.is_object(h) then
-        return fail("invalid_health", "health", "health must be an object")
-    end
-    local ok, err = check_keys(h, HEALTH_KEYS, "health.")
-    if not ok then
-        return nil, err
-    end
-    if h.max_fails ~= nil then
-        if not util.is_integer(h.max_fails) or h.max_fails < 0 or h.max_fails > 1000 then
-            return fail("invalid_health", "health.max_fails", "health.max_fails must be an integer 0-1000 (0 disables ejection)")
-        end
-        out.max_fails = h.max_fails
-    end
-    if h.fail_timeout ~= nil then
-        local t = h.fail_timeout
-        if type(t) ~= "number" or t ~= t or t < 1 or t > 3600 then
-            return fail("invalid_health", "health.fail_timeout", "health.fail_timeout must be 1-3600 seconds")
-        end
-        out.fail_timeout = t
-    end
-    if h.check ~= nil then
-        local c, cerr = health_check(h.check)
-        if cerr then
-            return nil, cerr
-        end
-        out.check = c
-    end
-    return out
-end
-
 local SERVICE_KEYS = { name = true, version = true, revision = true, algorithm = true,
                        nodes = true, gray = true, health = true, force = true, managed_by = true }
-local MANAGER_PATTERN = "^[A-Za-z0-9._-]+$"
 
 -- A manager name (managed_by, X-Graylane-Manager): nil when absent.
 function _M.manager(v)
     if v == nil or v == null then
         return nil
     end
-    if type(v) ~= "string" or #v < 1 or #v > 64 or not v:find(MANAGER_PATTERN) then
+    if type(v) ~= "string" or #v < 1 or #v > TOKEN_MAX or not v:find(MANAGER_PATTERN) then
         return fail("invalid_managed_by", "managed_by", "managed_by must be a name matching [A-Za-z0-9._-]{1,64} or null")
     end
     return v
@@ -684,7 +333,7 @@ function _M.service(obj, path_name)
     end
     if obj.algorithm ~= nil then
         if type(obj.algorithm) ~= "string" or not ALGORITHMS[obj.algorithm] then
-            return fail("invalid_algorithm", "algorithm", "algorithm must be round_robin, ip_hash or least_conn")
+            return fail("invalid_algorithm", "algorithm", "algorithm must be " .. ALGORITHM_LIST)
         end
         st.algorithm = obj.algorithm
     end

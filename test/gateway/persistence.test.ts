@@ -2,6 +2,7 @@
 // shared dict, failed snapshot write, every worker seeing a change at once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, tempDir, type TestGateway } from "../support/gateway";
@@ -108,6 +109,9 @@ test("a full shared dict is an error to the caller (507 shdict_full) and nothing
   assert.ok(full, "the dict filled up");
   assert.equal(full.status, 507, full.text);
   assert.equal(full.json.error.code, "shdict_full");
+  // the operator reads which dict is full and what to do about it
+  assert.match(await fs.readFile(gw.errorLog, "utf8"),
+    /\[error\].*shared dict write failed: dict=graylane_state op=safe_set key=[dv]:\S+ err=no memory; it is full: raise lua_shared_dict graylane_state/);
   const names = (await gw.admin("GET", "/v1/upstreams")).json.upstreams.map((u: { name: string }) => u.name).sort();
   assert.deepEqual(names, ["small", ...created].sort(), "the failed service is not there, the others are intact");
   const snap = JSON.parse(await fs.readFile(file, "utf8"));
@@ -126,6 +130,51 @@ test("a full shared dict is an error to the caller (507 shdict_full) and nothing
   assert.deepEqual(JSON.parse(await fs.readFile(file, "utf8")).services.map((s: { name: string }) => s.name), ["small"]);
   assert.equal((await gw.admin("PATCH", `/v1/upstreams/small/nodes/${A}`, { weight: 2 })).status, 200);
   await stop(gw);
+});
+
+test("a full graylane_stats dict evicts old entries and says which dict to raise", async () => {
+  // 300 health check records (nothing listens on 127.0.0.x:1 and :2, so every probe
+  // fails at once) do not fit in a 16k dict: the writes evict older entries (forcible)
+  const gw = await start({ stateDir: await tempDir("state"), workers: 1, statsDictSize: "16k" });
+  const nodes = Array.from({ length: 300 }, (_, i) => ({ addr: `127.0.0.${2 + (i % 200)}:${1 + Math.floor(i / 200)}` }));
+  await gw.put("many", { nodes, health: { check: { interval: 0.5, timeout: 0.2, unhealthy: 1 } } });
+  const evicted = /\[warn\].*shared dict full, older entries evicted: dict=graylane_stats op=set key=hc:many\|\S+; raise lua_shared_dict graylane_stats/;
+  assert.ok(await eventually(async () => evicted.test(await fs.readFile(gw.errorLog, "utf8")), 15_000),
+    "the eviction is logged with the dict to raise");
+  await stop(gw);
+});
+
+test("a snapshot write syncs the file, renames it, then syncs the state directory (the open flags of this platform)", async (t) => {
+  // traced in the real worker: a wrong O_DIRECTORY (65536 on arm64 is O_DIRECT) made
+  // the directory open fail there and the directory fsync was silently skipped
+  if (spawnSync("strace", ["-V"]).status !== 0) return t.skip("needs strace (apt-get install -y strace)");
+  const stateDir = await tempDir("state");
+  const gw = await start({ stateDir, workers: 1 });
+  const [pid] = await gw.workerPids();
+  const trace = spawn("strace", ["-f", "-e", "trace=%file,fsync", "-p", String(pid)], { stdio: ["ignore", "ignore", "pipe"] });
+  let out = "";
+  trace.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+  try {
+    await eventually(async () => /attached|ptrace/.test(out), 5000);
+    if (/Operation not permitted/.test(out)) return t.skip(`strace cannot attach here: ${out.trim()}`);
+    assert.match(out, /attached/);
+    await gw.put("synced", { nodes: [{ addr: A }] });
+  } finally {
+    trace.kill("SIGINT");
+    await new Promise((r) => trace.once("exit", r));
+    await stop(gw);
+  }
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const file = path.join(stateDir, "state.json");
+  const tmp = new RegExp(`open(?:at)?\\((?:AT_FDCWD, )?"${esc(file)}\\.tmp-\\d+", O_WRONLY\\|O_CREAT\\|O_TRUNC[^)]*\\) = (\\d+)`).exec(out);
+  assert.ok(tmp, `the snapshot is written to a temporary file:\n${out}`);
+  const rest = out.slice(tmp.index);
+  const fileSync = rest.search(new RegExp(`fsync\\(${tmp[1]}\\) += 0`));
+  const rename = rest.search(new RegExp(`rename(?:at2?)?\\((?:AT_FDCWD, )?"${esc(file)}\\.tmp-\\d+", (?:AT_FDCWD, )?"${esc(file)}"[^)]*\\) += 0`));
+  const dir = new RegExp(`open(?:at)?\\((?:AT_FDCWD, )?"${esc(stateDir)}", O_RDONLY\\|O_DIRECTORY[^)]*\\) = (\\d+)`).exec(rest);
+  assert.ok(fileSync > 0 && rename > fileSync, `the file is synced before the rename:\n${out}`);
+  assert.ok(dir && dir.index > rename, `then the directory is opened as a directory:\n${out}`);
+  assert.match(rest.slice(dir.index), new RegExp(`fsync\\(${dir[1]}\\) += 0`), "and synced");
 });
 
 test("a snapshot that cannot be written fails the call (500 persist_failed) and changes nothing", async () => {
