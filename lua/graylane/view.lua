@@ -7,7 +7,7 @@
 -- and names in /etc/hosts. A name that does not resolve is kept in the state
 -- but serves nothing (logged); there is no DNS lookup on the request path.
 local util = require "graylane.util"
-local ip = require "graylane.ip"
+local ipaddr = require "graylane.ip"
 local store = require "graylane.store"
 local stats = require "graylane.stats"
 local health = require "graylane.health"
@@ -38,13 +38,13 @@ local function read_hosts()
             for name in rest:gmatch("%S+") do
                 name = str_lower(name)
                 if not map[name] then
-                    local v4 = ip.parse_ipv4(ip)
+                    local v4 = ipaddr.parse_ipv4(ip)
                     if v4 then
                         map[name] = ip
                     else
-                        local v6 = ip.parse_ipv6(ip)
+                        local v6 = ipaddr.parse_ipv6(ip)
                         if v6 and name ~= "localhost" then
-                            map[name] = "[" .. ip.format_ipv6(v6) .. "]"
+                            map[name] = "[" .. ipaddr.format_ipv6(v6) .. "]"
                         end
                     end
                 end
@@ -78,7 +78,7 @@ local function build(st, seq, hosts)
     }
     for i = 1, #st.nodes do
         local cfg = st.nodes[i]
-        local a = ip.parse_addr(cfg.addr)
+        local a = ipaddr.parse_addr(cfg.addr)
         local ip
         if a.kind == "ipv4" then
             ip = a.host
