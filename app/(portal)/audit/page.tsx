@@ -1,5 +1,5 @@
 import { getTimeZone, getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { FILTER_PARAMS, filtersToParams, hasFilters, parseAuditFilters } from "@/lib/audit/filters";
 import { auditFilterOptions, listAuditEvents } from "@/lib/audit/read";
 import { requirePermission } from "@/lib/auth";

@@ -1,5 +1,5 @@
 import { getFormatter, getLocale, getTimeZone, getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { decodeHistoryCursor, listReleaseHistory, releaseStats, servicesWithReleases, type ReleaseCounts } from "@/lib/audit/release-history";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
