@@ -73,7 +73,7 @@ test("a MANAGER lands on the release history: automatic rollback, reason, links,
   await expect(row).toHaveAttribute("data-status", "ROLLED_BACK");
   await expect(row).toContainText("Automatic");
   await expect(row.getByTestId("end-reason")).toContainText("gray 5xx rate 30%");
-  await expect(row.getByTestId("ended-by")).toContainText("system");
+  await expect(row.getByTestId("ended-by")).toContainText("Graylane (automatic)");
   await expect(row).toContainText("1 of 2 steps");
   await expect(row).toContainText("2 hours");
 

@@ -6,7 +6,10 @@ import { env, expect, login, test, uniqueName } from "./fixtures/env";
 import { seedService, startReleaseInUi } from "./fixtures/seed";
 
 // Technical terms that stay as they are in Chinese UIs.
-const ALLOWED = new Set(["Graylane", "p95", "5xx", "IP", "CIDR", "URL", "API", "HTTP", "ms", "OK", "Cookie", "cookie", "Header", "X-Gray", "JSON", "CSV", "PM", "AM", "UTC", "GMT"]);
+const ALLOWED = new Set(["Graylane", "p95", "5xx", "IP", "CIDR", "URL", "API", "HTTP", "ms", "OK", "Cookie", "cookie", "Header", "X-Gray", "JSON", "CSV", "PM", "AM", "UTC", "GMT",
+  "nginx", "worker", "CI", "CD",
+  // the language switch names English in English; an example service name in a hint
+  "English", "shop"]);
 
 function englishWords(text: string, data: readonly string[]): string[] {
   // URLs, emails and hex are data too (URLs first: they contain the other data).
@@ -19,9 +22,11 @@ function englishWords(text: string, data: readonly string[]): string[] {
 /** What a reader reads in <main>: code, monospace and machine-readable text are data. */
 async function readableText(page: import("@playwright/test").Page): Promise<string> {
   return page.locator("main").evaluate((main) => {
-    const hidden = [...main.querySelectorAll<HTMLElement>("code, pre, .font-mono, time")].filter((el) => el.style.display !== "none");
+    const hidden = [...main.querySelectorAll<HTMLElement>("code, pre, .font-mono, time, select")].filter((el) => el.style.display !== "none");
     for (const el of hidden) el.style.display = "none";
-    const text = (main as HTMLElement).innerText;
+    // Of a select, the reader sees the chosen option (the time zone list is IANA data).
+    const chosen = [...main.querySelectorAll("select")].map((el) => el.selectedOptions[0]?.textContent ?? "");
+    const text = (main as HTMLElement).innerText + "\n" + chosen.join("\n");
     for (const el of hidden) el.style.display = "";
     return text;
   });
@@ -37,7 +42,7 @@ async function dataWords(): Promise<string[]> {
       db.user.findMany({ select: { name: true, email: true } }),
       db.gateway.findMany({ select: { name: true } }),
       db.apiToken.findMany({ select: { name: true } }),
-      db.auditEvent.findMany({ select: { targetName: true, reason: true }, distinct: ["targetName", "reason"] }),
+      db.auditEvent.findMany({ select: { targetName: true, reason: true, userAgent: true }, distinct: ["targetName", "reason", "userAgent"] }),
     ]);
     return [
       ...services.map((x) => x.name),
@@ -45,7 +50,7 @@ async function dataWords(): Promise<string[]> {
       ...users.flatMap((x) => [x.email, x.name ?? ""]),
       ...gateways.map((x) => x.name),
       ...tokens.map((x) => x.name),
-      ...events.flatMap((x) => [x.targetName ?? "", x.reason ?? ""]),
+      ...events.flatMap((x) => [x.targetName, x.reason ?? "", x.userAgent]),
       ...env.backends,
     ]
       .filter((x) => x.length > 1)
