@@ -68,6 +68,11 @@ test("a MANAGER lands on the release history: automatic rollback, reason, links,
   await expect(page).toHaveURL(/\/releases\/history$/);
   await expect(page.getByRole("heading", { name: "Release history" })).toBeVisible();
   await expect(page.getByTestId("release-charts").locator("svg").first()).toBeVisible();
+  // The median-time-in-gray axis names its unit on every tick.
+  const medianTicks = page.getByTestId("chart-median-gray").locator(".recharts-yAxis .recharts-cartesian-axis-tick-value");
+  await expect(medianTicks.first()).toBeVisible();
+  expect(await medianTicks.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^\d+(\.\d+)? h$/)]));
+  expect((await medianTicks.allTextContents()).filter((x) => !/ h$/.test(x))).toEqual([]);
 
   const row = page.locator(`[data-testid="history-row"][data-release="${releaseId}"]`);
   await expect(row).toHaveAttribute("data-status", "ROLLED_BACK");
@@ -158,6 +163,10 @@ test("the release history and audit pages speak Chinese with no raw key", async 
       expect(text, p).not.toMatch(/\b(history|audit|releases)\.[a-zA-Z]+(\.[a-zA-Z_]+)*\b/);
     }
     await expect(page.getByTestId("audit-row").first()).toContainText("发布回滚");
+    await page.goto("/releases/history");
+    const medianTicks = page.getByTestId("chart-median-gray").locator(".recharts-yAxis .recharts-cartesian-axis-tick-value");
+    await expect(medianTicks.first()).toBeVisible();
+    expect((await medianTicks.allTextContents()).filter((x) => !/ 小时$/.test(x))).toEqual([]);
   } finally {
     await context.close();
   }

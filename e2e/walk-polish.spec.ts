@@ -4,7 +4,7 @@
 import type { Page, Request } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-import { seedService } from "./fixtures/seed";
+import { seedService, startReleaseInUi } from "./fixtures/seed";
 
 test.describe("after sign-in", () => {
   for (const [role, landing] of [
@@ -108,20 +108,39 @@ test("a Down node can be drained; a change that leaves no stable node needs the 
   await expect(rowA).toContainText("Down");
 });
 
-test("table headers use one case style on every page, in both languages", async ({ browser }) => {
+test("table headers use one case style and stay on one line on every page, in both languages", async ({ browser }) => {
+  const service = uniqueName("th");
+  await seedService(service, [env.backends[0], env.backends[1]]);
+  // An ended release, so the release list and history have tables.
+  const ctx0 = await browser.newContext({ baseURL: env.baseURL });
+  const op = await ctx0.newPage();
+  await login(op, "OPERATOR");
+  await startReleaseInUi(op, service, env.backends[1], "v-th", "10, 50");
+  await op.getByRole("button", { name: "Roll back", exact: true }).click();
+  await op.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
+  await expect(op.getByTestId("release-status")).toHaveText("Rolled back");
+  await ctx0.close();
   for (const locale of ["en-US", "zh-CN"]) {
     const ctx = await browser.newContext({ baseURL: env.baseURL, locale });
     const page = await ctx.newPage();
     await login(page, "ADMIN");
     const seen: string[] = [];
-    for (const p of ["/services", "/releases", "/releases/history", "/audit", "/gateways", "/users", "/settings"]) {
+    for (const p of ["/services", `/services/${encodeURIComponent(service)}`, "/releases", "/releases/history", "/audit", "/gateways", "/users", "/settings"]) {
       await page.goto(p);
       await expect(page.locator("main")).toBeVisible();
-      const heads = await page.locator("main th").evaluateAll((ths) => ths.map((th) => [getComputedStyle(th).textTransform, th.textContent ?? ""] as const));
-      for (const [transform, text] of heads) seen.push(`${p} ${transform} ${text}`);
+      // [text-transform, lines the heading's text takes, text]: Chinese breaks between any two characters.
+      const heads = await page.locator("main th").evaluateAll((ths) =>
+        ths.map((th) => {
+          const range = document.createRange();
+          range.selectNodeContents(th);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+          return [getComputedStyle(th).textTransform, lines, th.textContent ?? ""] as const;
+        }),
+      );
+      for (const [transform, lines, text] of heads) seen.push(`${p} ${transform} ${lines <= 1 ? "one-line" : `${lines}-lines`} ${text}`);
     }
     expect(seen.length).toBeGreaterThan(10);
-    expect(seen.filter((s) => !s.split(" ")[1].startsWith("none"))).toEqual([]);
+    expect(seen.filter((s) => s.split(" ")[1] !== "none" || s.split(" ")[2] !== "one-line")).toEqual([]);
     await ctx.close();
   }
 });
