@@ -189,9 +189,6 @@ local PAGES = {
 -- Media ranges or language tags of an Accept-style header with their q values, in order.
 local function ranked(header)
     local out = {}
-    if type(header) == "table" then
-        header = table.concat(header, ",")
-    end
     if type(header) ~= "string" then
         return out
     end
@@ -243,11 +240,11 @@ local function language(header)
 end
 
 local function refuse(status, err)
-    local h = ngx.req.get_headers(20)
-    if not wants_html(h["accept"]) then
+    local var = ngx.var
+    if not wants_html(var.http_accept) then
         return json(status, { error = err })
     end
-    local lang = language(h["accept-language"])
+    local lang = language(var.http_accept_language)
     local text = PAGES[lang]
     local title, body = text[status][1], text[status][2]
     ngx.status = status
