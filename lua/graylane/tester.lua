@@ -175,14 +175,14 @@ local PAGES = {
                   "Part of the link is missing. Copy the whole link again, or ask the person running the release for a new one." },
         [403] = { "This tester link no longer works",
                   "This tester link has been replaced or has expired. Ask the person running the release for a new one." },
-        home = "Continue to the site (the version everyone gets)",
+        home = "Continue to the site without tester access",
     },
     ["zh-CN"] = {
         [400] = { "此测试链接不完整",
                   "链接缺少部分内容。请重新复制完整的链接，或向负责本次发布的人索取新的链接。" },
         [403] = { "此测试链接已失效",
                   "此测试链接已被替换或已过期。请向负责本次发布的人索取新的链接。" },
-        home = "继续访问网站（所有人看到的版本）",
+        home = "不使用测试权限，继续访问网站",
     },
 }
 
