@@ -68,12 +68,16 @@ test("a MANAGER lands on the release history: automatic rollback, reason, links,
   await expect(page).toHaveURL(/\/releases\/history$/);
   await expect(page.getByRole("heading", { name: "Release history" })).toBeVisible();
   await expect(page.getByTestId("release-charts").locator("svg").first()).toBeVisible();
+  // The median-time-in-gray axis names its unit on every tick: no bare number among the ticks (the x ticks are dates).
+  const medianTicks = page.getByTestId("chart-median-gray").locator(".recharts-cartesian-axis-tick-value");
+  await expect(medianTicks.getByText("0 h", { exact: true })).toBeVisible();
+  expect((await medianTicks.allTextContents()).filter((x) => /^[\d.,]+$/.test(x.trim()))).toEqual([]);
 
   const row = page.locator(`[data-testid="history-row"][data-release="${releaseId}"]`);
   await expect(row).toHaveAttribute("data-status", "ROLLED_BACK");
   await expect(row).toContainText("Automatic");
   await expect(row.getByTestId("end-reason")).toContainText("gray 5xx rate 30%");
-  await expect(row.getByTestId("ended-by")).toContainText("system");
+  await expect(row.getByTestId("ended-by")).toContainText("Graylane (automatic)");
   await expect(row).toContainText("1 of 2 steps");
   await expect(row).toContainText("2 hours");
 
@@ -158,6 +162,10 @@ test("the release history and audit pages speak Chinese with no raw key", async 
       expect(text, p).not.toMatch(/\b(history|audit|releases)\.[a-zA-Z]+(\.[a-zA-Z_]+)*\b/);
     }
     await expect(page.getByTestId("audit-row").first()).toContainText("发布回滚");
+    await page.goto("/releases/history");
+    const medianTicks = page.getByTestId("chart-median-gray").locator(".recharts-cartesian-axis-tick-value");
+    await expect(medianTicks.getByText("0 小时", { exact: true })).toBeVisible();
+    expect((await medianTicks.allTextContents()).filter((x) => /^[\d.,]+$/.test(x.trim()))).toEqual([]);
   } finally {
     await context.close();
   }

@@ -41,8 +41,23 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     await signIn(other, email, password);
     await expect(other).toHaveURL(/\/services$/);
 
-    // Role change ends their sessions at once (issue 12); signed in again, they have the new role.
-    await row.getByLabel(`Role of ${email}`).selectOption("MANAGER");
+    // A role change asks first, like Disable (issue 13): Cancel changes nothing.
+    const roleSelect = row.getByLabel(`Role of ${email}`);
+    await roleSelect.selectOption("MANAGER");
+    const confirm = page.getByRole("dialog", { name: `Make ${email} Manager?` });
+    await expect(confirm).toContainText("They are signed out everywhere at once and sign in again as Manager");
+    await expect(roleSelect).toHaveValue("OPERATOR");
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(confirm).toBeHidden();
+    await expect(roleSelect).toHaveValue("OPERATOR");
+    expect((await db.user.findUniqueOrThrow({ where: { email } })).role).toBe("OPERATOR");
+    expect(await db.auditEvent.count({ where: { action: "user.role", targetName: email } })).toBe(0);
+    await other.goto("/settings");
+    await expect(other).toHaveURL(/\/settings$/);
+
+    // Confirmed, the change ends their sessions at once (issue 12); signed in again, they have the new role.
+    await roleSelect.selectOption("MANAGER");
+    await confirm.getByRole("button", { name: "Change role" }).click();
     await expect(page.getByTestId("toast-success").last()).toContainText(`${email} is now Manager.`);
     await other.goto("/settings");
     await expect(other).toHaveURL(/\/login/);
@@ -91,6 +106,7 @@ test("the last ADMIN cannot demote or disable themself", async ({ page }) => {
     const me = page.getByTestId(`user-row-${env.users.ADMIN.email}`);
     await expect(me.getByRole("button", { name: "Disable" })).toBeDisabled();
     await me.getByLabel(`Role of ${env.users.ADMIN.email}`).selectOption("OPERATOR");
+    await page.getByRole("dialog").getByRole("button", { name: "Change role" }).click();
     await expect(page.getByTestId("toast-error")).toContainText("it would leave no enabled administrator");
     const admin = await db.user.findUniqueOrThrow({ where: { email: env.users.ADMIN.email } });
     expect(admin.role).toBe("ADMIN");

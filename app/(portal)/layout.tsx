@@ -1,5 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { toAppError } from "@/lib/actions/safe-action";

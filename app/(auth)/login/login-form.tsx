@@ -2,7 +2,6 @@
 
 import { signIn } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
-import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { SubmitButton, TextField } from "../../(portal)/_components/form";
@@ -10,9 +9,10 @@ import { SubmitButton, TextField } from "../../(portal)/_components/form";
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const t = useTranslations("auth.login");
   const format = useFormatter();
-  const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  // Busy until the next document replaces this one.
+  const [leaving, setLeaving] = useState(false);
 
   function describe(code: string): string {
     const [kind, arg] = code.split(":");
@@ -48,9 +48,11 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
             password: String(data.get("password") ?? ""),
           }).catch(() => undefined);
           if (res?.ok && !res.error) {
-            // The page already checked it; checked again here against the real origin.
-            router.replace(safeCallbackPath(callbackUrl, window.location.origin));
-            router.refresh();
+            // The page already checked it; checked again here against the real origin. A document
+            // navigation, not the client router: the server answers "/" with the role's landing
+            // page as a redirect, so nothing blank is painted while a client-side redirect runs.
+            setLeaving(true);
+            window.location.replace(safeCallbackPath(callbackUrl, window.location.origin));
           } else {
             setError(describe(res?.error ?? "unknown"));
           }
@@ -64,7 +66,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
           {error}
         </p>
       ) : null}
-      <SubmitButton pending={pending} className="btn btn-primary w-full">
+      <SubmitButton pending={pending || leaving} className="btn btn-primary w-full">
         {t("submit")}
       </SubmitButton>
     </form>

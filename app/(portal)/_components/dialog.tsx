@@ -18,7 +18,7 @@ export function Modal({ open, onClose, title, children }: { open: boolean; onClo
       ref={ref}
       onClose={onClose}
       aria-label={title}
-      className="m-auto w-[calc(100%-2rem)] max-w-lg rounded-lg border border-slate-200 bg-white p-0 shadow-xl backdrop:bg-slate-900/40"
+      className="m-auto w-[calc(100%-2rem)] max-w-lg rounded-lg border border-slate-200 bg-white p-0 text-left shadow-xl backdrop:bg-slate-900/40"
     >
       {open ? (
         <div className="p-5">
@@ -30,68 +30,79 @@ export function Modal({ open, onClose, title, children }: { open: boolean; onClo
   );
 }
 
-/**
- * A button that asks first. `impact` says what will happen in words people can weigh
- * ("leaves 2 of 4 nodes in the stable pool"). onConfirm may be async; the dialog stays
- * open (and busy) until it settles, and stays open when it returns false (invalid input:
- * the errors show in `impact`, the value is kept). `confirmDisabled` holds Confirm back
- * until the dialog's own conditions are met (e.g. a force box ticked).
- */
-export function ConfirmButton({
-  label,
-  title,
-  impact,
-  confirmLabel,
-  onConfirm,
-  danger = false,
-  className,
-  disabled,
-  confirmDisabled = false,
-}: {
-  label: ReactNode;
+type ConfirmProps = {
   title: string;
   impact: ReactNode;
   confirmLabel?: string;
   onConfirm: () => unknown | Promise<unknown>;
   danger?: boolean;
-  className?: string;
-  disabled?: boolean;
   confirmDisabled?: boolean;
-}) {
+};
+
+/**
+ * Asks first. `impact` says what will happen in words people can weigh ("leaves 2 of 4 nodes
+ * in the stable pool"). onConfirm may be async; the dialog stays open (and busy) until it
+ * settles, and stays open when it returns false (invalid input: the errors show in `impact`,
+ * the value is kept). `confirmDisabled` holds Confirm back until the dialog's own conditions
+ * are met (e.g. a force box ticked). `onClose` runs on Cancel, Esc and after a confirm.
+ */
+export function ConfirmDialog({ open, onClose, title, impact, confirmLabel, onConfirm, danger = false, confirmDisabled = false }: ConfirmProps & { open: boolean; onClose: () => void }) {
   const t = useTranslations("common");
-  const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  return (
+    <Modal open={open} onClose={() => !busy && onClose()} title={title}>
+      <div className="mb-5 text-sm text-slate-700">{impact}</div>
+      <div className="flex justify-end gap-2">
+        <button type="button" className="btn" disabled={busy} onClick={onClose}>
+          {t("cancel")}
+        </button>
+        <button
+          type="button"
+          className={`btn ${danger ? "btn-danger" : "btn-primary"}`}
+          disabled={busy || confirmDisabled}
+          onClick={async () => {
+            setBusy(true);
+            let keepOpen = false;
+            try {
+              keepOpen = (await onConfirm()) === false;
+            } finally {
+              setBusy(false);
+              if (!keepOpen) onClose();
+            }
+          }}
+        >
+          {busy ? <Spinner /> : null}
+          {confirmLabel ?? t("confirm")}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** A button that opens a ConfirmDialog; `onClose` runs whenever the dialog closes (to reset its own inputs). */
+export function ConfirmButton({
+  label,
+  className,
+  disabled,
+  danger = false,
+  onClose,
+  ...dialog
+}: ConfirmProps & { label: ReactNode; className?: string; disabled?: boolean; onClose?: () => void }) {
+  const [open, setOpen] = useState(false);
   return (
     <>
       <button type="button" className={className ?? `btn btn-sm ${danger ? "text-red-700" : ""}`} disabled={disabled} onClick={() => setOpen(true)}>
         {label}
       </button>
-      <Modal open={open} onClose={() => !busy && setOpen(false)} title={title}>
-        <div className="mb-5 text-sm text-slate-700">{impact}</div>
-        <div className="flex justify-end gap-2">
-          <button type="button" className="btn" disabled={busy} onClick={() => setOpen(false)}>
-            {t("cancel")}
-          </button>
-          <button
-            type="button"
-            className={`btn ${danger ? "btn-danger" : "btn-primary"}`}
-            disabled={busy || confirmDisabled}
-            onClick={async () => {
-              setBusy(true);
-              let keepOpen = false;
-              try {
-                keepOpen = (await onConfirm()) === false;
-              } finally {
-                setBusy(false);
-                if (!keepOpen) setOpen(false);
-              }
-            }}
-          >
-            {busy ? <Spinner /> : null}
-            {confirmLabel ?? t("confirm")}
-          </button>
-        </div>
-      </Modal>
+      <ConfirmDialog
+        {...dialog}
+        danger={danger}
+        open={open}
+        onClose={() => {
+          setOpen(false);
+          onClose?.();
+        }}
+      />
     </>
   );
 }

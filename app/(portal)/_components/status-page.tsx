@@ -1,5 +1,5 @@
 import { useTranslations } from "next-intl";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 
 /** The whole-page answer for forbidden and not-found: a title, a line of text and a way home. */
 export function StatusPage({ messages }: { messages: "common.forbidden" | "common.notFound" }) {

@@ -2,7 +2,7 @@
 
 import { signOut } from "next-auth/react";
 import { useTranslations } from "next-intl";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import type { Role } from "@/lib/rbac";

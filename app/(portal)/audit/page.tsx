@@ -1,5 +1,5 @@
 import { getTimeZone, getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { FILTER_PARAMS, filtersToParams, hasFilters, parseAuditFilters } from "@/lib/audit/filters";
 import { auditFilterOptions, listAuditEvents } from "@/lib/audit/read";
 import { requirePermission } from "@/lib/auth";
@@ -18,6 +18,7 @@ function param(v: string | string[] | undefined): string | undefined {
 export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
   const user = await requirePermission("audit.read");
   const t = await getTranslations("audit");
+  const tc = await getTranslations("common");
   const sp = await searchParams;
   const filters = parseAuditFilters(sp, await getTimeZone());
   const beforeRaw = param(sp.before);
@@ -118,7 +119,7 @@ export default async function AuditPage({ searchParams }: PageProps<"/audit">) {
                 </Link>
               </td>
               <td className="px-3 py-2">
-                <span className="break-all">{r.actorEmail}</span> <span className="text-xs text-slate-500">{roleLabel(t, r.actorRole)}</span>
+                <span className="break-all">{r.actorRole === "SYSTEM" ? tc("systemActor") : r.actorEmail}</span> <span className="text-xs text-slate-500">{roleLabel(t, r.actorRole)}</span>
               </td>
               <td className="px-3 py-2">
                 <Link href={`/audit/${r.id}`} className="font-medium underline-offset-2 hover:underline">

@@ -1,5 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
@@ -28,6 +28,7 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
   if (!event) notFound();
   const t = await getTranslations("audit");
   const te = await getTranslations("errors");
+  const tc = await getTranslations("common");
   const diff = jsonDiff(event.before, event.after);
   const action = t.has(`actions.${event.action}`) ? t(`actions.${event.action}`) : event.action;
   const gatewayError = (code: string | null, message: string) =>
@@ -47,7 +48,7 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
         </dd>
         <dt className="text-slate-500">{t("detail.actor")}</dt>
         <dd className="break-all" data-testid="audit-actor">
-          {event.actorEmail}
+          {event.actorRole === "SYSTEM" ? tc("systemActor") : event.actorEmail}
         </dd>
         <dt className="text-slate-500">{t("detail.role")}</dt>
         <dd>{t.has(`roles.${event.actorRole}`) ? t(`roles.${event.actorRole}`) : event.actorRole}</dd>

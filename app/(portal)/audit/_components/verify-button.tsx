@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { useState } from "react";
 import type { VerifyAuditResult, VerifyLine } from "@/lib/audit/verify-stream";
 

@@ -1,5 +1,5 @@
 import { getFormatter, getLocale, getTimeZone, getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { decodeHistoryCursor, listReleaseHistory, releaseStats, servicesWithReleases, type ReleaseCounts } from "@/lib/audit/release-history";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
@@ -22,7 +22,7 @@ function param(v: string | string[] | undefined): string | undefined {
 // Read-only for everyone (MANAGERs land here): what was released, how it went, who decided.
 export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/releases/history">) {
   await requirePermission("releases.read");
-  const [t, tr, format, locale, timeZone, sp] = await Promise.all([getTranslations("history"), getTranslations("releases"), getFormatter(), getLocale(), getTimeZone(), searchParams]);
+  const [t, tr, tc, format, locale, timeZone, sp] = await Promise.all([getTranslations("history"), getTranslations("releases"), getTranslations("common"), getFormatter(), getLocale(), getTimeZone(), searchParams]);
   const service = param(sp.service);
   const weeks = (PERIODS as readonly number[]).includes(Number(sp.weeks)) ? Number(sp.weeks) : 12;
   const after = decodeHistoryCursor(param(sp.after));
@@ -42,7 +42,7 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
       return e.releaseId && reasons.length ? [[e.releaseId, reasons.map((x) => rollbackReasonText((k, v) => tr(`autoRollback.${k}`, v), x)).join("; ")] as const] : [];
     }),
   );
-  const who = (email: string | null) => (email === "system" ? t("list.systemActor") : (email ?? "?"));
+  const who = (email: string | null) => (email === "system" ? tc("systemActor") : (email ?? "?"));
   const duration = (seconds: number | null) => (seconds === null ? t("summary.none") : formatDuration(seconds, { locale }));
   const percent = (ratio: number | null) => (ratio === null ? t("summary.none") : format.number(ratio, { style: "percent", maximumFractionDigits: 1 }));
   const link = (extra: Record<string, string | undefined>) => {

@@ -121,6 +121,8 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
   // A change that leaves no stable node is confirmed only with the force box ticked.
   const needsForce = (change: NodeChange) => impactOfChange(nodes, change).leavesNoStable && !force;
   const base = { service, revision, addr: node.addr };
+  // Force is ticked for one dialog only: closed (confirmed or not), the next one asks again.
+  const resetForce = () => setForce(false);
 
   return (
     <div className="flex flex-wrap items-center gap-1">
@@ -133,6 +135,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
           confirmDisabled={needsForce({ kind: "state", addr: node.addr, state: a.to })}
           danger={a.danger}
           disabled={stateAction.pending}
+          onClose={resetForce}
           onConfirm={() => stateAction.run({ ...base, state: a.to, force })}
         />
       ))}
@@ -141,6 +144,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
         title={t(node.backup ? "actions.unsetBackupTitle" : "actions.setBackupTitle", { addr: node.addr })}
         impact={impact({ kind: "backup", addr: node.addr, backup: !node.backup })}
         disabled={update.pending}
+        onClose={resetForce}
         onConfirm={() => update.run({ ...base, backup: !node.backup, force })}
       />
       <ConfirmButton
@@ -172,6 +176,7 @@ function NodeActions({ service, revision, nodes, node }: { service: string; revi
         confirmDisabled={needsForce({ kind: "remove", addr: node.addr })}
         danger
         disabled={remove.pending}
+        onClose={resetForce}
         onConfirm={() => remove.run({ ...base, force })}
       />
     </div>

@@ -64,6 +64,7 @@ function reasonTranslator(t: Awaited<ReturnType<typeof getTranslations<"services
 
 async function RecentRepairs({ repairs }: { repairs: ServiceDetail["repairs"] }) {
   const t = await getTranslations("services");
+  const tc = await getTranslations("common");
   const reasonText = reasonTranslator(t);
   return (
     <div className="space-y-2" data-testid="sync-repairs">
@@ -79,7 +80,7 @@ async function RecentRepairs({ repairs }: { repairs: ServiceDetail["repairs"] })
               </td>
               <td className="px-3 py-2">{r.gateway ?? "—"}</td>
               <td className="px-3 py-2">{reasonText(r.reason)}</td>
-              <td className="px-3 py-2 text-xs">{r.actor}</td>
+              <td className="px-3 py-2 text-xs">{r.actor === "system" ? tc("systemActor") : r.actor}</td>
               <td className="px-3 py-2">
                 {r.ok === null ? "—" : <Badge tone={r.ok ? "green" : "red"}>{t(r.ok ? "sync.repairs.ok" : "sync.repairs.failed")}</Badge>}
                 {r.error ? <p className="mt-1 text-xs break-all text-red-700">{r.error}</p> : null}

@@ -1,5 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import { requirePermission } from "@/lib/auth";
 import { PageHeader } from "../../_components/states";
 import { NewServiceForm } from "../_components/new-service-form";

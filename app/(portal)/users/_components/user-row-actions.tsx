@@ -7,7 +7,7 @@ import { resetUserPasswordAction } from "@/lib/actions/reset-user-password";
 import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";
 import { updateUserRoleAction } from "@/lib/actions/update-user-role";
 import { ROLES, type Role } from "@/lib/rbac";
-import { ConfirmButton, Modal } from "../../_components/dialog";
+import { ConfirmButton, ConfirmDialog, Modal } from "../../_components/dialog";
 import { SecretReveal } from "../../_components/secret-reveal";
 import { useAction } from "../../_components/use-action";
 
@@ -19,6 +19,8 @@ export function UserRowActions({ user, isSelf }: { user: Row; isSelf: boolean })
   const tRoles = useTranslations("common.roles");
   const router = useRouter();
   const [newPassword, setNewPassword] = useState<string | null>(null);
+  // A role picked in the select, waiting for confirmation; the select shows the stored role until then.
+  const [nextRole, setNextRole] = useState<Role | null>(null);
   const refresh = () => router.refresh();
 
   const role = useAction(updateUserRoleAction, {
@@ -42,7 +44,7 @@ export function UserRowActions({ user, isSelf }: { user: Row; isSelf: boolean })
         className="input w-auto py-1 text-xs"
         value={user.role}
         disabled={role.pending}
-        onChange={(e) => void role.run({ id: user.id, role: e.target.value as Role })}
+        onChange={(e) => setNextRole(e.target.value as Role)}
       >
         {ROLES.map((r) => (
           <option key={r} value={r}>
@@ -50,6 +52,14 @@ export function UserRowActions({ user, isSelf }: { user: Row; isSelf: boolean })
           </option>
         ))}
       </select>
+      <ConfirmDialog
+        open={nextRole !== null}
+        onClose={() => setNextRole(null)}
+        title={t("roleConfirm.title", { email: user.email, role: tRoles(nextRole ?? user.role) })}
+        impact={t("roleConfirm.impact", { role: tRoles(nextRole ?? user.role) })}
+        confirmLabel={t("roleConfirm.confirm")}
+        onConfirm={() => nextRole && role.run({ id: user.id, role: nextRole })}
+      />
       {user.disabled ? (
         <button type="button" className="btn btn-sm" disabled={disable.pending} onClick={() => void disable.run({ id: user.id, disabled: false })}>
           {t("enable")}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useFormatter, useTimeZone, useTranslations } from "next-intl";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import type { ReactNode } from "react";
 import type { RollbackReason } from "@/lib/releases/analysis";
 import type { AutoRollback, ReleaseLive } from "@/lib/releases/live";
@@ -114,27 +114,42 @@ export function ReleaseView({ id, initial, canWrite, tester }: { id: string; ini
   );
 }
 
+type StepState = "done" | "skipped" | "current" | "next";
+
 /**
- * The plan with what happened to each step: taken (✓), skipped (a custom share went past it,
- * struck through), current (bold), still to come.
+ * The plan with what happened to each step. A step the release went past is done (✓), whether
+ * it was taken or a custom share (or the promotion) went past it — the latter marked "skipped";
+ * the share the release is at now is the current step, shown between the plan's steps when it
+ * is a custom one; the rest are still to come.
  */
 function PlanSteps({ r }: { r: ReleaseDetail }) {
   const t = useTranslations("releases.detail");
   const taken = new Set(r.timeline.filter((e) => e.action === "release.step").map((e) => (e.after as { gray?: { percent?: number } } | null)?.gray?.percent));
+  const open = r.status === "OPEN";
+  const items: { percent: number; state: StepState }[] = [];
+  r.steps.forEach((s, i) => {
+    const passed = r.status === "PROMOTED" || i <= r.currentStep;
+    if (open && i === r.currentStep && s === r.percent) items.push({ percent: s, state: "current" });
+    else if (passed) items.push({ percent: s, state: taken.has(s) ? "done" : "skipped" });
+    else items.push({ percent: s, state: "next" });
+  });
+  // A custom share between two planned steps: the current position, after the last step below it.
+  if (open && r.percent > 0 && !r.steps.includes(r.percent)) {
+    const at = items.findIndex((x) => x.percent > r.percent);
+    items.splice(at < 0 ? items.length : at, 0, { percent: r.percent, state: "current" });
+  }
   return (
     <span data-testid="plan-steps">
-      {r.steps.map((s, i) => {
-        const state = i === r.currentStep && r.status === "OPEN" ? "current" : i <= r.currentStep ? (taken.has(s) ? "done" : "skipped") : "next";
-        return (
-          <span key={i} data-step={state} title={t(`stepState.${state}`)}>
-            {i ? " → " : ""}
-            <span className={state === "current" ? "font-semibold text-sky-800" : state === "done" ? "text-emerald-700" : state === "skipped" ? "text-slate-400 line-through" : ""}>
-              {state === "done" ? "✓ " : ""}
-              {s}%
-            </span>
+      {items.map(({ percent, state }, i) => (
+        <span key={i} data-step={state} title={t(`stepState.${state}`)}>
+          {i ? " → " : ""}
+          <span className={state === "current" ? "font-semibold text-sky-800" : state === "done" || state === "skipped" ? "text-emerald-700" : ""}>
+            {state === "done" || state === "skipped" ? "✓ " : ""}
+            {percent}%
           </span>
-        );
-      })}
+          {state === "skipped" ? <span className="text-xs text-slate-500"> ({t("stepState.skippedShort")})</span> : null}
+        </span>
+      ))}
     </span>
   );
 }

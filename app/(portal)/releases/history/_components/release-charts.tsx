@@ -55,7 +55,7 @@ export function ReleaseCharts({ weeks }: { weeks: ChartWeek[] }) {
           <Line type="monotone" dataKey="rate" name={t("summary.rollbackRate")} stroke={COLORS.rolledBack} connectNulls dot />
         </LineChart>
       </ChartFigure>
-      <ChartFigure title={t("charts.medianGray")}>
+      <ChartFigure title={t("charts.medianGray")} testId="chart-median-gray">
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} />

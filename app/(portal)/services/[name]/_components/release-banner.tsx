@@ -1,5 +1,5 @@
 import { useTranslations } from "next-intl";
-import Link from "next/link";
+import Link from "@/app/(portal)/_components/link";
 import type { OpenReleaseRef } from "@/lib/releases/target-guard";
 
 /** The service's open release: where its targets' changes go. */
