@@ -5,8 +5,9 @@
 // services in sync as it would in production.
 import pg from "pg";
 import { encrypt, parseSecretKey } from "../lib/crypto";
-import { SYSTEM_ACTOR, type Db } from "../lib/services/db-types";
-import { syncGatewayNow } from "../lib/services/mutations";
+import { SYSTEM_ACTOR } from "../lib/audit/append";
+import type { Db } from "../lib/db";
+import { syncGatewayNow } from "../lib/reconcile/sync";
 import { DEFAULT_GRAY } from "../lib/services/state";
 
 export type SeedShape = { services: number; nodesPerService: number };

@@ -1,6 +1,5 @@
 import "server-only";
 import { disallowedAddresses, gatewayAllowList } from "@/lib/address-policy";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import { decrypt, encrypt } from "@/lib/crypto";
 import { db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
@@ -8,7 +7,7 @@ import { createGatewayClient } from "@/lib/gateway/client";
 import { toGatewayError } from "@/lib/gateway/errors";
 import type { GatewayStatus } from "@/lib/gateway/types";
 import { log } from "@/lib/log";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 import type { Role } from "@/lib/rbac";
 import type { CreateGatewayInput, UpdateGatewayInput } from "@/lib/validations/gateway";
 
@@ -180,8 +179,7 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput): Pr
   try {
     return await db.$transaction(async (tx) => {
       const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "gateway.create",
         targetType: "gateway",
         targetName: created.name,
@@ -214,8 +212,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
         data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
         select: VIEW_SELECT,
       });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "gateway.update",
         targetType: "gateway",
         targetName: updated.name,
@@ -235,8 +232,7 @@ export async function deleteGateway(actor: Actor, id: string): Promise<{ name: s
     const before = await tx.gateway.findUnique({ where: { id }, select: VIEW_SELECT });
     if (!before) throw new AppError("not_found", `gateway ${id} not found`);
     await tx.gateway.delete({ where: { id } });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "gateway.delete",
       targetType: "gateway",
       targetName: before.name,

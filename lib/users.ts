@@ -1,11 +1,10 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import { db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { generatePassword, hashPassword } from "@/lib/passwords";
 import type { Role } from "@/lib/rbac";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 import type { CreateUserInput } from "@/lib/validations/user";
 
 // User administration. Passwords and hashes never leave this module except the one
@@ -65,8 +64,7 @@ export async function createUser(actor: Actor, input: CreateUserInput): Promise<
         data: { email: input.email, name: input.name, role: input.role, passwordHash },
         select: VIEW_SELECT,
       });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "user.create",
         targetType: "user",
         targetName: created.email,
@@ -94,8 +92,7 @@ export async function updateUserRole(actor: Actor, id: string, role: Role): Prom
     if (before.role === role) return before;
     if (before.role === "ADMIN" && !before.disabled) await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { role }, select: VIEW_SELECT });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "user.role",
       targetType: "user",
       targetName: after.email,
@@ -115,8 +112,7 @@ export async function setUserDisabled(actor: Actor, id: string, disabled: boolea
     if (before.disabled === disabled) return before;
     if (disabled && before.role === "ADMIN") await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { disabled }, select: VIEW_SELECT });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: disabled ? "user.disable" : "user.enable",
       targetType: "user",
       targetName: after.email,
@@ -134,8 +130,7 @@ export async function resetUserPassword(actor: Actor, id: string, given?: string
   const email = await db.$transaction(async (tx) => {
     const before = await loadForChange(tx, id);
     await tx.user.update({ where: { id }, data: { passwordHash } });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "user.password_reset",
       targetType: "user",
       targetName: before.email,

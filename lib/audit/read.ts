@@ -4,7 +4,7 @@ import "server-only";
 // index with millions of events (see bench/audit.ts and docs/benchmarks.md).
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { AuditEventFields } from "@/lib/audit-chain";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { auditOrderSql, auditWhereSql, type AuditFilters } from "./filters";
 
 export const AUDIT_PAGE_SIZE = 50;

@@ -4,7 +4,8 @@ import "server-only";
 // audit events; and weekly / per-service summaries for the charts.
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
-import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
+import { SYSTEM_ACTOR } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 
 export const HISTORY_PAGE_SIZE = 50;
 

@@ -11,7 +11,7 @@ import { LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
 import { log } from "@/lib/log";
 import { deltaCounters, quantileMs, type NodeCounters } from "@/lib/releases/analysis";
 import { statsDocumentCounters } from "@/lib/releases/stats-source";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { loadGatewayTargets } from "@/lib/services/targets";
 
 export type SamplerOptions = { intervalMs: number; retentionMs: number };

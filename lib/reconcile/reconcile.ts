@@ -7,8 +7,9 @@ import "server-only";
 // (service.sync, one event per failure streak).
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { log } from "@/lib/log";
-import { SYSTEM_ACTOR, type Actor, type Db } from "@/lib/services/db-types";
-import { syncGateway, type GatewaySyncReport } from "@/lib/services/mutations";
+import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+import { syncGateway, type GatewaySyncReport } from "./sync";
 import { loadGatewayTargets } from "@/lib/services/targets";
 
 export type GatewayReconcile = {

@@ -2,7 +2,7 @@ import "server-only";
 // Reads of releases: list, one release with its timeline (audit events with per-gateway
 // outcomes), tester links, the preview of a step, and the live split from gateway stats.
 import { AppError } from "@/lib/errors";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/services/targets";
 import type { ReleaseStatus } from "@/lib/generated/prisma/enums";

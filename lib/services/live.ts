@@ -3,7 +3,7 @@ import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fan
 import { sharedFanOut } from "@/lib/metrics/gateway-reads";
 import { sharedRead } from "@/lib/metrics/shared-read";
 import type { GatewayState } from "@/lib/gateway/types";
-import type { Db } from "./db-types";
+import type { Db } from "@/lib/db";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
 import { countNodes, diffState, type Drift } from "./state";
 import { mergeRates, rates, SampleHistory, type ServiceRates } from "./stats";

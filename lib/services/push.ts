@@ -6,7 +6,7 @@ import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fan
 import type { GatewayState } from "@/lib/gateway/types";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import type { Db } from "./db-types";
+import type { Db } from "@/lib/db";
 import { hasStableCapable } from "./impact";
 import { loadDesired } from "./read";
 import { loadGatewayTargets } from "./targets";

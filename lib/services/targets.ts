@@ -2,7 +2,7 @@ import "server-only";
 import { decrypt } from "@/lib/crypto";
 import type { GatewayTarget } from "@/lib/gateway/fanout";
 import { log } from "@/lib/log";
-import type { Db } from "./db-types";
+import type { Db } from "@/lib/db";
 
 /**
  * Every registered gateway with its admin token decrypted. Server side only: the result

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
 import type { ResolveUser } from "@/lib/api/handler";
 import { createGatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
 import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
 import { freePort } from "../../scripts/lib/net";

@@ -10,7 +10,7 @@ import { encrypt } from "@/lib/crypto";
 import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { isAppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { addNode, adoptService, createService, removeNode } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";

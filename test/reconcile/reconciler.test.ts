@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { addNode, createService, updateNode } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createDbClient } from "@/lib/db";
 import { checkLoginThrottle, FIRST_DELAY_MS, FREE_FAILURES_PER_ACCOUNT_IP, FREE_FAILURES_PER_IP, MAX_DELAY_MS, recordLoginAttempt } from "@/lib/login-throttle";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { createTestDatabase, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";
 
 let t: TestDatabase;
