@@ -3,7 +3,7 @@ import "server-only";
 // of the filter selects, one event, and batches for the export. Every query stays on an
 // index with millions of events (see bench/audit.ts and docs/benchmarks.md).
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { AuditEventFields } from "@/lib/audit-chain";
+import type { AuditEventFields } from "@/lib/audit/chain";
 import type { Db } from "@/lib/db";
 import { auditOrderSql, auditWhereSql, type AuditFilters } from "./filters";
 

@@ -6,15 +6,15 @@ import { auditChange, type Actor } from "@/lib/audit/append";
 import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import type { Db, Tx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { createGatewayClient } from "@/lib/gateway/client";
-import { toGatewayError } from "@/lib/gateway/errors";
-import type { GatewayTarget } from "@/lib/gateway/fanout";
+import { createGatewayClient } from "@/lib/gateways/client";
+import { toGatewayError } from "@/lib/gateways/errors";
+import type { GatewayTarget } from "@/lib/gateways/fanout";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
 import { serviceJson } from "@/lib/services/commit";
 import { pushService, type PushOutcome } from "@/lib/services/push";
 import { loadDesired, toDesired } from "@/lib/services/read";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { diffState, type DriftKind } from "@/lib/services/state";
 
 export type GatewaySyncReport = {

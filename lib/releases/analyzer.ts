@@ -8,7 +8,7 @@ import { log } from "@/lib/log";
 import { SYSTEM_ACTOR } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { breachReasons, DEFAULT_THRESHOLDS, describeBreaches, judge, pickBase, windowSides, type ServiceSample, type Thresholds, type Verdict } from "./analysis";
 import { autoRollback, stepRelease } from "./mutations";
 import { isTarget, nextPlannedPercent } from "./plan";

@@ -13,7 +13,7 @@ import { commitService, conflict, serviceNotFound, type Committed } from "@/lib/
 import { loadDesired, type StoredService } from "@/lib/services/read";
 import { sameAddr } from "@/lib/services/impact";
 import type { DesiredService } from "@/lib/services/state";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import type {
   OverrideInput,
   PromoteReleaseInput,

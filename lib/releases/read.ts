@@ -4,7 +4,7 @@ import "server-only";
 import { AppError } from "@/lib/errors";
 import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
 import { pickBase, windowSides, type RollbackReason, type ServiceSample, type Side } from "./analysis";
 import { availableStable, stableHealth, startRefusals, stepRefusals, type GuardRefusal } from "./guards";

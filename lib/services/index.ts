@@ -7,7 +7,7 @@ export * from "./state";
 export * from "./impact";
 export * from "./stats";
 export * from "./read";
-export * from "./targets";
+export * from "@/lib/gateways/targets";
 export * from "./push";
 export * from "./mutations";
 export * from "./live";

@@ -4,8 +4,8 @@ import "server-only";
 import { auditChange, type Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
-import { createGatewayClient } from "@/lib/gateway/client";
-import { toGatewayError } from "@/lib/gateway/errors";
+import { createGatewayClient } from "@/lib/gateways/client";
+import { toGatewayError } from "@/lib/gateways/errors";
 import { refuseReleaseTargetChange } from "@/lib/releases/target-guard";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type {
@@ -20,7 +20,7 @@ import { assertKeepsStable, assertNodeLimit, commitService, conflict, pushCommit
 import { applyNodeChange, NodeChangeError, sameAddr, type NodeChange } from "./impact";
 import { deleteFromGateways } from "./push";
 import { loadDesired, type StoredService } from "./read";
-import { loadGatewayTargets } from "./targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { fromGatewayState, type DesiredNode, type DesiredService } from "./state";
 
 export { assertKeepsStable, assertNodeLimit };

@@ -9,7 +9,7 @@ export async function registerDemo(adminUrl: string, proxyUrl: string, token: st
   const { createService, SYSTEM_ACTOR } = await import("../../lib/services");
   const { syncGatewayNow } = await import("../../lib/reconcile/sync");
   const { createServiceSchema } = await import("../../lib/validations/node");
-  const { createGateway, updateGateway } = await import("../../lib/gateways");
+  const { createGateway, updateGateway } = await import("../../lib/gateways/registry");
   const { createGatewaySchema, updateGatewaySchema } = await import("../../lib/validations/gateway");
   try {
     // Through the same schema and registry functions as the Gateways page: URL checks

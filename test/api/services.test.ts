@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
 import type { ResolveUser } from "@/lib/api/handler";
-import { createGatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient } from "@/lib/gateways/client";
 import type { Db } from "@/lib/db";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
 import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import os from "node:os";
 import { after, before, test } from "node:test";
 
-import { verifyAuditChain } from "../../lib/audit-chain";
+import { verifyAuditChain } from "../../lib/audit/verify";
 import { createDbClient } from "../../lib/db";
 import { verifyPassword } from "../../lib/passwords";
 import { createTestDatabase, ensureAdminUser, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";

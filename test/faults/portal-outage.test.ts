@@ -17,7 +17,7 @@ import { after, before, it } from "node:test";
 import { generateApiToken, hashApiToken } from "@/lib/api-tokens";
 import { encrypt, parseSecretKey } from "@/lib/crypto";
 import { createDbClient } from "@/lib/db";
-import { createGatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient } from "@/lib/gateways/client";
 import { hashPassword } from "@/lib/passwords";
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";

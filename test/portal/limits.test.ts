@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { encrypt } from "@/lib/crypto";
 import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import type { Db } from "@/lib/db";
 import { addNode, adoptService, createService, removeNode } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import type { Db } from "@/lib/db";
 import { getLiveStats, getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { startBackends } from "../../scripts/lib/backends";

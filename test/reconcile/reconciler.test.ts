@@ -4,7 +4,7 @@
 // system; exactly one portal process reconciles.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import type { Db } from "@/lib/db";
 import { addNode, createService, updateNode } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";

@@ -2,7 +2,7 @@
 // real Requests, a real token store and the same verification the routes use.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { makeService, setup, type Env } from "./helpers";
 

@@ -5,7 +5,7 @@
 // release of the same service (links are signed for their release's cookie name).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";

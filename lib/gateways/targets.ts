@@ -1,6 +1,6 @@
 import "server-only";
 import { decrypt } from "@/lib/crypto";
-import type { GatewayTarget } from "@/lib/gateway/fanout";
+import type { GatewayTarget } from "@/lib/gateways/fanout";
 import { log } from "@/lib/log";
 import type { Db } from "@/lib/db";
 
