@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db";
+import { db, type Db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { generatePassword, hashPassword } from "@/lib/passwords";
@@ -55,11 +55,12 @@ async function loadForChange(tx: Prisma.TransactionClient, id: string): Promise<
   return user;
 }
 
-export async function createUser(actor: Actor, input: CreateUserInput): Promise<{ user: UserView; generatedPassword: string | null }> {
+/** Creates a user (audited). `client`: the database, when not the portal's (seeds, tests). */
+export async function createUser(actor: Actor, input: CreateUserInput, client: Db = db): Promise<{ user: UserView; generatedPassword: string | null }> {
   const generatedPassword = input.password ? null : generatePassword();
   const passwordHash = await hashPassword(input.password || generatedPassword!);
   try {
-    const user = await db.$transaction(async (tx) => {
+    const user = await client.$transaction(async (tx) => {
       const created = await tx.user.create({
         data: { email: input.email, name: input.name, role: input.role, passwordHash },
         select: VIEW_SELECT,

@@ -1,7 +1,7 @@
 import "server-only";
 import { disallowedAddresses, gatewayAllowList } from "@/lib/address-policy";
 import { decrypt, encrypt } from "@/lib/crypto";
-import { db } from "@/lib/db";
+import { db, type Db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import { createGatewayClient } from "@/lib/gateways/client";
 import { toGatewayError } from "@/lib/gateways/errors";
@@ -173,11 +173,12 @@ export async function checkGatewayAllowed(adminUrl: string, env: NodeJS.ProcessE
   }
 }
 
-export async function createGateway(actor: Actor, input: CreateGatewayInput): Promise<GatewayView> {
+/** Registers a gateway (audited). `client`: the database, when not the portal's (seeds, tests). */
+export async function createGateway(actor: Actor, input: CreateGatewayInput, client: Db = db): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   const tokenEnc = encrypt(input.token);
   try {
-    return await db.$transaction(async (tx) => {
+    return await client.$transaction(async (tx) => {
       const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
       await auditChange(tx, actor, {
         action: "gateway.create",

@@ -29,6 +29,7 @@ import { freePort } from "../../scripts/lib/net";
 import { addGateway, type TestGateway } from "../portal/helpers";
 import { startCluster, type Cluster } from "./cluster";
 import { Load } from "./load";
+import { sleep, until } from "../support/http";
 
 const INTERVAL_MS = 1000;
 const SERVICE = "shop";
@@ -47,17 +48,6 @@ let repairs = 0;
 const committed: { eventId: string; what: string }[] = [];
 const timings: [string, number][] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => Promise<T | false | null | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 async function allInSync(): Promise<boolean> {
   const desired = await loadAllDesired(db);

@@ -1,17 +1,18 @@
 // Shared setup of the portal integration tests: a fresh PostgreSQL database with the
-// migrations applied, real gateways registered in it, and an actor.
+// migrations applied (test/support/database.ts), real gateways (test/support/gateway.ts)
+// registered in it through prisma/seed.ts as the Gateways page does, and an actor.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { encrypt } from "@/lib/crypto";
-import { createDbClient } from "@/lib/db";
+import "../support/audit-env"; // registering a gateway is audited
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { startGateway } from "../../scripts/lib/gateway";
+import { seedGateway } from "../../prisma/seed";
 import { freePort } from "../../scripts/lib/net";
+import { freshDatabase } from "../support/database";
+import { gateway as startGateway } from "../support/gateway";
 
 process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
 
@@ -31,16 +32,8 @@ export type TestGateway = {
 };
 
 export async function setupDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
-  const baseUrl = await ensurePostgresServer();
-  const t = await createTestDatabase(baseUrl);
-  const db = createDbClient(t.url);
-  return {
-    db,
-    drop: async () => {
-      await db.$disconnect();
-      await t.drop();
-    },
-  };
+  const t = await freshDatabase();
+  return { db: t.db, drop: t.stop };
 }
 
 // State dirs outlive stop() (a test may restart a gateway on its old state): removed at exit.
@@ -61,7 +54,7 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
   const adminListen = `127.0.0.1:${adminPort}`;
   let stateDir = newStateDir(name);
   let gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
-  const row = await db.gateway.create({ data: { name, adminUrl: gw.adminUrl, tokenEnc: encrypt(token) } });
+  const row = await seedGateway(db, { name, adminUrl: gw.adminUrl, token });
   let running = true;
   const tg: TestGateway = {
     id: row.id,

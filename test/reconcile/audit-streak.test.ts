@@ -3,7 +3,6 @@
 // when it recovers — not one per gateway and pass.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDbClient } from "@/lib/db";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";
 import { SYSTEM_ACTOR } from "@/lib/audit/append";
@@ -13,7 +12,7 @@ import { createService, updateNode } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { freshDatabase } from "../support/database";
 import { actor, addGateway, type TestGateway } from "../portal/helpers";
 
 let db: Db;
@@ -33,9 +32,9 @@ async function passes(n: number): Promise<void> {
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
-  dropDb = t.drop;
-  db = createDbClient(t.url);
+  const t = await freshDatabase();
+  dropDb = t.stop;
+  db = t.db;
   gwA = await addGateway(db, "gw-a");
   gwB = await addGateway(db, "gw-b");
   clientA = createGatewayClient({ adminUrl: gwA.adminUrl, token: gwA.token });

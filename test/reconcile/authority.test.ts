@@ -24,7 +24,7 @@ import { putDesiredState, toOutcome } from "@/lib/services/push";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState, toGatewayState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { freshDatabase } from "../support/database";
 import { actor, addGateway, type TestGateway } from "../portal/helpers";
 
 const run = promisify(execFile);
@@ -59,10 +59,10 @@ async function direct(gw: TestGateway, method: string, p: string, body?: unknown
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
+  const t = await freshDatabase();
   url = t.url;
-  dropDb = t.drop;
-  db = createDbClient(url);
+  dropDb = t.stop;
+  db = t.db;
   gw1 = await addGateway(db, "gw-1");
   gw2 = await addGateway(db, "gw-2");
   client1 = createGatewayClient({ adminUrl: gw1.adminUrl, token: gw1.token });
