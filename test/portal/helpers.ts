@@ -9,6 +9,8 @@ import path from "node:path";
 import "../support/audit-env"; // registering a gateway is audited
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
+import { createService } from "@/lib/services/mutations";
+import { createServiceSchema } from "@/lib/validations/node";
 import { seedGateway } from "../../prisma/seed";
 import { freePort } from "../../scripts/lib/net";
 import { freshDatabase } from "../support/database";
@@ -82,6 +84,23 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
     },
   };
   return tg;
+}
+
+export type Fleet = { db: Db; url: string; gateways: TestGateway[]; drop: () => Promise<void> };
+
+/**
+ * A fresh database, real gateways registered under `names`, and `services` (nodes
+ * 127.0.0.1:8081 and :8082, nothing listens there) created and pushed to all of them.
+ * `drop()` disconnects and drops the database; the caller stops the gateways.
+ */
+export async function fleet(names: readonly string[], services: readonly string[]): Promise<Fleet> {
+  const t = await freshDatabase();
+  const gateways: TestGateway[] = [];
+  for (const name of names) gateways.push(await addGateway(t.db, name));
+  for (const name of services) {
+    await createService(t.db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
+  }
+  return { db: t.db, url: t.url, gateways, drop: t.stop };
 }
 
 /** One proxied request to `proxyUrl` for the service `host`: its status code. */

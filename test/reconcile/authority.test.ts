@@ -24,8 +24,7 @@ import { putDesiredState, toOutcome } from "@/lib/services/push";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState, toGatewayState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
-import { freshDatabase } from "../support/database";
-import { actor, addGateway, type TestGateway } from "../portal/helpers";
+import { actor, fleet, type TestGateway } from "../portal/helpers";
 
 const run = promisify(execFile);
 
@@ -59,17 +58,11 @@ async function direct(gw: TestGateway, method: string, p: string, body?: unknown
 }
 
 before(async () => {
-  const t = await freshDatabase();
-  url = t.url;
-  dropDb = t.stop;
-  db = t.db;
-  gw1 = await addGateway(db, "gw-1");
-  gw2 = await addGateway(db, "gw-2");
+  const f = await fleet(["gw-1", "gw-2"], ["shop", "cart"]);
+  ({ db, url, drop: dropDb } = f);
+  [gw1, gw2] = f.gateways;
   client1 = createGatewayClient({ adminUrl: gw1.adminUrl, token: gw1.token });
   client2 = createGatewayClient({ adminUrl: gw2.adminUrl, token: gw2.token });
-  for (const name of ["shop", "cart"]) {
-    await createService(db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
-  }
 });
 
 after(async () => {
