@@ -20,6 +20,8 @@ export default defineConfig({
   schema: path.join(root, "prisma", "schema.prisma"),
   migrations: {
     path: path.join(root, "prisma", "migrations"),
+    // `npx prisma db seed`: the first admin (prisma/seed.ts; lib modules need react-server).
+    seed: "node --conditions=react-server --import tsx prisma/seed.ts",
   },
   datasource: {
     // Commands that never touch a database (generate, validate, format, a diff

@@ -24,9 +24,9 @@ import { ensureReanchored } from "../lib/audit/chain";
 import { chainSeededEvents, SEED_RARE_WORD, seedAuditEvents } from "../lib/audit/seed";
 import { verifyAuditChain } from "../lib/audit/verify";
 import { createDbClient } from "../lib/db";
-import { createTestDatabase, ensurePostgresServer } from "../scripts/lib/database";
-import { freePort } from "../scripts/lib/net";
-import { ensureBuild, startPortal } from "../scripts/lib/portal";
+import { ensurePostgresServer } from "../scripts/lib/database";
+import { freshDatabase } from "../test/support/database";
+import { portalKeys, startTestPortal, type TestPortal } from "../test/support/portal";
 
 const { values: args } = parseArgs({
   options: {
@@ -66,17 +66,17 @@ function get(url: string, cookie: string): Promise<{ status: number; ms: number;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main(): Promise<void> {
-  const base = await ensurePostgresServer();
+  await ensurePostgresServer(); // also when --db names a database on it
   let url = args.db;
   let drop: (() => Promise<void>) | undefined;
   if (!url) {
-    const scratch = await createTestDatabase(base, { prefix: "graylane_bench" });
+    const scratch = await freshDatabase({ prefix: "graylane_bench" });
     url = scratch.url;
-    drop = scratch.drop;
+    drop = scratch.stop;
   }
   const sql = new pg.Client({ connectionString: url });
   await sql.connect();
-  let portal: Awaited<ReturnType<typeof startPortal>> | undefined;
+  let portal: TestPortal | undefined;
   try {
     const existing = Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "AuditEvent"`)).rows[0].n);
     if (existing < EVENTS) {
@@ -128,17 +128,11 @@ async function main(): Promise<void> {
     const midAt = new Date(ids.mid_at);
     const weekLater = new Date(midAt.getTime() + 7 * 86_400_000);
 
-    ensureBuild((line) => console.error(line));
-    const secret = randomBytes(32).toString("hex");
-    const port = await freePort();
-    const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), "graylane-bench-audit-")), "portal.log");
-    portal = await startPortal({
-      host: "127.0.0.1",
-      port,
-      logFile,
-      env: { DATABASE_URL: url, GRAYLANE_SESSION_SECRET: secret, GRAYLANE_SECRET_KEY: randomBytes(32).toString("hex"), GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex") },
-    });
-    const cookie = `next-auth.session-token=${await encode({ token: { sub: MANAGER_ID }, secret, maxAge: 3600 })}`;
+    const keys = portalKeys();
+    portal = await startTestPortal({ databaseUrl: url, dir: mkdtempSync(path.join(os.tmpdir(), "graylane-bench-audit-")), keys, log: (line) => console.error(line) });
+    const logFile = portal.logFile;
+    // A MANAGER session forged with the portal's session secret (the seeded user has no password).
+    const cookie = `next-auth.session-token=${await encode({ token: { sub: MANAGER_ID }, secret: keys.sessionSecret, maxAge: 3600 })}`;
 
     const scenarios: { name: string; query: Record<string, string> }[] = [
       { name: "no filter (newest page)", query: {} },

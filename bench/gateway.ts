@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBackends } from "../scripts/lib/backends";
-import { findNginx, resolveWorkerUser, startGateway, type GatewayHandle } from "../scripts/lib/gateway";
+import { childrenOfSync, findNginx, resolveWorkerUser, startGateway, type GatewayHandle } from "../scripts/lib/gateway";
 import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -110,15 +110,6 @@ function parseArgs(argv: string[]): Options {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanups: Array<() => Promise<unknown>> = [];
 
-function childrenOf(pid: number): number[] {
-  try {
-    const txt = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-    return txt ? txt.split(/\s+/).map(Number) : [];
-  } catch {
-    return [];
-  }
-}
-
 function isWorker(pid: number): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("nginx: worker process");
@@ -171,7 +162,7 @@ async function startPlainNginx(tag: string, template: string, vars: Record<strin
   let gone = false;
   void exited.then(() => (gone = true));
   const masterPid = child.pid!;
-  const workerPids = () => childrenOf(masterPid).filter(isWorker);
+  const workerPids = () => childrenOfSync(masterPid).filter(isWorker);
   const stop = async () => {
     if (!gone) {
       child.kill("SIGQUIT");

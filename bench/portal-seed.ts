@@ -4,10 +4,11 @@
 // pushes every service and records its GatewaySync row, so the overview shows the
 // services in sync as it would in production.
 import pg from "pg";
-import { encrypt, parseSecretKey } from "../lib/crypto";
-import { SYSTEM_ACTOR, type Db } from "../lib/services/db-types";
-import { syncGatewayNow } from "../lib/services/mutations";
+import { SYSTEM_ACTOR } from "../lib/audit/append";
+import type { Db } from "../lib/db";
+import { syncGatewayNow } from "../lib/reconcile/sync";
 import { DEFAULT_GRAY } from "../lib/services/state";
+import { seedGateway } from "../prisma/seed";
 
 export type SeedShape = { services: number; nodesPerService: number };
 
@@ -56,18 +57,13 @@ export async function seedServices(sql: pg.Client, shape: SeedShape): Promise<vo
   }
 }
 
-/** Registers the gateways the way the portal stores them (token encrypted with the secret key). */
-export async function registerGateways(
-  db: Db,
-  secretKeyHex: string,
-  gateways: readonly { name: string; adminUrl: string; proxyUrl: string; token: string }[],
-): Promise<string[]> {
-  const key = parseSecretKey(secretKeyHex);
+/**
+ * Registers the gateways through prisma/seed.ts, as the Gateways page does (token encrypted
+ * with GRAYLANE_SECRET_KEY of this process, which must be the portal's).
+ */
+export async function registerGateways(db: Db, gateways: readonly { name: string; adminUrl: string; proxyUrl: string; token: string }[]): Promise<string[]> {
   const ids: string[] = [];
-  for (const g of gateways) {
-    const row = await db.gateway.create({ data: { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, tokenEnc: encrypt(g.token, key) } });
-    ids.push(row.id);
-  }
+  for (const g of gateways) ids.push((await seedGateway(db, g)).id);
   return ids;
 }
 

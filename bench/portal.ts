@@ -27,13 +27,13 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { createDbClient } from "../lib/db";
-import { hashPassword } from "../lib/passwords";
-import { createTestDatabase, ensurePostgresServer } from "../scripts/lib/database";
-import { startGateway, type GatewayHandle } from "../scripts/lib/gateway";
-import { freePort } from "../scripts/lib/net";
 import { OVERVIEW_PAGE_SIZE } from "../lib/services/live";
-import { ensureBuild, signIn, startPortal } from "../scripts/lib/portal";
+import { seedUser } from "../prisma/seed";
+import type { GatewayHandle } from "../scripts/lib/gateway";
+import { signIn } from "../scripts/lib/portal";
+import { freshDatabase } from "../test/support/database";
+import { gateway as startGateway } from "../test/support/gateway";
+import { portalKeys, startTestPortal } from "../test/support/portal";
 import { measureClicks, type ClickSample } from "./portal-click";
 import { measureViewers } from "./portal-viewers";
 import { nodeAddr, registerGateways, seedServices, serviceName, syncAll } from "./portal-seed";
@@ -156,13 +156,13 @@ async function main(): Promise<void> {
   chmodSync(dir, 0o711); // the gateways' unprivileged workers (started as root) must reach their state dirs inside
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
-  const secretKey = randomBytes(32).toString("hex");
-  process.env.GRAYLANE_SECRET_KEY = secretKey; // syncGatewayNow decrypts the gateway tokens in this process
+  const keys = portalKeys();
+  process.env.GRAYLANE_SECRET_KEY = keys.secretKey; // the seed encrypts and syncGatewayNow decrypts the gateway tokens in this process
   process.env.GRAYLANE_AUDIT_KEY ??= randomBytes(32).toString("hex"); // this process and the portal sign the audit log with it
 
   progress("database, gateways…");
-  const database = await createTestDatabase(await ensurePostgresServer(), { prefix: "graylane_bench_portal" });
-  cleanups.push(() => database.drop());
+  const database = await freshDatabase({ prefix: "graylane_bench_portal" });
+  cleanups.push(() => database.stop());
   const gateways: (GatewayHandle & { name: string })[] = [];
   await Promise.all(
     Array.from({ length: GATEWAYS }, async (_, i) => {
@@ -177,28 +177,20 @@ async function main(): Promise<void> {
   const sql = new pg.Client({ connectionString: database.url });
   await sql.connect();
   cleanups.push(() => sql.end());
-  const db = createDbClient(database.url);
-  cleanups.push(() => db.$disconnect());
+  const db = database.db;
   let t0 = Date.now();
   await seedServices(sql, { services: SERVICES, nodesPerService: NODES });
-  const gatewayIds = await registerGateways(db, secretKey, gateways);
+  const gatewayIds = await registerGateways(db, gateways);
   const seedMs = Date.now() - t0;
   t0 = Date.now();
   await syncAll(db, gatewayIds);
   const syncMs = Date.now() - t0;
   const password = `pw-${randomBytes(12).toString("base64url")}`;
-  await db.user.create({ data: { email: ADMIN_EMAIL, name: "Bench Admin", role: "ADMIN", passwordHash: await hashPassword(password) } });
+  await seedUser(db, { email: ADMIN_EMAIL, name: "Bench Admin", role: "ADMIN", password });
   progress(`seeded in ${seedMs} ms, synced ${GATEWAYS} gateways in ${syncMs} ms`);
 
-  ensureBuild(progress);
-  const port = await freePort();
-  const logFile = path.join(dir, "portal.log");
-  const portal = await startPortal({
-    host: "127.0.0.1",
-    port,
-    logFile,
-    env: { DATABASE_URL: database.url, GRAYLANE_SECRET_KEY: secretKey, GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"), GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex") },
-  });
+  const portal = await startTestPortal({ databaseUrl: database.url, dir, keys, log: progress });
+  const logFile = portal.logFile;
   cleanups.push(() => portal.stop());
   progress(`portal ${portal.url} (log ${logFile})`);
 

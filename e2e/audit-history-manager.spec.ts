@@ -5,7 +5,7 @@
 // found in Next's server-reference manifest, so a new action is covered without edits.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { appendAuditEvent } from "../lib/audit-chain";
+import { appendAuditEvent } from "../lib/audit/chain";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 

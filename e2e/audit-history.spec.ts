@@ -4,7 +4,7 @@
 // under a unique service name.
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import { appendAuditEvent } from "../lib/audit-chain";
+import { appendAuditEvent } from "../lib/audit/chain";
 import { appendAuditOutcomes } from "../lib/audit/outcomes";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";

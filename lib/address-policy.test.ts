@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { addressAllowed, isLinkLocal, nodeAddrAllowed, parseCidrList } from "./address-policy";
-import { createGatewayClient } from "./gateway/client";
+import { createGatewayClient } from "./gateways/client";
 import { httpRequest } from "./http-request";
 
 describe("GRAYLANE_GATEWAY_ALLOW", () => {

@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import type { SessionUser } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isRole } from "@/lib/rbac";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 
 // Personal API tokens for automation (CI/CD calling the portal). The token is shown once;
 // the database keeps its SHA-256 (a 256-bit random token needs no slow hash) and a short
@@ -48,8 +47,7 @@ export async function createApiToken(
       select: VIEW_SELECT,
     });
     if (opts.actor) {
-      await appendAuditEvent(tx, {
-        ...auditActor(opts.actor),
+      await auditChange(tx, opts.actor, {
         action: "api_token.create",
         targetType: "api_token",
         targetName: `${created.name} (${created.prefix}…)`,
@@ -74,8 +72,7 @@ export async function revokeApiToken(userId: string, id: string, actor?: Actor):
     if (token.revokedAt) return token;
     const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
     if (actor) {
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "api_token.revoke",
         targetType: "api_token",
         targetName: `${token.name} (${token.prefix}…)`,

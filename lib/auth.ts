@@ -5,7 +5,6 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import { db } from "@/lib/db";
 import { log } from "@/lib/log";
 import { hashPassword, verifyPassword } from "@/lib/passwords";
@@ -15,7 +14,7 @@ import { PATHNAME_HEADER } from "@/lib/http/security-headers";
 import { checkLoginThrottle, recordLoginAttempt } from "@/lib/login-throttle";
 import { pagePermission } from "@/lib/http/page-permissions";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 
 export type SessionUser = {
   id: string;
@@ -132,8 +131,7 @@ export async function endAllSessions(userId: string, opts: { ifVersion?: number;
       data: { sessionVersion: { increment: 1 } },
     });
     if (count && opts.actor) {
-      await appendAuditEvent(tx, {
-        ...auditActor(opts.actor),
+      await auditChange(tx, opts.actor, {
         action: "user.sign_out_everywhere",
         targetType: "user",
         targetName: opts.actor.email,

@@ -10,7 +10,12 @@
 // the request that needs the database with a clear message, not the build.
 import { PrismaPg } from "@prisma/adapter-pg";
 
-import { PrismaClient } from "./generated/prisma/client";
+import { PrismaClient, type Prisma } from "./generated/prisma/client";
+
+/** The Prisma client the work functions run on (the app's `db`, or a test database's). */
+export type Db = PrismaClient;
+/** The client inside `db.$transaction(async (tx) => …)`. */
+export type Tx = Prisma.TransactionClient;
 
 type Client = InstanceType<typeof PrismaClient>;
 

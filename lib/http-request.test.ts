@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { createGatewayClient } from "./gateway/client";
+import { createGatewayClient } from "./gateways/client";
 import { httpRequest } from "./http-request";
 
 // Ports on the Fetch standard's "bad port" list, which fetch() refuses to connect to.

@@ -10,6 +10,15 @@ import { log } from "@/lib/log";
 const LOCK_CLASS = 0x6772_6179; // "gray"
 export const LEADER_LOCKS = { releaseAnalyzer: 1, reconciler: 2, auditCheckpoints: 3, sampler: 4 } as const;
 
+/** A loop's interval setting `variable` (milliseconds, an integer ≥ 100), or `fallback` when unset. */
+export function intervalFromEnv(variable: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 100) throw new Error(`${variable} must be an integer ≥ 100, got "${raw}".`);
+  return ms;
+}
+
 export type LeaderHandle = {
   stop(): Promise<void>;
   isLeader(): boolean;

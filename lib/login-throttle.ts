@@ -1,4 +1,4 @@
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 
 // Failed-login throttling, stored in LoginAttempt so it holds across portal processes.
 // Two keys, each with a few free failures and then a growing wait before the next attempt:

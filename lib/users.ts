@@ -1,11 +1,10 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit-chain";
-import { db } from "@/lib/db";
+import { db, type Db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { generatePassword, hashPassword } from "@/lib/passwords";
 import type { Role } from "@/lib/rbac";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 import type { CreateUserInput } from "@/lib/validations/user";
 
 // User administration. Passwords and hashes never leave this module except the one
@@ -56,17 +55,17 @@ async function loadForChange(tx: Prisma.TransactionClient, id: string): Promise<
   return user;
 }
 
-export async function createUser(actor: Actor, input: CreateUserInput): Promise<{ user: UserView; generatedPassword: string | null }> {
+/** Creates a user (audited). `client`: the database, when not the portal's (seeds, tests). */
+export async function createUser(actor: Actor, input: CreateUserInput, client: Db = db): Promise<{ user: UserView; generatedPassword: string | null }> {
   const generatedPassword = input.password ? null : generatePassword();
   const passwordHash = await hashPassword(input.password || generatedPassword!);
   try {
-    const user = await db.$transaction(async (tx) => {
+    const user = await client.$transaction(async (tx) => {
       const created = await tx.user.create({
         data: { email: input.email, name: input.name, role: input.role, passwordHash },
         select: VIEW_SELECT,
       });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "user.create",
         targetType: "user",
         targetName: created.email,
@@ -94,8 +93,7 @@ export async function updateUserRole(actor: Actor, id: string, role: Role): Prom
     if (before.role === role) return before;
     if (before.role === "ADMIN" && !before.disabled) await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { role }, select: VIEW_SELECT });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "user.role",
       targetType: "user",
       targetName: after.email,
@@ -115,8 +113,7 @@ export async function setUserDisabled(actor: Actor, id: string, disabled: boolea
     if (before.disabled === disabled) return before;
     if (disabled && before.role === "ADMIN") await assertAdminRemains(tx, id);
     const after = await tx.user.update({ where: { id }, data: { disabled }, select: VIEW_SELECT });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: disabled ? "user.disable" : "user.enable",
       targetType: "user",
       targetName: after.email,
@@ -134,8 +131,7 @@ export async function resetUserPassword(actor: Actor, id: string, given?: string
   const email = await db.$transaction(async (tx) => {
     const before = await loadForChange(tx, id);
     await tx.user.update({ where: { id }, data: { passwordHash } });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "user.password_reset",
       targetType: "user",
       targetName: before.email,

@@ -1,5 +1,5 @@
 import type { ActionContext } from "@/lib/actions/safe-action";
-import type { Actor } from "@/lib/services/db-types";
+import type { Actor } from "@/lib/audit/append";
 
 /** The audited "who" of an action: the signed-in user and where the request came from. */
 export function actorFrom(ctx: ActionContext): Actor {

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { actorFrom } from "@/lib/actions/actor";
 import { defineAction } from "@/lib/actions/safe-action";
-import { createGateway } from "@/lib/gateways";
+import { createGateway } from "@/lib/gateways/registry";
 import { createGatewaySchema } from "@/lib/validations/gateway";
 
 export const createGatewayAction = defineAction("gateways.write", createGatewaySchema, async (input, ctx) => {

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { actorFrom } from "@/lib/actions/actor";
 import { defineAction } from "@/lib/actions/safe-action";
 import { db } from "@/lib/db";
-import { syncGatewayNow } from "@/lib/services/mutations";
+import { syncGatewayNow } from "@/lib/reconcile/sync";
 import { gatewayIdSchema } from "@/lib/validations/gateway";
 
 /** Pushes every service that differs on this gateway (each push audited as service.sync). */

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/safe-action";
-import { testGateway } from "@/lib/gateways";
+import { testGateway } from "@/lib/gateways/registry";
 import { gatewayIdSchema } from "@/lib/validations/gateway";
 
 // Admin tooling: everyone sees each gateway's status on the page; the on-demand test sits

@@ -14,7 +14,8 @@ import { sessionRequestProblem } from "@/lib/http/same-origin";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { apiError } from "@/lib/releases/api-errors";
-import type { Actor, Db } from "@/lib/services/db-types";
+import type { Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
 
 export type ResolveUser = (req: Request) => Promise<SessionUser | null>;

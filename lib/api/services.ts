@@ -11,7 +11,7 @@ import { z } from "zod";
 import { AppError, isAppError, type FieldErrors } from "@/lib/errors";
 import { addNode, createService, deleteService, removeNode, setNodeState, updateNode, updateService, type MutationResult } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired, type StoredService } from "@/lib/services/read";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import {
   addNodeSchema,
   addrSchema,

@@ -4,7 +4,7 @@ import "server-only";
 // GRAYLANE_AUDIT_CHECKPOINT_INTERVAL_MS (default 10000) signs the head of the chain into
 // GRAYLANE_AUDIT_CHECKPOINT_DIR when it moved (lib/audit/checkpoints.ts).
 import { getDb } from "@/lib/db";
-import { LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
+import { intervalFromEnv, LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
 import { log } from "@/lib/log";
 import { ensureReanchored } from "./chain";
 import { writeCheckpoint } from "./checkpoints";
@@ -12,11 +12,7 @@ import { writeCheckpoint } from "./checkpoints";
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
 
 export function checkpointIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.GRAYLANE_AUDIT_CHECKPOINT_INTERVAL_MS;
-  if (raw === undefined || raw === "") return DEFAULT_CHECKPOINT_INTERVAL_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100) throw new Error(`GRAYLANE_AUDIT_CHECKPOINT_INTERVAL_MS must be an integer ≥ 100, got "${raw}".`);
-  return ms;
+  return intervalFromEnv("GRAYLANE_AUDIT_CHECKPOINT_INTERVAL_MS", DEFAULT_CHECKPOINT_INTERVAL_MS, env);
 }
 
 export function startAuditCheckpointer(opts: { databaseUrl?: string; intervalMs?: number } = {}): LeaderHandle {

@@ -5,7 +5,7 @@ import "server-only";
 //
 // Column names and JSON keys are stable English machine names, in every UI language:
 // exports are read by scripts and spreadsheets, and renaming a column breaks them.
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import type { AuditFilters } from "./filters";
 import { auditExportBatch, type ExportEvent } from "./read";
 

@@ -3,15 +3,14 @@ import "server-only";
 // of the filter selects, one event, and batches for the export. Every query stays on an
 // index with millions of events (see bench/audit.ts and docs/benchmarks.md).
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { AuditEventFields } from "@/lib/audit-chain";
-import type { Db } from "@/lib/services/db-types";
+import type { AuditEventFields } from "@/lib/audit/chain";
+import type { Db } from "@/lib/db";
 import { auditOrderSql, auditWhereSql, type AuditFilters } from "./filters";
 
 export const AUDIT_PAGE_SIZE = 50;
 
-export type AuditRow = {
-  id: string;
-  createdAt: string;
+/** The columns a history row shows, as stored. */
+type ListedColumns = {
   actorEmail: string;
   actorRole: string;
   clientIp: string;
@@ -20,23 +19,11 @@ export type AuditRow = {
   targetName: string;
   serviceName: string | null;
   releaseId: string | null;
-  outcomes: { ok: number; failed: number };
 };
 
-type RawRow = {
-  id: bigint;
-  createdAt: Date;
-  actorEmail: string;
-  actorRole: string;
-  clientIp: string;
-  action: string;
-  targetType: string;
-  targetName: string;
-  serviceName: string | null;
-  releaseId: string | null;
-  okCount: number;
-  failedCount: number;
-};
+export type AuditRow = ListedColumns & { id: string; createdAt: string; outcomes: { ok: number; failed: number } };
+
+type RawRow = ListedColumns & { id: bigint; createdAt: Date; okCount: number; failedCount: number };
 
 /** Newest first (see auditOrderSql), keyset-paginated: `before` is the last id of the previous page. */
 export async function listAuditEvents(

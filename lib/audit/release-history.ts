@@ -3,28 +3,18 @@ import "server-only";
 // its outcome and who ended it (automatic rollbacks with their reason), linked to its
 // audit events; and weekly / per-service summaries for the charts.
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
-import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
+import { SYSTEM_ACTOR } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+import { releaseSummary, type ReleaseSummary } from "@/lib/releases/read";
 
 export const HISTORY_PAGE_SIZE = 50;
 
-export type ReleaseHistoryRow = {
-  id: string;
-  service: string;
-  version: string;
-  status: ReleaseStatus;
-  targets: string[];
-  /** Planned gray shares, in percent. */
-  steps: number[];
+/** A release as the list shows it (steps: planned gray shares, in percent), plus its history. */
+export type ReleaseHistoryRow = Omit<ReleaseSummary, "currentStep"> & {
   /** Traffic steps taken (release.step events). */
   stepsTaken: number;
   /** Highest gray share reached, in percent (null: never beyond the tester-only start). */
   maxPercent: number | null;
-  startedBy: string;
-  startedAt: string;
-  endedBy: string | null;
-  endedAt: string | null;
-  endReason: string | null;
   /** Rolled back by the analyzer, not by a person. */
   automatic: boolean;
   /** Time in gray so far (open) or until promote/rollback, in seconds. */
@@ -78,20 +68,11 @@ export async function listReleaseHistory(
   const rows = page.map((r): ReleaseHistoryRow => {
     const end = of(r.id, r.status === "PROMOTED" ? "release.promote" : "release.rollback");
     const steps = of(r.id, "release.step");
+    const { currentStep: _current, ...listed } = releaseSummary(r);
     return {
-      id: r.id,
-      service: r.service.name,
-      version: r.version,
-      status: r.status,
-      targets: r.targets,
-      steps: r.steps,
+      ...listed,
       stepsTaken: steps?.n ?? 0,
       maxPercent: steps?.maxPercent ?? null,
-      startedBy: r.startedBy,
-      startedAt: r.startedAt.toISOString(),
-      endedBy: r.endedBy,
-      endedAt: r.endedAt?.toISOString() ?? null,
-      endReason: r.endReason,
       automatic: r.status === "ROLLED_BACK" && r.endedBy === SYSTEM_ACTOR.email,
       graySeconds: Math.max(0, ((r.endedAt ?? now).getTime() - r.startedAt.getTime()) / 1000),
       startEventId: of(r.id, "release.start")?.first.toString() ?? null,

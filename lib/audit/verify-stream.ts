@@ -3,7 +3,7 @@ import "server-only";
 // JSON lines, so the page can show progress over a million events and the result at the
 // end in the same response (no job state to share between portal processes).
 import { log } from "@/lib/log";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { verifyAuditChain, type AuditChainBreak } from "./verify";
 
 export type VerifyAuditResult = {

@@ -4,8 +4,8 @@ import "server-only";
 // (and the portal's CPU for parsing) one read per second, not one per viewer. `version`
 // (e.g. the desired revision) is part of the key: after a change in the database the next
 // render reads the gateways afresh instead of showing the state from before the change.
-import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
-import type { GatewayClient } from "@/lib/gateway/client";
+import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateways/fanout";
+import type { GatewayClient } from "@/lib/gateways/client";
 import { sharedRead } from "./shared-read";
 
 export const GATEWAY_READ_TTL_MS = 1000;

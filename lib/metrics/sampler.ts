@@ -6,13 +6,13 @@ import "server-only";
 // deleted. Pages read these rows (lib/metrics/series.ts), so a graph shows history from
 // before it was opened and no viewer causes a gateway read.
 import { getDb } from "@/lib/db";
-import { fanOut, type GatewayTarget } from "@/lib/gateway/fanout";
+import { fanOut, type GatewayTarget } from "@/lib/gateways/fanout";
 import { LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
 import { log } from "@/lib/log";
 import { deltaCounters, quantileMs, type NodeCounters } from "@/lib/releases/analysis";
 import { statsDocumentCounters } from "@/lib/releases/stats-source";
-import type { Db } from "@/lib/services/db-types";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import type { Db } from "@/lib/db";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 
 export type SamplerOptions = { intervalMs: number; retentionMs: number };
 

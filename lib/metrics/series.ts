@@ -5,7 +5,7 @@ import "server-only";
 // cost one query per TTL.
 import { quantileMs } from "@/lib/releases/analysis";
 import { isTarget } from "@/lib/releases/plan";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { sharedRead } from "./shared-read";
 
 export const SERIES_TTL_MS = 5000;

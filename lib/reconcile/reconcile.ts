@@ -5,11 +5,12 @@ import "server-only";
 // syncGateway's (lib/services): the same drift test, the same push (desired state read
 // fresh, If-Match, never over a newer push of the same service), the same audit action
 // (service.sync, one event per failure streak).
-import type { GatewayTarget } from "@/lib/gateway/fanout";
+import type { GatewayTarget } from "@/lib/gateways/fanout";
 import { log } from "@/lib/log";
-import { SYSTEM_ACTOR, type Actor, type Db } from "@/lib/services/db-types";
-import { syncGateway, type GatewaySyncReport } from "@/lib/services/mutations";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+import { syncGateway, type GatewaySyncReport } from "./sync";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 
 export type GatewayReconcile = {
   gatewayId: string;

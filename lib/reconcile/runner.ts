@@ -2,17 +2,13 @@ import "server-only";
 // The reconciler loop (started from instrumentation.ts): every GRAYLANE_RECONCILE_INTERVAL_MS
 // (default 5000) one portal process of the deployment reconciles every gateway.
 import { getDb } from "@/lib/db";
-import { LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
+import { intervalFromEnv, LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
 import { reconcileOnce, type ReconcileReport } from "./reconcile";
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5000;
 
 export function reconcileIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.GRAYLANE_RECONCILE_INTERVAL_MS;
-  if (raw === undefined || raw === "") return DEFAULT_RECONCILE_INTERVAL_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100) throw new Error(`GRAYLANE_RECONCILE_INTERVAL_MS must be an integer ≥ 100, got "${raw}".`);
-  return ms;
+  return intervalFromEnv("GRAYLANE_RECONCILE_INTERVAL_MS", DEFAULT_RECONCILE_INTERVAL_MS, env);
 }
 
 export type ReconcilerHandle = LeaderHandle & { lastReport(): ReconcileReport | null };

@@ -1,7 +1,7 @@
 import "server-only";
 // Per-gateway sync status for the gateways page, from what the pushes and the reconciler
 // recorded (GatewaySync rows): no gateway is called here.
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { syncInfo, type SyncInfo } from "@/lib/services/live";
 
 export type GatewaySyncSummary = {

@@ -4,7 +4,7 @@ import "server-only";
 // per process and TTL, shared by every viewer (lib/metrics/shared-read.ts): 50 viewers polling
 // every 2 s cost one database read and one gateway read per second, not 25 of each.
 import { invalidateShared, sharedRead } from "@/lib/metrics/shared-read";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { reasonsFromEvidence, type RollbackReason, type Thresholds } from "./analysis";
 import { analyzerOptionsFromEnv } from "./analyzer";
 import { getLiveSplit, getRelease, type LiveSplit, type ReleaseDetail } from "./read";

@@ -4,17 +4,16 @@ import "server-only";
 // the release row and appends the audit event; after commit the service is pushed to every
 // gateway and each gateway's outcome is recorded on that event.
 import { randomBytes } from "node:crypto";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import { auditActor, SYSTEM_ACTOR, type Actor, type Db, type Tx } from "@/lib/services/db-types";
-import { assertKeepsStable } from "@/lib/services/mutations";
-import { pushService, type PushOutcome } from "@/lib/services/push";
+import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
+import type { Db, Tx } from "@/lib/db";
+import { commitService, conflict, serviceNotFound, type Committed } from "@/lib/services/commit";
 import { loadDesired, type StoredService } from "@/lib/services/read";
 import { sameAddr } from "@/lib/services/impact";
 import type { DesiredService } from "@/lib/services/state";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import type {
   OverrideInput,
   PromoteReleaseInput,
@@ -40,13 +39,7 @@ import { testerExpiry } from "./tester";
 
 export type ReleaseAuditAction = "release.start" | "release.step" | "release.promote" | "release.rollback" | "release.tester_link";
 
-export type ReleaseResult = {
-  releaseId: string;
-  service: string;
-  revision: number;
-  eventId: string;
-  outcomes: PushOutcome[];
-};
+export type ReleaseResult = Committed & { releaseId: string };
 
 type ReleaseRow = NonNullable<Awaited<ReturnType<typeof findRelease>>>;
 
@@ -56,37 +49,12 @@ function findRelease(db: Db | Tx, id: string) {
 
 type Json = Prisma.InputJsonValue;
 
-function conflict(service: string, why: string): AppError {
-  return new AppError("conflict", `${service}: ${why}`, { params: { service } });
-}
-
 function splitJson(s: DesiredService) {
   return {
     revision: s.revision,
     gray: s.gray as unknown as Json,
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
   };
-}
-
-/**
- * Writes a release's change of node states/weights and gray rule. Releases never add or
- * remove nodes; the revision check catches a concurrent change of the service.
- */
-async function writeService(tx: Tx, before: StoredService, after: DesiredService): Promise<void> {
-  const updated = await tx.service.updateMany({
-    where: { id: before.id, revision: before.revision },
-    data: { revision: { increment: 1 }, gray: after.gray as unknown as Json },
-  });
-  if (updated.count !== 1) throw conflict(before.name, "revision moved");
-  for (const n of after.nodes) {
-    const old = before.nodes.find((o) => sameAddr(o.addr, n.addr));
-    if (old && (old.state !== n.state || old.weight !== n.weight || old.backup !== n.backup)) {
-      await tx.node.update({
-        where: { serviceId_addr: { serviceId: before.id, addr: old.addr } },
-        data: { state: n.state, weight: n.weight, backup: n.backup },
-      });
-    }
-  }
 }
 
 type Planned = {
@@ -101,7 +69,11 @@ type Planned = {
   force: boolean;
 };
 
-/** Runs one release change: tx (service + release + audit) → push → record outcomes. */
+/**
+ * Runs one release change through the service commit path: the plan's new service state,
+ * the release row (created by start, else updated while still OPEN at the expected step)
+ * and the audit event in one transaction, then the push.
+ */
 async function commit(
   db: Db,
   actor: Actor,
@@ -109,36 +81,34 @@ async function commit(
   releaseId: string,
   plan: (tx: Tx, before: StoredService) => Promise<Planned & { create?: Prisma.ReleaseUncheckedCreateInput; expectStatusOpen?: { currentStep?: number } }>,
 ): Promise<ReleaseResult> {
-  const { eventId, revision } = await db.$transaction(async (tx) => {
-    const before = await loadDesired(tx, service);
-    if (!before) throw new AppError("not_found", `service ${service} not found`, { params: { service } });
+  const committed = await commitService(db, actor, service, null, async (tx, before) => {
     const p = await plan(tx, before);
-    const after = { ...p.after, revision: before.revision + 1 };
-    assertKeepsStable(service, before.nodes, after.nodes, p.force);
-    await writeService(tx, before, after);
-    if (p.create) {
-      await tx.release.create({ data: p.create });
-    } else {
-      const where: Prisma.ReleaseWhereInput = { id: releaseId, status: "OPEN" };
-      if (p.expectStatusOpen?.currentStep !== undefined) where.currentStep = p.expectStatusOpen.currentStep;
-      const updated = await tx.release.updateMany({ where, data: p.release });
-      if (updated.count !== 1) throw conflict(service, `release ${releaseId} moved`);
-    }
-    const event = await appendAuditEvent(tx, {
-      ...auditActor(actor),
-      action: p.action,
-      targetType: "release",
-      targetName: releaseId,
-      serviceName: service,
-      releaseId,
-      reason: p.reason,
-      before: splitJson(before),
-      after: { ...splitJson(after), ...p.detail },
-    });
-    return { eventId: event.id as bigint, revision: after.revision };
+    return {
+      after: p.after,
+      force: p.force,
+      also: async (tx) => {
+        if (p.create) {
+          await tx.release.create({ data: p.create });
+          return;
+        }
+        const where: Prisma.ReleaseWhereInput = { id: releaseId, status: "OPEN" };
+        if (p.expectStatusOpen?.currentStep !== undefined) where.currentStep = p.expectStatusOpen.currentStep;
+        const updated = await tx.release.updateMany({ where, data: p.release });
+        if (updated.count !== 1) throw conflict(service, `release ${releaseId} moved`);
+      },
+      audit: (after) => ({
+        action: p.action,
+        targetType: "release",
+        targetName: releaseId,
+        serviceName: service,
+        releaseId,
+        reason: p.reason,
+        before: splitJson(before),
+        after: { ...splitJson(after), ...p.detail },
+      }),
+    };
   });
-  const report = await pushService(db, service, { eventId });
-  return { releaseId, service, revision, eventId: eventId.toString(), outcomes: report.outcomes };
+  return { releaseId, ...committed };
 }
 
 /**
@@ -172,7 +142,7 @@ export function newReleaseId(): string {
 /** Start: targets → gray, tester cookie on, share 0. Refused while stable nodes are unhealthy. */
 export async function startRelease(db: Db, actor: Actor, input: StartReleaseInput): Promise<ReleaseResult> {
   const current = await loadDesired(db, input.service);
-  if (!current) throw new AppError("not_found", `service ${input.service} not found`, { params: { service: input.service } });
+  if (!current) throw serviceNotFound(input.service);
   const missing = input.targets.filter((t) => !current.nodes.some((n) => sameAddr(n.addr, t)));
   if (missing.length) {
     throw new AppError("invalid_input", `${input.service}: unknown targets ${missing.join(", ")}`, {
@@ -256,7 +226,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
     throw new AppError("invalid_input", `release ${r.id}: no further step planned`, { fieldErrors: { percent: ["validation.noNextStep"] } });
   }
   const current = await loadDesired(db, r.service.name);
-  if (!current) throw new AppError("not_found", `service ${r.service.name} not found`, { params: { service: r.service.name } });
+  if (!current) throw serviceNotFound(r.service.name);
   const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
   const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
   const at = new Date();

@@ -1,7 +1,7 @@
 // What each release step does to a service's desired state, and the preview of the split
 // it leads to. Pure functions: no database, no network (client components import them).
 
-import type { GrayRule, NodeState } from "@/lib/gateway/types";
+import type { GrayRule, NodeState } from "@/lib/gateways/types";
 import { isStableCapable, sameAddr } from "@/lib/services/impact";
 import type { DesiredNode, DesiredService } from "@/lib/services/state";
 

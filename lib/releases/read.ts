@@ -2,9 +2,9 @@ import "server-only";
 // Reads of releases: list, one release with its timeline (audit events with per-gateway
 // outcomes), tester links, the preview of a step, and the live split from gateway stats.
 import { AppError } from "@/lib/errors";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
-import { loadGatewayTargets } from "@/lib/services/targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
 import { pickBase, windowSides, type RollbackReason, type ServiceSample, type Side } from "./analysis";
 import { availableStable, stableHealth, startRefusals, stepRefusals, type GuardRefusal } from "./guards";
@@ -29,7 +29,8 @@ export type ReleaseSummary = {
 
 type Row = { id: string; version: string; status: ReleaseStatus; targets: string[]; steps: number[]; currentStep: number; startedBy: string; startedAt: Date; endedBy: string | null; endedAt: Date | null; endReason: string | null; service: { name: string } };
 
-function summary(r: Row): ReleaseSummary {
+/** A release row as lists show it (also the release history, lib/audit/release-history.ts). */
+export function releaseSummary(r: Row): ReleaseSummary {
   return {
     id: r.id,
     service: r.service.name,
@@ -53,7 +54,7 @@ export async function listReleases(db: Db, opts: { service?: string; status?: Re
     orderBy: [{ startedAt: "desc" }, { id: "desc" }],
     take: Math.min(opts.take ?? 100, 500),
   });
-  return rows.map(summary);
+  return rows.map(releaseSummary);
 }
 
 export type TimelineEntry = {
@@ -103,7 +104,7 @@ export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | nu
     loadDesired(db, r.service.name),
   ]);
   return {
-    ...summary(r),
+    ...releaseSummary(r),
     notes: r.notes,
     autoAdvance: r.autoAdvance,
     // A new tester link renames the cookie: the gray rule holds the current name.

@@ -2,7 +2,7 @@ import "server-only";
 // Reads one service's per-node counters, with the latency histogram, from every gateway
 // (GET /v1/stats?service=: that service only, whatever the size of the fleet). The typed client's getStats keeps only the fields the live views need;
 // the analysis needs the histogram buckets, so it parses the document itself.
-import { DEFAULT_TIMEOUT_MS, fanOut, type GatewayTarget } from "@/lib/gateway/fanout";
+import { DEFAULT_TIMEOUT_MS, fanOut, type GatewayTarget } from "@/lib/gateways/fanout";
 import type { NodeCounters, ServiceSample } from "./analysis";
 
 type RawNode = {

@@ -5,7 +5,7 @@ import "server-only";
 // release, so the change goes through the release (step, promote, roll back) and lands on
 // its timeline. Called by the node mutations inside their transaction.
 import { AppError } from "@/lib/errors";
-import type { Db, Tx } from "@/lib/services/db-types";
+import type { Db, Tx } from "@/lib/db";
 import { isTarget } from "./plan";
 
 /** Node changes that touch a release target's membership of the pools. */

@@ -1,7 +1,7 @@
 // What a node change does to a service's stable pool, and the rule the gateway applies:
 // a change that leaves no node able to take stable traffic is refused unless forced.
 
-import type { NodeState } from "@/lib/gateway/types";
+import type { NodeState } from "@/lib/gateways/types";
 import type { DesiredNode } from "./state";
 
 export type NodeChange =

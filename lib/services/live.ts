@@ -1,13 +1,13 @@
 import "server-only";
-import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
+import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateways/fanout";
 import { sharedFanOut } from "@/lib/metrics/gateway-reads";
 import { sharedRead } from "@/lib/metrics/shared-read";
-import type { GatewayState } from "@/lib/gateway/types";
-import type { Db } from "./db-types";
+import type { GatewayState } from "@/lib/gateways/types";
+import type { Db } from "@/lib/db";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
 import { countNodes, diffState, type Drift } from "./state";
 import { mergeRates, rates, SampleHistory, type ServiceRates } from "./stats";
-import { loadGatewayTargets } from "./targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 
 /** Page reads wait this long for a gateway, then show it as unreachable. */
 export const LIVE_TIMEOUT_MS = 1500;

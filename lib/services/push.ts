@@ -1,15 +1,15 @@
 import "server-only";
 import { appendAuditOutcomes, type AuditOutcomeInput } from "@/lib/audit/outcomes";
-import type { GatewayClient } from "@/lib/gateway/client";
-import { isGatewayError } from "@/lib/gateway/errors";
-import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateway/fanout";
-import type { GatewayState } from "@/lib/gateway/types";
+import type { GatewayClient } from "@/lib/gateways/client";
+import { isGatewayError } from "@/lib/gateways/errors";
+import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateways/fanout";
+import type { GatewayState } from "@/lib/gateways/types";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import type { Db } from "./db-types";
+import type { Db } from "@/lib/db";
 import { hasStableCapable } from "./impact";
 import { loadDesired } from "./read";
-import { loadGatewayTargets } from "./targets";
+import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { toGatewayState } from "./state";
 
 /**

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Db, Tx } from "./db-types";
+import type { Db, Tx } from "@/lib/db";
 import { normalizeGray, normalizeHealth, type DesiredService } from "./state";
 
 export type StoredService = DesiredService & { id: string };

@@ -2,7 +2,7 @@
 // from the desired one. Pure functions: no database, no network.
 
 import { PORTAL_MANAGER } from "@/lib/contract/manager";
-import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateway/types";
+import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateways/types";
 import { canonicalAddr, canonicalCidr } from "@/lib/validations/addr";
 
 export type DesiredNode = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { NodeStats } from "@/lib/gateway/types";
+import type { NodeStats } from "@/lib/gateways/types";
 import { mergeRates, rates, SampleHistory } from "./stats";
 
 const ns = (requests: number, fivexx = 0, inFlight = 0): NodeStats => ({ requests, status: { "2xx": requests - fivexx, "5xx": fivexx }, failures: 0, inFlight });

@@ -2,7 +2,7 @@
 // needs two samples, so callers keep a short history (see live.ts) and pass the oldest
 // usable sample as `prev`. Pure functions.
 
-import type { GatewayStats, NodeStats } from "@/lib/gateway/types";
+import type { GatewayStats, NodeStats } from "@/lib/gateways/types";
 
 export type Sample = { at: number; stats: GatewayStats };
 

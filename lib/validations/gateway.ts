@@ -47,7 +47,7 @@ const token = z.string().min(GATEWAY_TOKEN_MIN, { error: "tokenMin" }).max(512, 
 export const createGatewaySchema = z.object({ name, adminUrl, proxyUrl, token });
 export type CreateGatewayInput = z.output<typeof createGatewaySchema>;
 
-/** An empty token keeps the stored one, unless the admin URL changes (lib/gateways.ts). */
+/** An empty token keeps the stored one, unless the admin URL changes (lib/gateways/registry.ts). */
 export const updateGatewaySchema = z.object({
   id: z.string().min(1),
   name,

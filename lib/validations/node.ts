@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
-import { NODE_STATES } from "@/lib/gateway/types";
+import { NODE_STATES } from "@/lib/gateways/types";
 import { nodeAddrAllowed } from "@/lib/address-policy";
 import { canonicalAddr } from "./addr";
 import { algorithmSchema, DEFAULT_GRAY_RULE, grayRuleSchema, serviceNameSchema } from "./service";

@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { MAX_CIDRS, PERCENT_DECIMALS, PERCENT_MAX, PERCENT_MIN, SERVICE_NAME_RE } from "@/lib/contract/limits";
-import { ALGORITHMS } from "@/lib/gateway/types";
+import { ALGORITHMS } from "@/lib/gateways/types";
 import { canonicalCidr } from "./addr";
 
 export const serviceNameSchema = z

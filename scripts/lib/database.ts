@@ -302,26 +302,19 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
   };
 }
 
-export const DEMO_ADMIN_EMAIL = "admin@graylane.local";
-
 /**
- * Create the ADMIN `admin@graylane.local` with a generated password when the
- * database has no user at all. Returns the password (to show once) or null
- * when users already exist. Connects to DATABASE_URL (or `url`) with its own
- * client and disconnects afterwards: the embedded database serves a single
- * connection, which the portal needs next.
+ * The first ADMIN (admin@graylane.local, generated password) when the database has no user
+ * at all, through prisma/seed.ts: the password to show once, or null when users exist.
+ * Connects to DATABASE_URL (or `url`) with its own client and disconnects afterwards: the
+ * embedded database serves a single connection, which the portal needs next. Needs the
+ * react-server condition (lib modules are server-only), as `npm run demo` runs.
  */
 export async function ensureAdminUser(url?: string): Promise<{ email: string; password: string } | null> {
   const { createDbClient } = await import("../../lib/db");
-  const { generatePassword, hashPassword } = await import("../../lib/passwords");
+  const { ensureAdminUser: seedAdmin } = await import("../../prisma/seed");
   const client = createDbClient(url ?? process.env.DATABASE_URL);
   try {
-    if ((await client.user.count()) > 0) return null;
-    const password = generatePassword();
-    await client.user.create({
-      data: { email: DEMO_ADMIN_EMAIL, name: "Administrator", role: "ADMIN", passwordHash: await hashPassword(password) },
-    });
-    return { email: DEMO_ADMIN_EMAIL, password };
+    return await seedAdmin(client);
   } finally {
     await client.$disconnect();
   }

@@ -6,9 +6,10 @@ export async function registerDemo(adminUrl: string, proxyUrl: string, token: st
   // Imported late: these modules read DATABASE_URL and the secret key from the environment.
   const { db } = await import("../../lib/db");
   const { decrypt } = await import("../../lib/crypto");
-  const { createService, syncGatewayNow, SYSTEM_ACTOR } = await import("../../lib/services");
+  const { createService, SYSTEM_ACTOR } = await import("../../lib/services");
+  const { syncGatewayNow } = await import("../../lib/reconcile/sync");
   const { createServiceSchema } = await import("../../lib/validations/node");
-  const { createGateway, updateGateway } = await import("../../lib/gateways");
+  const { createGateway, updateGateway } = await import("../../lib/gateways/registry");
   const { createGatewaySchema, updateGatewaySchema } = await import("../../lib/validations/gateway");
   try {
     // Through the same schema and registry functions as the Gateways page: URL checks

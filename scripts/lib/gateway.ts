@@ -167,7 +167,8 @@ export interface GatewayHandle {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function childrenOfSync(pid: number): number[] {
+/** The child pids of `pid` (Linux /proc), [] when it is gone. */
+export function childrenOfSync(pid: number): number[] {
   try {
     const txt = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
     return txt ? txt.split(/\s+/).map(Number) : [];

@@ -10,13 +10,14 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
 import type { ResolveUser } from "@/lib/api/handler";
-import { createGatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import { createGatewayClient } from "@/lib/gateways/client";
+import type { Db } from "@/lib/db";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { freshDatabase } from "../support/database";
 import { freePort } from "../../scripts/lib/net";
 import { addGateway, type TestGateway } from "../portal/helpers";
 import { request } from "../support/http";
+import { seedUser } from "../../prisma/seed";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ORIGIN = "http://portal.test:3000";
@@ -94,21 +95,17 @@ async function event(id: string) {
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
+  const t = await freshDatabase();
   dbUrl = t.url;
   // lib/db (tokens, gateway list) is the app's client: it must open this test's database.
   process.env.DATABASE_URL = dbUrl;
-  const { createDbClient } = await import("@/lib/db");
-  db = createDbClient(dbUrl);
-  drop = async () => {
-    await db.$disconnect();
-    await t.drop();
-  };
+  db = t.db;
+  drop = t.stop;
   gw = await addGateway(db, "gw-api");
   backends = await startBackends({ ports: await Promise.all([freePort(), freePort(), freePort()]), version: "v1" });
   [A, B, C] = backends.addrs;
-  const op = await db.user.create({ data: { email: "ci@example.test", name: "CI", passwordHash: "x", role: "OPERATOR" } });
-  await db.user.create({ data: { email: "boss@example.test", name: "Boss", passwordHash: "x", role: "MANAGER" } });
+  const op = await seedUser(db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
+  await seedUser(db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
   sessionUser = { id: op.id, email: op.email, name: op.name, role: "OPERATOR", locale: null, timeZone: null };
   [operatorToken, managerToken] = await Promise.all([cliToken("ci@example.test", "pipeline", ["--expires", "30d"]), cliToken("boss@example.test", "reports")]);
   const { resolveApiUser } = await import("@/lib/api/deps");

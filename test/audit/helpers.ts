@@ -5,23 +5,11 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { rolesSql } from "@/lib/audit/db-roles";
-import { createDbClient } from "@/lib/db";
-import { createTestDatabase, ensurePostgresServer, projectRoot, runCollecting, type TestDatabase } from "../../scripts/lib/database";
+import { projectRoot, runCollecting } from "../../scripts/lib/database";
+import { freshDatabase, type FreshDatabase } from "../support/database";
 
-export type AuditTestDb = { db: ReturnType<typeof createDbClient>; database: TestDatabase; stop: () => Promise<void> };
-
-export async function freshDatabase(): Promise<AuditTestDb> {
-  const database = await createTestDatabase(await ensurePostgresServer());
-  const db = createDbClient(database.url);
-  return {
-    db,
-    database,
-    stop: async () => {
-      await db.$disconnect();
-      await database.drop();
-    },
-  };
-}
+export { freshDatabase };
+export type AuditTestDb = FreshDatabase;
 
 /** RFC 4180 reader (quoted fields, doubled quotes, CRLF), independent of the writer under test. */
 export function parseCsv(text: string): string[][] {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { appendAuditEvent } from "@/lib/audit-chain";
+import { appendAuditEvent } from "@/lib/audit/chain";
 import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import { auditExportStream, CSV_COLUMNS } from "@/lib/audit/export";
 import { parseAuditFilters, type AuditFilters } from "@/lib/audit/filters";

@@ -3,7 +3,7 @@
 // counts, rollback rate and median time in gray.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { appendAuditEvent } from "@/lib/audit-chain";
+import { appendAuditEvent } from "@/lib/audit/chain";
 import { decodeHistoryCursor, listReleaseHistory, releaseStats } from "@/lib/audit/release-history";
 import { freshDatabase, type AuditTestDb } from "./helpers";
 

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
-import { appendAuditEvent, verifyAuditChain } from "@/lib/audit-chain";
+import { appendAuditEvent } from "@/lib/audit/chain";
+import { verifyAuditChain } from "@/lib/audit/verify";
 import { freshDatabase, type AuditTestDb } from "./helpers";
 
 let t: AuditTestDb;

@@ -6,7 +6,8 @@ import { after, before, test } from "node:test";
 
 import pg from "pg";
 
-import { appendAuditEvent, verifyAuditChain } from "../../lib/audit-chain";
+import { appendAuditEvent } from "../../lib/audit/chain";
+import { verifyAuditChain } from "../../lib/audit/verify";
 import { appendAuditOutcomes } from "../../lib/audit/outcomes";
 import { createDbClient } from "../../lib/db";
 import { createTestDatabase, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";

@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 
-import { appendAuditEvent, verifyAuditChain } from "../../lib/audit-chain";
+import { appendAuditEvent } from "../../lib/audit/chain";
+import { verifyAuditChain } from "../../lib/audit/verify";
 import { createDbClient } from "../../lib/db";
 import { migrateDeploy, startEmbeddedPostgres } from "../../scripts/lib/database";
 

@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import os from "node:os";
 import { after, before, test } from "node:test";
 
-import { verifyAuditChain } from "../../lib/audit-chain";
+import { verifyAuditChain } from "../../lib/audit/verify";
 import { createDbClient } from "../../lib/db";
 import { verifyPassword } from "../../lib/passwords";
-import { createTestDatabase, ensureAdminUser, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";
+import { createTestDatabase, ensurePostgresServer, runPrisma, type TestDatabase } from "../../scripts/lib/database";
 import { runScript } from "../audit/helpers";
 
 let database: TestDatabase;
@@ -125,13 +125,19 @@ test("user CLI: a bad role or email is refused, naming the field", async () => {
   }
 });
 
-test("ensureAdminUser creates the first admin once", async () => {
+test("the seed (`prisma db seed`, the demo's first start) creates the first admin once", async () => {
   const empty = await createTestDatabase(await ensurePostgresServer());
+  const seed = async () => {
+    const r = await runPrisma(["db", "seed"], empty.url);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const m = /created (\S+) with password (\S+)/.exec(r.stdout);
+    return m ? { email: m[1], password: m[2] } : null;
+  };
   try {
-    const first = await ensureAdminUser(empty.url);
+    const first = await seed();
     assert.equal(first?.email, "admin@graylane.local");
     assert.ok((first?.password.length ?? 0) >= 16);
-    assert.equal(await ensureAdminUser(empty.url), null);
+    assert.equal(await seed(), null);
     const db = createDbClient(empty.url);
     try {
       const admin = await db.user.findUniqueOrThrow({ where: { email: "admin@graylane.local" } });

@@ -8,11 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { createDbClient } from "../../lib/db";
-import { hashPassword } from "../../lib/passwords";
 import { migrateDeploy, startEmbeddedPostgres, type EmbeddedPostgres } from "../../scripts/lib/database";
-import { freePort } from "../../scripts/lib/net";
-import { ensureBuild, signIn, startPortal, type PortalHandle } from "../../scripts/lib/portal";
+import { signIn, type PortalHandle } from "../../scripts/lib/portal";
+import { runSeed } from "../support/database";
+import { startTestPortal } from "../support/portal";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "graylane-embedded-"));
 const email = "admin@embedded.test";
@@ -21,24 +20,14 @@ let pg: EmbeddedPostgres;
 let portal: PortalHandle;
 
 before(async () => {
-  ensureBuild();
   pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "pgdata") });
   await migrateDeploy(pg.url);
-  const db = createDbClient(pg.url);
-  try {
-    await db.user.create({ data: { email, name: "Embedded", role: "ADMIN", passwordHash: await hashPassword(password) } });
-  } finally {
-    await db.$disconnect(); // hand the only connection to the portal
-  }
-  portal = await startPortal({
-    host: "127.0.0.1",
-    port: await freePort(),
-    logFile: path.join(dir, "portal.log"),
+  // The seed runs in its own process and disconnects: the portal gets the only connection.
+  await runSeed(pg.url, { users: [{ email, name: "Embedded", role: "ADMIN", password }] }, pg.env);
+  portal = await startTestPortal({
+    dir,
     env: {
       ...pg.env,
-      GRAYLANE_SECRET_KEY: randomBytes(32).toString("hex"),
-      GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"),
-      GRAYLANE_TESTER_KEY: randomBytes(32).toString("hex"), // required in production (lib/startup-check.ts)
       // Busy background loops, so they compete with requests for the connection.
       GRAYLANE_ANALYZE_INTERVAL_MS: "300",
       GRAYLANE_RECONCILE_INTERVAL_MS: "300",

@@ -11,12 +11,13 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { verifyAuditChain } from "@/lib/audit-chain";
+import { verifyAuditChain } from "@/lib/audit/verify";
 import { encrypt } from "@/lib/crypto";
 import { isDbUnreachable } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient } from "@/lib/gateway/client";
-import type { Actor, Db } from "@/lib/services/db-types";
+import { createGatewayClient } from "@/lib/gateways/client";
+import type { Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 import { addNode, createService, removeNode, setNodeState, updateNode, type MutationResult } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
@@ -28,6 +29,7 @@ import { freePort } from "../../scripts/lib/net";
 import { addGateway, type TestGateway } from "../portal/helpers";
 import { startCluster, type Cluster } from "./cluster";
 import { Load } from "./load";
+import { sleep, until } from "../support/http";
 
 const INTERVAL_MS = 1000;
 const SERVICE = "shop";
@@ -46,17 +48,6 @@ let repairs = 0;
 const committed: { eventId: string; what: string }[] = [];
 const timings: [string, number][] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => Promise<T | false | null | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 async function allInSync(): Promise<boolean> {
   const desired = await loadAllDesired(db);

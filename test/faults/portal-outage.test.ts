@@ -15,29 +15,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
 import { generateApiToken, hashApiToken } from "@/lib/api-tokens";
-import { encrypt, parseSecretKey } from "@/lib/crypto";
-import { createDbClient } from "@/lib/db";
-import { createGatewayClient } from "@/lib/gateway/client";
-import { hashPassword } from "@/lib/passwords";
-import type { Actor, Db } from "@/lib/services/db-types";
+import { createGatewayClient } from "@/lib/gateways/client";
+import type { Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 import { createService } from "@/lib/services/mutations";
 import { createServiceSchema } from "@/lib/validations/node";
 import enCommon from "@/messages/en/common.json";
 import zhCommon from "@/messages/zh-CN/common.json";
 import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
-import { createTestDatabase } from "../../scripts/lib/database";
-import { startGateway, type GatewayHandle } from "../../scripts/lib/gateway";
+import { seedGateway, seedUser } from "../../prisma/seed";
+import type { GatewayHandle } from "../../scripts/lib/gateway";
 import { freePort } from "../../scripts/lib/net";
-import { ensureBuild, signIn, startPortal, type PortalHandle } from "../../scripts/lib/portal";
+import { signIn, type PortalHandle } from "../../scripts/lib/portal";
+import { freshDatabase } from "../support/database";
+import { gateway as startGateway } from "../support/gateway";
+import { portalKeys, startTestPortal } from "../support/portal";
 import { startCluster, type Cluster } from "./cluster";
 
 const SERVICE = "outage";
 const email = "admin@outage.test";
 const password = `pw-${randomBytes(9).toString("base64url")}`;
-const secretKeyHex = randomBytes(32).toString("hex");
+const keys = portalKeys();
 const gatewayToken = randomBytes(16).toString("hex");
-// The service functions below decrypt gateway tokens with the same key as the portal.
-process.env.GRAYLANE_SECRET_KEY = secretKeyHex;
+// The seed and the service functions below encrypt and decrypt gateway tokens with the portal's key.
+process.env.GRAYLANE_SECRET_KEY = keys.secretKey;
 
 const dir = mkdtempSync(path.join(tmpdir(), "graylane-outage-"));
 chmodSync(dir, 0o711); // the gateway's unprivileged workers (started as root) must reach gateway-state inside
@@ -85,38 +86,25 @@ async function gatewayServes(n: number): Promise<void> {
 }
 
 before(async () => {
-  ensureBuild();
   cluster = await startCluster();
-  const database = await createTestDatabase(cluster.url); // with every migration applied
-  db = createDbClient(database.url);
-  const testerKey = randomBytes(24).toString("hex");
+  const database = await freshDatabase({ serverUrl: cluster.url }); // with every migration applied
+  db = database.db;
+  const testerKey = keys.testerKey;
   const ports = [await freePort(), await freePort(), await freePort()];
   [gateway, backends] = await Promise.all([
     startGateway({ token: gatewayToken, testerKey, stateDir: path.join(dir, "gateway-state"), workers: 1 }),
     startBackends({ ports, version: "v1" }),
   ]);
-  // Written the way the portal does: argon2id password, encrypted gateway token.
-  const user = await db.user.create({ data: { email, name: "Outage Admin", role: "ADMIN", passwordHash: await hashPassword(password) } });
-  await db.gateway.create({
-    data: { name: "gw-outage", adminUrl: gateway.adminUrl, proxyUrl: gateway.proxyUrl, tokenEnc: encrypt(gatewayToken, parseSecretKey(secretKeyHex)) },
-  });
+  // Through the seed, as the Users and Gateways pages write them.
+  const user = await seedUser(db, { email, name: "Outage Admin", role: "ADMIN", password });
+  await seedGateway(db, { name: "gw-outage", adminUrl: gateway.adminUrl, proxyUrl: gateway.proxyUrl, token: gatewayToken });
   apiToken = generateApiToken();
   await db.apiToken.create({ data: { userId: user.id, name: "ci", prefix: apiToken.slice(0, 12), tokenHash: hashApiToken(apiToken) } });
   const actor: Actor = { id: user.id, email, role: "ADMIN", clientIp: "127.0.0.1", userAgent: "outage-test" };
   const created = await createService(db, actor, createServiceSchema.parse({ name: SERVICE, nodes: backends.addrs.map((addr) => ({ addr })) }));
   assert.ok(created.outcomes.every((o) => o.ok), JSON.stringify(created.outcomes));
 
-  portal = await startPortal({
-    host: "127.0.0.1",
-    port: await freePort(),
-    logFile: path.join(dir, "portal.log"),
-    env: {
-      DATABASE_URL: database.url,
-      GRAYLANE_SECRET_KEY: secretKeyHex,
-      GRAYLANE_SESSION_SECRET: randomBytes(32).toString("hex"),
-      GRAYLANE_TESTER_KEY: testerKey,
-    },
-  });
+  portal = await startTestPortal({ databaseUrl: database.url, dir, keys });
   cookie = await signIn(portal.url, email, password);
 }, { timeout: 240_000 });
 

@@ -3,7 +3,7 @@
 // SIGKILLs it in the middle of its push.
 import { createDbClient } from "@/lib/db";
 import { addNode } from "@/lib/services/mutations";
-import type { Actor } from "@/lib/services/db-types";
+import type { Actor } from "@/lib/audit/append";
 
 const actor: Actor = { id: "u-worker", email: "worker@example.test", role: "OPERATOR", clientIp: "203.0.113.7", userAgent: "fault-suite" };
 const input = JSON.parse(process.argv[2] ?? "{}");

@@ -1,16 +1,20 @@
 // Shared setup of the portal integration tests: a fresh PostgreSQL database with the
-// migrations applied, real gateways registered in it, and an actor.
+// migrations applied (test/support/database.ts), real gateways (test/support/gateway.ts)
+// registered in it through prisma/seed.ts as the Gateways page does, and an actor.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { encrypt } from "@/lib/crypto";
-import { createDbClient } from "@/lib/db";
-import type { Actor, Db } from "@/lib/services/db-types";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { startGateway } from "../../scripts/lib/gateway";
+import "../support/audit-env"; // registering a gateway is audited
+import type { Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+import { createService } from "@/lib/services/mutations";
+import { createServiceSchema } from "@/lib/validations/node";
+import { seedGateway } from "../../prisma/seed";
 import { freePort } from "../../scripts/lib/net";
+import { freshDatabase } from "../support/database";
+import { gateway as startGateway } from "../support/gateway";
 
 process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
 
@@ -30,16 +34,8 @@ export type TestGateway = {
 };
 
 export async function setupDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
-  const baseUrl = await ensurePostgresServer();
-  const t = await createTestDatabase(baseUrl);
-  const db = createDbClient(t.url);
-  return {
-    db,
-    drop: async () => {
-      await db.$disconnect();
-      await t.drop();
-    },
-  };
+  const t = await freshDatabase();
+  return { db: t.db, drop: t.stop };
 }
 
 // State dirs outlive stop() (a test may restart a gateway on its old state): removed at exit.
@@ -60,7 +56,7 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
   const adminListen = `127.0.0.1:${adminPort}`;
   let stateDir = newStateDir(name);
   let gw = await startGateway({ token, stateDir, adminListen, workers: 1 });
-  const row = await db.gateway.create({ data: { name, adminUrl: gw.adminUrl, tokenEnc: encrypt(token) } });
+  const row = await seedGateway(db, { name, adminUrl: gw.adminUrl, token });
   let running = true;
   const tg: TestGateway = {
     id: row.id,
@@ -88,6 +84,23 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
     },
   };
   return tg;
+}
+
+export type Fleet = { db: Db; url: string; gateways: TestGateway[]; drop: () => Promise<void> };
+
+/**
+ * A fresh database, real gateways registered under `names`, and `services` (nodes
+ * 127.0.0.1:8081 and :8082, nothing listens there) created and pushed to all of them.
+ * `drop()` disconnects and drops the database; the caller stops the gateways.
+ */
+export async function fleet(names: readonly string[], services: readonly string[]): Promise<Fleet> {
+  const t = await freshDatabase();
+  const gateways: TestGateway[] = [];
+  for (const name of names) gateways.push(await addGateway(t.db, name));
+  for (const name of services) {
+    await createService(t.db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
+  }
+  return { db: t.db, url: t.url, gateways, drop: t.stop };
 }
 
 /** One proxied request to `proxyUrl` for the service `host`: its status code. */

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { encrypt } from "@/lib/crypto";
 import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
+import type { Db } from "@/lib/db";
+import { seedGateway } from "../../prisma/seed";
 import { addNode, adoptService, createService, removeNode } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
@@ -104,7 +104,7 @@ describe(`node limit (${MAX_NODES_PER_SERVICE} per service)`, () => {
     });
     await new Promise<void>((r) => old.listen(0, "127.0.0.1", r));
     const port = (old.address() as { port: number }).port;
-    const row = await db.gateway.create({ data: { name: "gw-old", adminUrl: `http://127.0.0.1:${port}`, tokenEnc: encrypt("old-gateway-token") } });
+    const row = await seedGateway(db, { name: "gw-old", adminUrl: `http://127.0.0.1:${port}`, token: "old-gateway-token" });
     try {
       const e = await refused(adoptService(db, actor, { service: "big", gatewayId: row.id }));
       assert.deepEqual(e.fieldErrors, { nodes: ["validation.tooManyNodes"] });

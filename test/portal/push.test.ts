@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
+import type { Db } from "@/lib/db";
 import { getLiveStats, getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { startBackends } from "../../scripts/lib/backends";
 import { freePort } from "../../scripts/lib/net";
@@ -17,10 +17,10 @@ import {
   removeNode,
   retryPush,
   setNodeState,
-  syncGatewayNow,
   updateNode,
   updateService,
 } from "@/lib/services/mutations";
+import { syncGatewayNow } from "@/lib/reconcile/sync";
 import { putDesiredState } from "@/lib/services/push";
 import { loadDesired } from "@/lib/services/read";
 import { toGatewayState } from "@/lib/services/state";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { encrypt } from "@/lib/crypto";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 import { getLiveStats } from "@/lib/services/live";
 import { createService } from "@/lib/services/mutations";
 import { createServiceSchema } from "@/lib/validations/node";

@@ -3,16 +3,15 @@
 // when it recovers — not one per gateway and pass.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDbClient } from "@/lib/db";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";
-import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
-import { createService, RECOVERED, updateNode } from "@/lib/services/mutations";
+import { SYSTEM_ACTOR } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+import { RECOVERED } from "@/lib/reconcile/sync";
+import { updateNode } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
-import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { actor, addGateway, type TestGateway } from "../portal/helpers";
+import { actor, fleet, type TestGateway } from "../portal/helpers";
 
 let db: Db;
 let dropDb: () => Promise<void>;
@@ -31,15 +30,10 @@ async function passes(n: number): Promise<void> {
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
-  dropDb = t.drop;
-  db = createDbClient(t.url);
-  gwA = await addGateway(db, "gw-a");
-  gwB = await addGateway(db, "gw-b");
+  const f = await fleet(["gw-a", "gw-b"], ["bad", "shop"]);
+  ({ db, drop: dropDb } = f);
+  [gwA, gwB] = f.gateways;
   clientA = createGatewayClient({ adminUrl: gwA.adminUrl, token: gwA.token });
-  for (const name of ["bad", "shop"]) {
-    await createService(db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
-  }
 });
 
 after(async () => {

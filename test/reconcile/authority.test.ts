@@ -14,17 +14,17 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { createDbClient } from "@/lib/db";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";
-import { SYSTEM_ACTOR, type Db } from "@/lib/services/db-types";
+import { SYSTEM_ACTOR } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 import { getServiceDetail, getServicesOverview } from "@/lib/services/live";
 import { addNode, adoptService, createService, updateNode } from "@/lib/services/mutations";
 import { putDesiredState, toOutcome } from "@/lib/services/push";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState, toGatewayState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { actor, addGateway, type TestGateway } from "../portal/helpers";
+import { actor, fleet, type TestGateway } from "../portal/helpers";
 
 const run = promisify(execFile);
 
@@ -58,17 +58,11 @@ async function direct(gw: TestGateway, method: string, p: string, body?: unknown
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
-  url = t.url;
-  dropDb = t.drop;
-  db = createDbClient(url);
-  gw1 = await addGateway(db, "gw-1");
-  gw2 = await addGateway(db, "gw-2");
+  const f = await fleet(["gw-1", "gw-2"], ["shop", "cart"]);
+  ({ db, url, drop: dropDb } = f);
+  [gw1, gw2] = f.gateways;
   client1 = createGatewayClient({ adminUrl: gw1.adminUrl, token: gw1.token });
   client2 = createGatewayClient({ adminUrl: gw2.adminUrl, token: gw2.token });
-  for (const name of ["shop", "cart"]) {
-    await createService(db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
-  }
 });
 
 after(async () => {

@@ -4,14 +4,15 @@
 // system; exactly one portal process reconciles.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
-import type { Db } from "@/lib/services/db-types";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
+import type { Db } from "@/lib/db";
 import { addNode, createService, updateNode } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
 import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { freshDatabase } from "../support/database";
 import { actor, addGateway, putUnmanaged, type TestGateway } from "../portal/helpers";
+import { sleep, until } from "../support/http";
 
 const INTERVAL_MS = 500;
 
@@ -23,17 +24,6 @@ let gwB: TestGateway;
 let clientA: GatewayClient;
 let clientB: GatewayClient;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => Promise<T | false | null | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 /** True when every desired service is on the gateway exactly as desired. */
 async function inSync(client: GatewayClient): Promise<boolean> {
@@ -42,9 +32,9 @@ async function inSync(client: GatewayClient): Promise<boolean> {
 }
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
+  const t = await freshDatabase();
   url = t.url;
-  dropDb = t.drop;
+  dropDb = t.stop;
   // The reconciler uses the portal's shared client (lib/db getDb), like in production.
   process.env.DATABASE_URL = url;
   const { getDb } = await import("@/lib/db");

@@ -2,9 +2,10 @@
 // real Requests, a real token store and the same verification the routes use.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { makeService, setup, type Env } from "./helpers";
+import { seedUser } from "../../prisma/seed";
 
 let env: Env;
 let resolveUser: ResolveUser;
@@ -33,8 +34,8 @@ before(async () => {
   const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
   resolveUser = (req) => verifyApiToken(req.headers.get("authorization"));
   deps = { db: env.db, resolveUser };
-  const op = await env.db.user.create({ data: { email: "ci@example.test", name: "CI", passwordHash: "x", role: "OPERATOR" } });
-  const mgr = await env.db.user.create({ data: { email: "boss@example.test", name: "Boss", passwordHash: "x", role: "MANAGER" } });
+  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
+  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
   operatorToken = (await createApiToken(op.id, "pipeline")).token;
   managerToken = (await createApiToken(mgr.id, "reports")).token;
   await makeService(env, "api", env.backends.addrs);

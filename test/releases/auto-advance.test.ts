@@ -3,7 +3,7 @@
 // a release that does not ask for it stays, under the same analyzer, traffic and time.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { ReleaseAnalyzer, analyzerOptionsFromEnv } from "@/lib/releases/analyzer";
 import { startRelease, stepRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { ReleaseAnalyzer } from "@/lib/releases/analyzer";
 import { DEFAULT_THRESHOLDS, type RollbackReason } from "@/lib/releases/analysis";
 import { promoteRelease, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";

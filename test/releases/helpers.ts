@@ -6,16 +6,17 @@ import http from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { encrypt } from "@/lib/crypto";
-import { createDbClient } from "@/lib/db";
-import type { Actor, Db } from "@/lib/services/db-types";
+import "../support/audit-env"; // registering the gateway and every change are audited
+import type { Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
 import { createService } from "@/lib/services/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { createServiceSchema } from "@/lib/validations/node";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
-import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
-import { startGateway, type GatewayHandle } from "../../scripts/lib/gateway";
-import { freePort } from "../../scripts/lib/net";
+import { seedGateway } from "../../prisma/seed";
+import type { BackendsHandle } from "../../scripts/lib/backends";
+import type { GatewayHandle } from "../../scripts/lib/gateway";
+import { freshDatabase } from "../support/database";
+import { backends as startBackends, gateway as startGateway } from "../support/gateway";
 
 process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
 process.env.GRAYLANE_TESTER_KEY ??= randomBytes(24).toString("hex");
@@ -31,15 +32,13 @@ export type Env = {
 };
 
 export async function setup(nBackends = 3): Promise<Env> {
-  const baseUrl = await ensurePostgresServer();
-  const t = await createTestDatabase(baseUrl);
-  const db = createDbClient(t.url);
+  const t = await freshDatabase();
+  const db = t.db;
   const token = randomBytes(16).toString("hex");
   const stateDir = mkdtempSync(path.join(tmpdir(), "graylane-rel-"));
   const gw = await startGateway({ token, stateDir, workers: 1, testerKey: process.env.GRAYLANE_TESTER_KEY });
-  const row = await db.gateway.create({ data: { name: "gw-rel", adminUrl: gw.adminUrl, proxyUrl: gw.proxyUrl, tokenEnc: encrypt(token) } });
-  const ports = await Promise.all(Array.from({ length: nBackends }, () => freePort()));
-  const backends = await startBackends({ ports, version: "v1" });
+  const row = await seedGateway(db, { name: "gw-rel", adminUrl: gw.adminUrl, proxyUrl: gw.proxyUrl, token });
+  const backends = await startBackends(nBackends);
   return {
     db,
     url: t.url,
@@ -49,8 +48,7 @@ export async function setup(nBackends = 3): Promise<Env> {
       await backends.stop().catch(() => undefined);
       await gw.stop().catch(() => undefined);
       rmSync(stateDir, { recursive: true, force: true });
-      await db.$disconnect();
-      await t.drop();
+      await t.stop();
     },
   };
 }

@@ -13,6 +13,7 @@ import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { gatewaysApi } from "@/lib/api/gateways";
 import { servicesApi } from "@/lib/api/services";
 import { makeService, setup, type Env } from "./helpers";
+import { seedUser } from "../../prisma/seed";
 
 const SPEC_ID = "https://graylane.test/openapi.json";
 const doc = parse(readFileSync(path.resolve(import.meta.dirname, "../../openapi/graylane.yaml"), "utf8"), { uniqueKeys: true }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,7 +51,7 @@ before(async () => {
   env = await setup(3);
   // The gateway list reads the app's db (lib/gateways): this test's database.
   process.env.DATABASE_URL = env.url;
-  const op = await env.db.user.create({ data: { email: "spec@example.test", name: "Spec", passwordHash: "x", role: "OPERATOR" } });
+  const op = await seedUser(env.db, { email: "spec@example.test", name: "Spec", role: "OPERATOR" });
   user = { id: op.id, email: op.email, name: op.name, role: "OPERATOR", locale: null, timeZone: null };
   deps = { db: env.db, resolveUser: async () => user };
   await makeService(env, "spec", env.backends.addrs);

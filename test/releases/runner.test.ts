@@ -2,16 +2,16 @@
 // one analyze; when it stops, another takes over.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createTestDatabase, ensurePostgresServer } from "../../scripts/lib/database";
+import { freshDatabase } from "../support/database";
 import { sleep } from "./helpers";
 
 let drop: () => Promise<void>;
 let url: string;
 
 before(async () => {
-  const t = await createTestDatabase(await ensurePostgresServer());
+  const t = await freshDatabase();
   url = t.url;
-  drop = t.drop;
+  drop = t.stop;
   process.env.DATABASE_URL = url;
 });
 

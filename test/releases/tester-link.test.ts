@@ -5,12 +5,13 @@
 // release of the same service (links are signed for their release's cookie name).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
 import { renewTesterLinkSchema, startReleaseSchema } from "@/lib/validations/release";
 import { clientAddr, followTesterLink, hit, makeService, openTesterLink, operator, setup, testerLinkOf, type Env } from "./helpers";
+import { seedUser } from "../../prisma/seed";
 
 const SVC = "tl";
 let env: Env;
@@ -26,8 +27,8 @@ before(async () => {
   process.env.DATABASE_URL = env.url;
   const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
   deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
-  const op = await env.db.user.create({ data: { email: "ci@example.test", name: "CI", passwordHash: "x", role: "OPERATOR" } });
-  const mgr = await env.db.user.create({ data: { email: "boss@example.test", name: "Boss", passwordHash: "x", role: "MANAGER" } });
+  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
+  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
   operatorToken = (await createApiToken(op.id, "pipeline")).token;
   managerToken = (await createApiToken(mgr.id, "reports")).token;
   await makeService(env, SVC, env.backends.addrs);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
-import type { Db } from "@/lib/services/db-types";
+import type { Db } from "@/lib/db";
 
 const ORIGIN = "http://portal.test:3000";
 const operator: SessionUser = { id: "u1", email: "op@example.test", name: "Op", role: "OPERATOR", locale: null, timeZone: null };

@@ -3,7 +3,7 @@
 // opted in — not for a new service, not after adopting one, not during a release.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateway/client";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { promoteRelease, rollbackRelease, startRelease } from "@/lib/releases/mutations";
 import { previewStart } from "@/lib/releases/read";
 import { adoptService, createService } from "@/lib/services/mutations";

@@ -10,6 +10,7 @@ import { startupProblems } from "@/lib/startup-check";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
 import { startReleaseSchema } from "@/lib/validations/release";
 import { makeService, operator, setup, type Env } from "../releases/helpers";
+import { seedUser } from "../../prisma/seed";
 
 let env: Env;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
@@ -32,7 +33,7 @@ before(async () => {
   process.env.DATABASE_URL = env.url; // lib/api-tokens uses the app's db
   const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
   deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
-  const op = await env.db.user.create({ data: { email: "ci@example.test", name: "CI", passwordHash: "x", role: "OPERATOR" } });
+  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
   token = (await createApiToken(op.id, "pipeline")).token;
   await makeService(env, "inputs", env.backends.addrs);
   releaseId = (await startRelease(env.db, operator, startReleaseSchema.parse({ service: "inputs", version: "v2", targets: [env.backends.addrs[1]] }))).releaseId;

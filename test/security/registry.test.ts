@@ -10,7 +10,7 @@ import { freePort } from "../../scripts/lib/net";
 process.env.GRAYLANE_SECRET_KEY ??= randomBytes(32).toString("hex");
 
 let testDb: TestDatabase;
-let gateways: typeof import("@/lib/gateways");
+let gateways: typeof import("@/lib/gateways/registry");
 let schemas: typeof import("@/lib/validations/gateway");
 let db: typeof import("@/lib/db").db;
 const admin = { id: null, email: "admin@example.test", role: "ADMIN", clientIp: "203.0.113.1", userAgent: "test" } as const;
@@ -23,7 +23,7 @@ before(async () => {
   testDb = await createTestDatabase(await ensurePostgresServer());
   // lib/db creates its client on first use, from DATABASE_URL.
   process.env.DATABASE_URL = testDb.url;
-  gateways = await import("@/lib/gateways");
+  gateways = await import("@/lib/gateways/registry");
   schemas = await import("@/lib/validations/gateway");
   db = (await import("@/lib/db")).db;
 });

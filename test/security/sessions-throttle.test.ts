@@ -3,22 +3,20 @@
 // session must end.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDbClient } from "@/lib/db";
 import { checkLoginThrottle, FIRST_DELAY_MS, FREE_FAILURES_PER_ACCOUNT_IP, FREE_FAILURES_PER_IP, MAX_DELAY_MS, recordLoginAttempt } from "@/lib/login-throttle";
-import type { Db } from "@/lib/services/db-types";
-import { createTestDatabase, ensurePostgresServer, type TestDatabase } from "../../scripts/lib/database";
+import type { Db } from "@/lib/db";
+import { freshDatabase, type FreshDatabase } from "../support/database";
 
-let t: TestDatabase;
+let t: FreshDatabase;
 let db: Db;
 
 before(async () => {
-  t = await createTestDatabase(await ensurePostgresServer());
-  db = createDbClient(t.url);
+  t = await freshDatabase();
+  db = t.db;
 });
 
 after(async () => {
-  await db?.$disconnect();
-  await t?.drop();
+  await t?.stop();
 });
 
 const ATTACKER = "203.0.113.66";

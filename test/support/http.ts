@@ -119,3 +119,14 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000, step
     await sleep(stepMs);
   }
 }
+
+/** Polls fn (errors count as "not yet") until it returns a truthy value; fails the test after `ms`. */
+export async function until<T>(fn: () => Promise<T | false | null | undefined>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await sleep(50);
+  }
+}

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { gatewayErrorLineFor, gatewaysForRole, listGatewaysWithStatus } from "@/lib/gateways";
+import { gatewayErrorLineFor, gatewaysForRole, listGatewaysWithStatus } from "@/lib/gateways/registry";
 import { getGatewaySyncSummaries } from "@/lib/reconcile/status";
 import { reconcileIntervalFromEnv } from "@/lib/reconcile/runner";
 import { can } from "@/lib/rbac";

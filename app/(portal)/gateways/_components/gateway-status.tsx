@@ -2,7 +2,7 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import { gatewayErrorMessage } from "@/lib/i18n/gateway-errors";
-import type { GatewayProbe } from "@/lib/gateways";
+import type { GatewayProbe } from "@/lib/gateways/registry";
 import { Badge } from "../../_components/states";
 
 // No answer at all, as opposed to an answer that is an error (e.g. a refused token).

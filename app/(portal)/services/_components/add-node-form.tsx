@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
 import { addNodeAction } from "@/lib/actions/add-node";
 import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
-import { NODE_STATES, type NodeState } from "@/lib/gateway/types";
+import { NODE_STATES, type NodeState } from "@/lib/gateways/types";
 import { impactOfChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
 import { SelectField, SubmitButton, TextField } from "../../_components/form";

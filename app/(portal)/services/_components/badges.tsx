@@ -1,5 +1,5 @@
 import { useTranslations } from "next-intl";
-import type { NodeState } from "@/lib/gateway/types";
+import type { NodeState } from "@/lib/gateways/types";
 import type { DriftKind } from "@/lib/services/state";
 import { Badge, type BadgeTone } from "../../_components/states";
 

@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { ALGORITHMS, type Algorithm, type GrayRule } from "@/lib/gateway/types";
+import { ALGORITHMS, type Algorithm, type GrayRule } from "@/lib/gateways/types";
 import type { FieldErrors } from "@/lib/errors";
 import { SelectField, TextField } from "../../_components/form";
 import { useFieldErrorText } from "./use-service-action";

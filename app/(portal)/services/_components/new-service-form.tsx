@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createServiceAction } from "@/lib/actions/create-service";
-import { NODE_STATES, type Algorithm, type NodeState } from "@/lib/gateway/types";
+import { NODE_STATES, type Algorithm, type NodeState } from "@/lib/gateways/types";
 import { computeImpact } from "@/lib/services/impact";
 import { DEFAULT_GRAY } from "@/lib/services/state";
 import { SubmitButton, TextField } from "../../_components/form";

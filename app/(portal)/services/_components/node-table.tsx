@@ -6,7 +6,7 @@ import { removeNodeAction } from "@/lib/actions/remove-node";
 import { setNodeStateAction } from "@/lib/actions/set-node-state";
 import { updateNodeAction } from "@/lib/actions/update-node";
 import { WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
-import type { NodeState } from "@/lib/gateway/types";
+import type { NodeState } from "@/lib/gateways/types";
 import { impactOfChange, type NodeChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
 import { nodeHealth, type NodeHealth } from "@/lib/metrics/health";

@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { updateServiceAction } from "@/lib/actions/update-service";
-import type { Algorithm, GrayRule } from "@/lib/gateway/types";
+import type { Algorithm, GrayRule } from "@/lib/gateways/types";
 import { SubmitButton } from "../../_components/form";
 import { GrayRuleFields, grayFromForm } from "./gray-rule-fields";
 import { useServiceAction } from "./use-service-action";

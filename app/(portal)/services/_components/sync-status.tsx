@@ -1,5 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import { RECOVERED, SYNC_REASONS } from "@/lib/services/mutations";
+import { RECOVERED, SYNC_REASONS } from "@/lib/reconcile/sync";
 import type { ServiceDetail } from "@/lib/services/live";
 import { DataTable } from "../../_components/data-table";
 import { DateTime } from "../../_components/date-time";

@@ -1,14 +1,13 @@
 import "server-only";
 import { disallowedAddresses, gatewayAllowList } from "@/lib/address-policy";
-import { appendAuditEvent } from "@/lib/audit-chain";
 import { decrypt, encrypt } from "@/lib/crypto";
-import { db } from "@/lib/db";
+import { db, type Db } from "@/lib/db";
 import { AppError, isUniqueViolation } from "@/lib/errors";
-import { createGatewayClient } from "@/lib/gateway/client";
-import { toGatewayError } from "@/lib/gateway/errors";
-import type { GatewayStatus } from "@/lib/gateway/types";
+import { createGatewayClient } from "@/lib/gateways/client";
+import { toGatewayError } from "@/lib/gateways/errors";
+import type { GatewayStatus } from "@/lib/gateways/types";
 import { log } from "@/lib/log";
-import { auditActor, type Actor } from "@/lib/services/db-types";
+import { auditChange, type Actor } from "@/lib/audit/append";
 import type { Role } from "@/lib/rbac";
 import type { CreateGatewayInput, UpdateGatewayInput } from "@/lib/validations/gateway";
 
@@ -174,14 +173,14 @@ export async function checkGatewayAllowed(adminUrl: string, env: NodeJS.ProcessE
   }
 }
 
-export async function createGateway(actor: Actor, input: CreateGatewayInput): Promise<GatewayView> {
+/** Registers a gateway (audited). `client`: the database, when not the portal's (seeds, tests). */
+export async function createGateway(actor: Actor, input: CreateGatewayInput, client: Db = db): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   const tokenEnc = encrypt(input.token);
   try {
-    return await db.$transaction(async (tx) => {
+    return await client.$transaction(async (tx) => {
       const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "gateway.create",
         targetType: "gateway",
         targetName: created.name,
@@ -214,8 +213,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
         data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
         select: VIEW_SELECT,
       });
-      await appendAuditEvent(tx, {
-        ...auditActor(actor),
+      await auditChange(tx, actor, {
         action: "gateway.update",
         targetType: "gateway",
         targetName: updated.name,
@@ -235,8 +233,7 @@ export async function deleteGateway(actor: Actor, id: string): Promise<{ name: s
     const before = await tx.gateway.findUnique({ where: { id }, select: VIEW_SELECT });
     if (!before) throw new AppError("not_found", `gateway ${id} not found`);
     await tx.gateway.delete({ where: { id } });
-    await appendAuditEvent(tx, {
-      ...auditActor(actor),
+    await auditChange(tx, actor, {
       action: "gateway.delete",
       targetType: "gateway",
       targetName: before.name,

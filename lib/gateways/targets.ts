@@ -1,8 +1,8 @@
 import "server-only";
 import { decrypt } from "@/lib/crypto";
-import type { GatewayTarget } from "@/lib/gateway/fanout";
+import type { GatewayTarget } from "@/lib/gateways/fanout";
 import { log } from "@/lib/log";
-import type { Db } from "./db-types";
+import type { Db } from "@/lib/db";
 
 /**
  * Every registered gateway with its admin token decrypted. Server side only: the result

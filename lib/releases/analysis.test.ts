@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { deltaCounters, judge, quantileMs, windowSides, type NodeCounters, type ServiceSample } from "@/lib/releases/analysis";
+import { deltaCounters, judge, quantileMs, windowSides, type NodeCounters, type ServiceSample } from "./analysis";
 
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, Infinity];
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
-import { nextPlannedPercent, previewSplit, promoteState, rollbackState, snapshotOf, startState, stepIndexFor, stepState, testerCookieName } from "@/lib/releases/plan";
-import { testerCookieValue, testerExpiry, testerLinks } from "@/lib/releases/tester";
+import { nextPlannedPercent, previewSplit, promoteState, rollbackState, snapshotOf, startState, stepIndexFor, stepState, testerCookieName } from "./plan";
+import { testerCookieValue, testerExpiry, testerLinks } from "./tester";
 import type { DesiredService } from "@/lib/services/state";
 
 const svc: DesiredService = {
