@@ -7,7 +7,9 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import type { GatewayState } from "@/lib/gateway/types";
 import * as limits from "./limits";
+import { parse } from "yaml";
 import { renderContractLua } from "./lua";
+import { CONTRACT_COMPONENT_NAMES, contractComponents } from "./openapi";
 import type { GatewayStateDoc } from "./schema";
 
 const LUA_DIR = path.join(import.meta.dirname, "../../lua/graylane");
@@ -56,6 +58,24 @@ describe("shared contract: lua/graylane/contract.lua", () => {
     const validate = readFileSync(path.join(LUA_DIR, "validate.lua"), "utf8");
     for (const key of ["MAX_NODES", "NAME_MAX", "WEIGHT_MIN", "WEIGHT_MAX", "PERCENT_MIN", "PERCENT_MAX", "PERCENT_DECIMALS", "MAX_CIDRS"]) {
       assert.doesNotMatch(validate, new RegExp(`\\b${key}\\s*=\\s*\\d+\\s*[,\\n]`), `validate.lua must read ${key} from graylane.contract`);
+    }
+  });
+});
+
+/** A schema without its prose: the document may describe a component, the contract decides its rules. */
+function withoutDescriptions(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutDescriptions);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "description").map(([k, x]) => [k, withoutDescriptions(x)]));
+  return v;
+}
+
+describe("shared contract: openapi/graylane.yaml", () => {
+  it("its contract components are z.toJSONSchema of lib/contract/schema.ts", () => {
+    const spec = parse(readFileSync(path.join(import.meta.dirname, "../../openapi/graylane.yaml"), "utf8"));
+    const generated = contractComponents();
+    assert.deepEqual(Object.keys(generated).sort(), [...CONTRACT_COMPONENT_NAMES].sort());
+    for (const [name, schema] of Object.entries(generated)) {
+      assert.deepEqual(withoutDescriptions(spec.components.schemas[name]), schema, `components.schemas.${name} (npm run gen:contract -- --openapi)`);
     }
   });
 });
