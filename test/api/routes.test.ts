@@ -32,7 +32,7 @@ const get = (p: string, headers: Record<string, string> = {}) => new Request(`${
 
 /** An error answer: its status, code and field, after checking it has the documented shape. */
 async function failure(res: Response): Promise<{ status: number; code: string; field?: string }> {
-  const body = await res.json();
+  const body = (await res.json()) as { error: { code: string; field?: string } };
   assert.ok(validateError(body), `${ajv.errorsText(validateError.errors)}: ${JSON.stringify(body)}`);
   assert.equal(res.headers.get("cache-control"), "no-store");
   return { status: res.status, code: body.error.code, ...(body.error.field ? { field: body.error.field } : {}) };
