@@ -1,14 +1,15 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { CLAIMED_FOR_HEADER, PEER_HEADER } from "@/lib/http/client-ip";
-import { PATHNAME_HEADER, contentSecurityPolicy, wantsHsts } from "@/lib/http/security-headers";
+import { contentSecurityPolicy, wantsHsts } from "@/lib/http/security-headers";
+import { PATHNAME_HEADER } from "@/lib/http/static-headers.js";
 
 // Runs before every page, server action and route handler (not static assets):
 // 1. client address: the incoming X-Forwarded-For is moved to an internal header (any copy of
 //    that header a client sent is dropped first), so Next.js fills X-Forwarded-For with the
 //    socket address; lib/http/client-ip.ts trusts the claim only from GRAYLANE_TRUSTED_PROXIES;
 // 2. a CSP nonce per request (Next.js reads it from the request's CSP header and puts it on its
-//    scripts) and HSTS over HTTPS; the static security headers are in next.config.ts;
+//    scripts) and HSTS over HTTPS; the static security headers are in next.config.js;
 // 3. every page needs a session; API calls with a bearer token pass through to their route
 //    handler, which verifies it (lib/api-tokens.ts). Roles, the session version and disabled
 //    users are checked on the server by each page, action and handler (lib/auth.ts).

@@ -53,3 +53,16 @@ export function isAppError(e: unknown): e is AppError {
 export function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
 }
+
+/**
+ * zod issues as field errors: "gray.percent" → its messages (catalog keys). An issue about the
+ * input itself goes under `rootField` ("_form" for a form; "id" when the value is a path id).
+ */
+export function zodFieldErrors(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, rootField = "_form"): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.map(String).join(".") : rootField;
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}

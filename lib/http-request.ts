@@ -24,6 +24,8 @@ export function httpRequest(
     timeoutMs: number;
     /** Connect only to addresses in this list (checked before connecting); null/absent: anywhere. */
     allow?: AddressList | null;
+    /** A pooled keep-alive agent (lib/gateway/client.ts); absent: one connection per call. */
+    agent?: http.Agent;
   },
 ): Promise<HttpResponse> {
   const target = new URL(url);
@@ -36,7 +38,7 @@ export function httpRequest(
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
   return new Promise((resolve, reject) => {
-    const req = mod.request(target, { method: opts.method ?? "GET", headers, agent: false, ...(opts.allow ? { lookup: allowListLookup(opts.allow) } : {}) }, (res) => {
+    const req = mod.request(target, { method: opts.method ?? "GET", headers, agent: opts.agent ?? false, ...(opts.allow ? { lookup: allowListLookup(opts.allow) } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
@@ -47,7 +49,8 @@ export function httpRequest(
     // One deadline for the whole exchange, not an idle timeout per socket event.
     const timer = setTimeout(() => req.destroy(new HttpTimeoutError(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     req.on("close", () => clearTimeout(timer));
-    req.on("error", reject);
+    // Whether the failed exchange ran on a kept-alive socket: its peer may have closed it meanwhile.
+    req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
     req.end(opts.body);
   });
 }

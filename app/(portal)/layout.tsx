@@ -2,7 +2,7 @@ import { getTranslations } from "next-intl/server";
 import Link from "@/app/(portal)/_components/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { toAppError } from "@/lib/actions/safe-action";
+import { toAppError } from "@/lib/http/errors";
 import { getSessionUser, requirePageAccess, type SessionUser } from "@/lib/auth";
 import { can } from "@/lib/rbac";
 import { LanguageSwitch } from "./_components/language-switch";

@@ -3,9 +3,9 @@ import { headers } from "next/headers";
 import { getLocale, getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { getSessionUser, type SessionUser } from "@/lib/auth";
-import { isDbUnreachable } from "@/lib/db";
 import { clientIp } from "@/lib/http/client-ip";
-import { AppError, isAppError, type ErrorCode, type FieldErrors } from "@/lib/errors";
+import { toAppError } from "@/lib/http/errors";
+import { AppError, zodFieldErrors, type ErrorCode, type FieldErrors } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
 import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
@@ -31,13 +31,6 @@ export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: Action
 export async function requestContext(): Promise<{ clientIp: string; userAgent: string }> {
   const h = await headers();
   return { clientIp: clientIp(h), userAgent: h.get("user-agent") ?? "" };
-}
-
-/** Maps Prisma "cannot reach the database" failures to a clear code. */
-export function toAppError(e: unknown): AppError {
-  if (isAppError(e)) return e;
-  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  return new AppError(isDbUnreachable(e) ? "database_unavailable" : "internal", text, { cause: e });
 }
 
 export async function errorResult(e: unknown): Promise<{ ok: false; error: ActionError }> {
@@ -76,15 +69,6 @@ export async function errorResult(e: unknown): Promise<{ ok: false; error: Actio
 async function zodErrorMap(): Promise<z.core.$ZodErrorMap | undefined> {
   const locale = await getLocale().catch(() => "en");
   return locale === "zh-CN" ? z.locales.zhCN().localeError : undefined;
-}
-
-export function zodFieldErrors(error: z.ZodError): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "_form";
-    (out[key] ??= []).push(issue.message);
-  }
-  return out;
 }
 
 export function defineAction<S extends z.ZodType, T>(

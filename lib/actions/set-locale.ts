@@ -5,8 +5,8 @@ import { revalidatePath } from "next/cache";
 import { getSessionUser } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { LOCALE_COOKIE, type Locale } from "@/lib/i18n/locales";
-import { defineAction, errorResult, zodFieldErrors, type ActionResult } from "@/lib/actions/safe-action";
-import { AppError } from "@/lib/errors";
+import { defineAction, errorResult, type ActionResult } from "@/lib/actions/safe-action";
+import { AppError, zodFieldErrors } from "@/lib/errors";
 import { setLocaleSchema } from "@/lib/validations/settings";
 
 const saveUserLocale = defineAction("profile.write", setLocaleSchema, async ({ locale }, { user }) => {

@@ -1,22 +1,21 @@
 import "server-only";
-// The one chain of every /api/v1 route handler, the HTTP twin of lib/actions/safe-action.ts:
-// authenticate (bearer API token, else the session) → CSRF guard for a session change →
-// permission (lib/rbac) → NUL bytes → zod → the server function the UI's action calls too
-// (so an API call is audited exactly like the click) → one JSON error shape:
-//   {"error": {"code", "message", "field"?, "fields"?, "params"?}}
-// with messages worded for a pipeline log (lib/releases/api-errors.ts), never the browser's.
+// The one chain of every route handler under app/api (next-auth's own route aside), the HTTP
+// twin of lib/actions/safe-action.ts: authenticate (bearer API token, else the session) → CSRF
+// guard for a session change → permission (lib/rbac) → NUL bytes → zod → the server function
+// the UI's action calls too (so an API call is audited exactly like the click) → one JSON error
+// shape (lib/http/errors.ts errorResponse, openapi/graylane.yaml components.schemas.Error).
 import type { z } from "zod";
 import type { SessionUser } from "@/lib/auth";
-import { isDbUnreachable } from "@/lib/db";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError, zodFieldErrors } from "@/lib/errors";
 import { clientIp } from "@/lib/http/client-ip";
+import { errorResponse } from "@/lib/http/errors";
 import { sessionRequestProblem } from "@/lib/http/same-origin";
-import { log } from "@/lib/log";
 import { can, type Permission } from "@/lib/rbac";
-import { apiError } from "@/lib/releases/api-errors";
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { findNulByte, NUL_BYTE_MESSAGE } from "@/lib/validations/text";
+
+export { errorResponse };
 
 export type ResolveUser = (req: Request) => Promise<SessionUser | null>;
 
@@ -25,28 +24,17 @@ export type ApiDeps = { db: Db; resolveUser: ResolveUser };
 
 export type ApiContext = { user: SessionUser; actor: Actor; db: Db };
 
-/** The error JSON of every API route; `field` is the first field named in `fields`. */
-export function errorResponse(e: unknown): Response {
-  const internal = e instanceof Error ? e.message : String(e);
-  // A database that cannot be reached is 503 database_unavailable, not a 500.
-  const err: AppError = isAppError(e) ? e : new AppError(isDbUnreachable(e) ? "database_unavailable" : "internal", internal, { cause: e });
-  if (err.code === "internal" || err.code === "database_unavailable") log.error("api.failed", { code: err.code, error: err.message });
-  const { code, message } = apiError(err);
-  const field = Object.keys(err.fieldErrors ?? {}).find((k) => k !== "_form");
-  return Response.json(
-    {
-      error: {
-        code,
-        // The first field and its message key in the message too: a pipeline log shows only that line.
-        message: field ? `${message} First: ${field} (${err.fieldErrors![field].join(", ")}).` : message,
-        ...(field ? { field } : {}),
-        ...(err.fieldErrors ? { fields: err.fieldErrors } : {}),
-        ...(Object.keys(err.params).length ? { params: err.params } : {}),
-      },
-    },
-    { status: err.status, headers: { "cache-control": "no-store" } },
-  );
-}
+export type HandleOptions<S extends z.ZodType> = {
+  /** Status of a successful JSON answer (default 200). */
+  status?: number;
+  /** Schema of the JSON body; without one the raw body is handed over. */
+  body?: S;
+  /**
+   * "session": the portal's own polling and download routes (not the documented automation API):
+   * the browser's session only; a request with an Authorization header gets 401.
+   */
+  auth?: "token-or-session" | "session";
+};
 
 async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
@@ -63,17 +51,14 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, rootF
   const nul = findNulByte(input);
   if (nul !== null) throw new AppError("invalid_input", `NUL byte in ${nul || rootField}`, { fieldErrors: { [nul || rootField]: [`validation.${NUL_BYTE_MESSAGE}`] } });
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) (fieldErrors[issue.path.length ? issue.path.join(".") : rootField] ??= []).push(issue.message);
-    throw new AppError("invalid_input", "validation failed", { fieldErrors });
-  }
+  if (!parsed.success) throw new AppError("invalid_input", "validation failed", { fieldErrors: zodFieldErrors(parsed.error, rootField) });
   return parsed.data;
 }
 
 /**
  * One API call: authenticate (bearer token, else session) → CSRF guard for the session →
  * permission → NUL bytes in the query → body (JSON; parsed by `opts.body` when given) → `fn`.
+ * `fn` returns the JSON answer, or a Response of its own (a download stream).
  * A request is session-authenticated when it has no Authorization header (resolveApiUser never
  * falls back from a bad token to the cookie); a change made with the session must then come from
  * the portal's own origin as application/json (lib/http/same-origin.ts), else 403 cross_origin.
@@ -83,9 +68,10 @@ export async function handle<T, S extends z.ZodType = z.ZodUnknown>(
   deps: ApiDeps,
   permission: Permission,
   fn: (ctx: ApiContext, body: z.output<S>) => Promise<T>,
-  opts: { status?: number; body?: S } = {},
+  opts: HandleOptions<S> = {},
 ): Promise<Response> {
   try {
+    if (opts.auth === "session" && req.headers.get("authorization")) throw new AppError("unauthorized", "this route takes the portal session only, not an API token");
     const user = await deps.resolveUser(req);
     if (!user) throw new AppError("unauthorized", "no valid API token or session");
     if (!req.headers.get("authorization")) {
@@ -99,6 +85,7 @@ export async function handle<T, S extends z.ZodType = z.ZodUnknown>(
     const body = opts.body ? parseInput(opts.body, raw) : raw;
     const actor: Actor = { id: user.id, email: user.email, role: user.role, clientIp: clientIp(req.headers), userAgent: req.headers.get("user-agent") ?? "" };
     const data = await fn({ user, actor, db: deps.db }, body as z.output<S>);
+    if (data instanceof Response) return data;
     return Response.json(data, { status: opts.status ?? 200, headers: { "cache-control": "no-store" } });
   } catch (e) {
     return errorResponse(e);

@@ -1,6 +1,10 @@
 // Typed client of one gateway's admin API. Every call has a timeout; failures are
 // GatewayErrors carrying the gateway's code/field/status, or gateway_unreachable /
-// gateway_timeout when no answer came back.
+// gateway_timeout when no answer came back. Calls share pooled keep-alive connections per
+// gateway (GATEWAY_AGENTS): a push, a status check and a stats poll no longer open a TCP
+// connection each.
+import http from "node:http";
+import https from "node:https";
 
 import { MANAGER_HEADER, PORTAL_MANAGER } from "@/lib/contract/manager";
 import { gatewayAllowList } from "@/lib/address-policy";
@@ -40,6 +44,29 @@ export type GatewayClient = {
   getStatus(): Promise<GatewayStatus>;
 };
 
+/**
+ * One keep-alive pool per scheme, shared by every client in the process (clients are made per
+ * call); the agent keys its sockets by host:port, so each gateway has its own bounded pool.
+ * An idle socket is closed after IDLE_MS, well before nginx's keepalive_timeout (75 s), so
+ * the portal is almost always the side that closes; the rest is the stale-socket retry below.
+ */
+const IDLE_MS = 4000;
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 16, maxFreeSockets: 4, timeout: IDLE_MS, scheduling: "lifo" } as const;
+export const GATEWAY_AGENTS = { "http:": new http.Agent(AGENT_OPTIONS), "https:": new https.Agent(AGENT_OPTIONS) };
+
+/**
+ * Methods whose retry cannot apply a change twice. A kept-alive socket the gateway closed
+ * meanwhile (restart, reload, idle close) fails at once with ECONNRESET/EPIPE; such a call is
+ * sent again once on a new connection if it is idempotent — every call of this client is
+ * (GET, PUT of a whole service, DELETE) — and reported otherwise.
+ */
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
+function staleSocket(e: unknown): boolean {
+  return (e as { reusedSocket?: unknown } | null)?.reusedSocket === true && STALE_SOCKET_CODES.has(networkCode(e) ?? "");
+}
+
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "UND_ERR_SOCKET"]);
 
 function networkCode(e: unknown): string | undefined {
@@ -72,33 +99,40 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     // the portal manages (and only forced writes of anybody else).
     if (method !== "GET" && method !== "HEAD") headers[MANAGER_HEADER.toLowerCase()] = PORTAL_MANAGER;
     if (init.body !== undefined) headers["content-type"] = "application/json";
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const agent = base.startsWith("https:") ? GATEWAY_AGENTS["https:"] : GATEWAY_AGENTS["http:"];
+    const started = Date.now();
+    const send = (budgetMs: number) => httpRequest(base + path, { method, headers, body, timeoutMs: budgetMs, allow, agent });
     let res: HttpResponse;
     try {
-      res = await httpRequest(base + path, {
-        method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        timeoutMs,
-        allow,
-      });
+      try {
+        res = await send(timeoutMs);
+      } catch (e) {
+        if (!staleSocket(e) || !IDEMPOTENT.has(method)) throw e;
+        // The gateway closed the kept-alive connection (restarted?): once more on a new one, within the same deadline.
+        res = await send(Math.max(1, timeoutMs - (Date.now() - started)));
+      }
     } catch (e) {
       if (e instanceof Error && e.name === "TimeoutError") {
         throw new GatewayError("gateway_timeout", `${method} ${path}: no answer within ${timeoutMs} ms`, { cause: e });
       }
       const code = networkCode(e);
-      throw new GatewayError("gateway_unreachable", `${method} ${path}: ${code && NETWORK_CODES.has(code) ? code : e instanceof Error ? e.message : String(e)}`, { cause: e });
+      const what = code && NETWORK_CODES.has(code) ? code : e instanceof Error ? e.message : String(e);
+      // Not retried (not idempotent): the gateway may or may not have applied it.
+      const stale = staleSocket(e) ? " on a kept-alive connection the gateway closed; it may or may not have been applied: read the state before retrying" : "";
+      throw new GatewayError("gateway_unreachable", `${method} ${path}: ${what}${stale}`, { cause: e });
     }
     const text = res.text;
-    let body: unknown = undefined;
+    let parsed: unknown = undefined;
     if (text) {
       try {
-        body = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
-        body = undefined;
+        parsed = undefined;
       }
     }
-    if ((res.status >= 200 && res.status < 300) || (init.allow404 && res.status === 404)) return { status: res.status, body };
-    const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+    if ((res.status >= 200 && res.status < 300) || (init.allow404 && res.status === 404)) return { status: res.status, body: parsed };
+    const err = (parsed as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
     const code = typeof err?.code === "string" ? err.code : `http_${res.status}`;
     const message = typeof err?.message === "string" ? err.message : text.slice(0, 200) || res.statusText;
     throw new GatewayError(code, message, {

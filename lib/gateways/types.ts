@@ -1,11 +1,10 @@
 // Shapes of the gateway admin API (docs/design.md, "Gateway state" and "Admin API").
 // Kept free of server-only imports so client components can use the types.
 
-export const ALGORITHMS = ["round_robin", "ip_hash", "least_conn"] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
+import type { NodeState, Algorithm } from "@/lib/contract/limits";
 
-export const NODE_STATES = ["active", "gray", "draining", "down"] as const;
-export type NodeState = (typeof NODE_STATES)[number];
+// The enums are part of the gateway contract (lib/contract/limits.ts).
+export { ALGORITHMS, NODE_STATES, type Algorithm, type NodeState } from "@/lib/contract/limits";
 
 export type GatewayNode = {
   addr: string;

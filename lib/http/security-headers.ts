@@ -1,16 +1,7 @@
-// The portal's response security headers. The static ones go on every response through
-// next.config.ts; the CSP carries a per-request nonce, so proxy.ts builds it per request.
+// The portal's response security headers. The static ones (static-headers.js) go on every
+// response through next.config.js; the CSP carries a per-request nonce, so proxy.ts builds it per request.
 
-/** Set by proxy.ts (any incoming copy dropped): the page path, for the portal layout's role check. */
-export const PATHNAME_HEADER = "x-graylane-pathname";
-
-export const STATIC_SECURITY_HEADERS = [
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-];
+export { PATHNAME_HEADER, STATIC_SECURITY_HEADERS } from "./static-headers.js";
 
 /**
  * Scripts only with this response's nonce ('strict-dynamic' lets Next.js's nonced loader pull

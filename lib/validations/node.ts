@@ -2,31 +2,29 @@
 // `services` catalog (validation.*); forms translate them next to the field.
 
 import { z } from "zod";
-import { MAX_NODES_PER_SERVICE, WEIGHT_MAX, WEIGHT_MIN } from "@/lib/contract/limits";
-import { NODE_STATES } from "@/lib/gateways/types";
+import { canonicalAddr } from "@/lib/contract/address";
+import { MAX_NODES_PER_SERVICE } from "@/lib/contract/limits";
+import * as contract from "@/lib/contract/schema";
 import { nodeAddrAllowed } from "@/lib/address-policy";
-import { canonicalAddr } from "./addr";
 import { algorithmSchema, DEFAULT_GRAY_RULE, grayRuleSchema, serviceNameSchema } from "./service";
 
-/** `host:port` with an IPv4 address, a `[IPv6]` address or a hostname; port 1–65535. */
+/** `host:port` with an IPv4 address, a `[IPv6]` address or a hostname; port 1–65535 (surrounding spaces ignored). */
 export function isValidAddr(addr: string): boolean {
-  return canonicalAddr(addr) !== null;
+  return canonicalAddr(addr.trim()) !== null;
 }
 
+/** contract.address after trimming, stored in the gateway's canonical form. */
 export const addrSchema = z
   .string()
   .trim()
   .min(1, { error: "validation.required" })
-  .refine(isValidAddr, { error: "validation.addr" })
+  .pipe(contract.address)
   .transform((v) => canonicalAddr(v) ?? v);
 
-export const weightSchema = z.coerce
-  .number({ error: "validation.weight" })
-  .int({ error: "validation.weight" })
-  .min(WEIGHT_MIN, { error: "validation.weight" })
-  .max(WEIGHT_MAX, { error: "validation.weight" });
+/** contract.weight; form text is coerced to a number first. */
+export const weightSchema = z.coerce.number({ error: "validation.weight" }).pipe(contract.weight);
 
-export const nodeStateSchema = z.enum(NODE_STATES, { error: "validation.state" });
+export const nodeStateSchema = contract.nodeState;
 
 export const nodeSchema = z.object({
   // A new node may not be link-local (cloud metadata lives at 169.254.169.254) unless

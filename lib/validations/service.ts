@@ -2,58 +2,48 @@
 // Error messages are keys of the `services` catalog (validation.*).
 
 import { z } from "zod";
-import { MAX_CIDRS, PERCENT_DECIMALS, PERCENT_MAX, PERCENT_MIN, SERVICE_NAME_RE } from "@/lib/contract/limits";
-import { ALGORITHMS } from "@/lib/gateways/types";
-import { canonicalCidr } from "./addr";
+import * as contract from "@/lib/contract/schema";
+import { canonicalCidr } from "@/lib/contract/address";
+import { MAX_CIDRS } from "@/lib/contract/limits";
+
+// Each field is the gateway contract's rule (lib/contract/schema.ts) after the portal's own
+// normalisation: text is trimmed, form numbers are coerced, CIDRs are canonicalised.
 
 export const serviceNameSchema = z
   .string()
   .trim()
   .min(1, { error: "validation.required" })
   // the gateway's rule (shared contract): "." and ".." never match
-  .regex(SERVICE_NAME_RE, { error: "validation.serviceName" });
+  .pipe(contract.serviceName);
 
-export const algorithmSchema = z.enum(ALGORITHMS, { error: "validation.algorithm" });
-
-// The gateway's patterns (lua/graylane/validate.lua check_pair).
-const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
-const COOKIE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-// 1–256 characters, no control characters, no ";".
-const VALUE = /^[^\x00-\x1f\x7f;]{1,256}$/;
+export const algorithmSchema = contract.algorithm;
 
 export function isValidCidr(v: string): boolean {
-  return canonicalCidr(v) !== null;
+  return canonicalCidr(v.trim()) !== null;
 }
 
-function matchPair(name: RegExp) {
+function matchPair(name: z.ZodString) {
   return z
     .object({
-      name: z.string().trim().regex(name, { error: "validation.matchName" }),
-      value: z.string().trim().regex(VALUE, { error: "validation.matchValue" }),
+      name: z.string().trim().pipe(name),
+      value: z.string().trim().pipe(contract.matchValue),
     })
     .nullable()
     .default(null);
 }
 
-/**
- * A traffic share: 0–100 with at most two decimals. More digits would not survive the
- * gateway's JSON encoding (14 significant digits), so the portal would see drift for ever.
- */
-export const percentSchema = z.coerce
-  .number({ error: "validation.percent" })
-  .min(PERCENT_MIN, { error: "validation.percent" })
-  .max(PERCENT_MAX, { error: "validation.percent" })
-  .refine((v) => Math.round(v * 10 ** PERCENT_DECIMALS) === v * 10 ** PERCENT_DECIMALS, { error: "validation.percent" });
+/** A traffic share (contract.percent); form text is coerced to a number first. */
+export const percentSchema = z.coerce.number({ error: "validation.percent" }).pipe(contract.percent);
 
 export const grayRuleSchema = z.object({
-  header: matchPair(HEADER_NAME),
-  cookie: matchPair(COOKIE_NAME),
+  header: matchPair(contract.headerName),
+  cookie: matchPair(contract.cookieName),
   cidrs: z
-    .array(z.string().trim().refine(isValidCidr, { error: "validation.cidr" }).transform((v) => canonicalCidr(v) ?? v))
+    .array(z.string().trim().pipe(contract.cidr).transform((v) => canonicalCidr(v) ?? v))
     .max(MAX_CIDRS, { error: "validation.cidrCount" })
     .default([]),
   percent: percentSchema.default(0),
-  tester: z.object({ cookie: z.string().regex(COOKIE_NAME, { error: "validation.matchName" }) }).nullable().optional(),
+  tester: z.object({ cookie: contract.cookieName }).nullable().optional(),
 });
 export type GrayRuleInput = z.output<typeof grayRuleSchema>;
 

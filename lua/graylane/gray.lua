@@ -118,7 +118,8 @@ function _M.compile(g)
         end
         out.any = true
     end
-    out.percent100 = (g.percent or 0) * 100
+    -- in hundredths of a percent, a whole number (1.1 * 100 is 110.00000000000001)
+    out.percent100 = math.floor((g.percent or 0) * 100 + 0.5)
     if out.percent100 > 0 then
         out.any = true
     end

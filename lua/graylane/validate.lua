@@ -25,13 +25,15 @@ local MAX_NODES = contract.MAX_NODES
 local MAX_CIDRS = contract.MAX_CIDRS
 local WEIGHT_MIN, WEIGHT_MAX = contract.WEIGHT_MIN, contract.WEIGHT_MAX
 local PERCENT_MIN, PERCENT_MAX = contract.PERCENT_MIN, contract.PERCENT_MAX
-local PERCENT_SCALE = 10 ^ contract.PERCENT_DECIMALS
+-- "at most two decimals": the number is the one its two-decimal rendering reads back as
+-- (1.1 is, though 1.1 * 100 is 110.00000000000001 in binary floating point)
+local PERCENT_FORMAT = "%." .. contract.PERCENT_DECIMALS .. "f"
 local HEADER_NAME_PATTERN = contract.HEADER_NAME_PATTERN
 local COOKIE_NAME_PATTERN = contract.COOKIE_NAME_PATTERN
 local MANAGER_PATTERN = contract.MANAGER_PATTERN
--- not (yet) in the contract: names and values of gray headers/cookies, managers
-local TOKEN_MAX = 64
-local VALUE_MAX = 256
+local MATCH_NAME_MAX = contract.MATCH_NAME_MAX
+local MATCH_VALUE_MAX = contract.MATCH_VALUE_MAX
+local MANAGER_MAX = contract.MANAGER_MAX
 
 -- array of names -> set, and "a, b or c" / "a, b, c" for messages
 local function set_of(list)
@@ -47,7 +49,7 @@ local ALGORITHM_LIST = concat(contract.ALGORITHMS, ", ", 1, #contract.ALGORITHMS
     .. " or " .. contract.ALGORITHMS[#contract.ALGORITHMS]
 local NODE_STATE_LIST = concat(contract.NODE_STATES, ", ")
 
-_M.DEFAULT_TESTER_COOKIE = "graylane_tester"
+_M.DEFAULT_TESTER_COOKIE = contract.DEFAULT_TESTER_COOKIE
 
 -- The health block of a service (validate/health.lua).
 _M.health = health_schema.health
@@ -198,10 +200,10 @@ local function check_pair(v, field, name_pat, kind)
     if not ok then
         return nil, err
     end
-    if type(v.name) ~= "string" or #v.name > TOKEN_MAX or not v.name:find(name_pat) then
+    if type(v.name) ~= "string" or #v.name > MATCH_NAME_MAX or not v.name:find(name_pat) then
         return fail("invalid_gray", field .. ".name", "invalid " .. kind .. " name")
     end
-    if type(v.value) ~= "string" or #v.value < 1 or #v.value > VALUE_MAX or v.value:find("[%c;]") then
+    if type(v.value) ~= "string" or #v.value < 1 or #v.value > MATCH_VALUE_MAX or v.value:find("[%c;]") then
         return fail("invalid_gray", field .. ".value", "invalid " .. kind .. " value")
     end
     return { name = v.name, value = v.value }
@@ -259,7 +261,7 @@ function _M.gray(g)
     if g.percent ~= nil then
         local p = g.percent
         if type(p) ~= "number" or p ~= p or p < PERCENT_MIN or p > PERCENT_MAX
-            or p * PERCENT_SCALE ~= math.floor(p * PERCENT_SCALE) then
+            or tonumber(string.format(PERCENT_FORMAT, p)) ~= p then
             return fail("invalid_percent", "gray.percent", "gray.percent must be a number "
                         .. PERCENT_MIN .. "-" .. PERCENT_MAX .. " with at most "
                         .. contract.PERCENT_DECIMALS .. " decimals")
@@ -278,7 +280,7 @@ function _M.gray(g)
         if c == nil then
             c = _M.DEFAULT_TESTER_COOKIE
         end
-        if type(c) ~= "string" or #c > TOKEN_MAX or not c:find(COOKIE_NAME_PATTERN) then
+        if type(c) ~= "string" or #c > MATCH_NAME_MAX or not c:find(COOKIE_NAME_PATTERN) then
             return fail("invalid_gray", "gray.tester.cookie", "invalid tester cookie name")
         end
         out.tester = { cookie = c }
@@ -294,7 +296,7 @@ function _M.manager(v)
     if v == nil or v == null then
         return nil
     end
-    if type(v) ~= "string" or #v < 1 or #v > TOKEN_MAX or not v:find(MANAGER_PATTERN) then
+    if type(v) ~= "string" or #v < 1 or #v > MANAGER_MAX or not v:find(MANAGER_PATTERN) then
         return fail("invalid_managed_by", "managed_by", "managed_by must be a name matching [A-Za-z0-9._-]{1,64} or null")
     end
     return v

@@ -6,7 +6,7 @@ import path from "node:path";
 import { REPO_ROOT } from "./gateway";
 
 const SOURCE_DIRS = ["app", "lib", "messages", "i18n"];
-const SOURCE_FILES = ["next.config.ts", "proxy.ts", "instrumentation.ts", "package-lock.json", "postcss.config.mjs"];
+const SOURCE_FILES = ["next.config.js", "proxy.ts", "instrumentation.ts", "package-lock.json", "postcss.config.mjs"];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;

@@ -144,7 +144,7 @@ it("database down: banner pages, refused mutations, traffic flows; back: works a
     const body = (await refused.json()) as { error?: { code?: string; message?: string } };
     assert.equal(refused.status, 503, JSON.stringify(body));
     assert.equal(body.error?.code, "database_unavailable");
-    // API clients get API wording (lib/releases/api-errors.ts), not the browser's.
+    // API clients get API wording (lib/http/errors.ts), not the browser's.
     assert.match(body.error?.message ?? "", /database cannot be reached; nothing was changed/);
 
     await gatewayServes(50);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createGatewayClient } from "@/lib/gateways/client";
-import { releasesApi, type ResolveUser } from "@/lib/releases/api";
+import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { makeService, setup, type Env } from "./helpers";
 import { seedUser } from "../../prisma/seed";
 

@@ -9,7 +9,7 @@ import { after, before, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import type { SessionUser } from "@/lib/auth";
-import { releasesApi, type ResolveUser } from "@/lib/releases/api";
+import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { gatewaysApi } from "@/lib/api/gateways";
 import { servicesApi } from "@/lib/api/services";
 import { makeService, setup, type Env } from "./helpers";

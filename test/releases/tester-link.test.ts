@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
-import { releasesApi, type ResolveUser } from "@/lib/releases/api";
+import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
 import { renewTesterLinkSchema, startReleaseSchema } from "@/lib/validations/release";

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
-import { releasesApi, type ResolveUser } from "@/lib/releases/api";
+import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import type { Db } from "@/lib/db";
 
 const ORIGIN = "http://portal.test:3000";

@@ -3,7 +3,7 @@
 // The release API's operations are called with real Requests and API tokens, as the routes do.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { releasesApi, type ResolveUser } from "@/lib/releases/api";
+import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { startRelease } from "@/lib/releases/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { startupProblems } from "@/lib/startup-check";

@@ -53,7 +53,7 @@ export function AddNodeForm({ service, revision, nodes }: { service: string; rev
           service,
           revision,
           force,
-          node: { addr: String(f.get("addr") ?? ""), weight: String(f.get("weight") ?? "1") as unknown as number, state, backup: f.get("backup") === "on" },
+          node: { addr: String(f.get("addr") ?? ""), weight: String(f.get("weight") ?? "1"), state, backup: f.get("backup") === "on" },
         });
       }}
     >

@@ -39,8 +39,8 @@ export function NewServiceForm() {
         void run({
           name,
           algorithm: String(f.get("algorithm")) as Algorithm,
-          gray: grayFromForm(f) as unknown as Parameters<typeof createServiceAction>[0]["gray"],
-          nodes: filled.map((r) => ({ addr: r.addr, weight: r.weight as unknown as number, state: r.state })),
+          gray: grayFromForm(f),
+          nodes: filled.map((r) => ({ addr: r.addr, weight: r.weight, state: r.state })),
           force,
         });
       }}

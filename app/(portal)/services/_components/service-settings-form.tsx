@@ -21,7 +21,7 @@ export function ServiceSettingsForm({ service, revision, algorithm, gray }: { se
           service,
           revision,
           algorithm: String(f.get("algorithm")) as Algorithm,
-          gray: { ...grayFromForm(f), tester: gray.tester ?? null } as unknown as Parameters<typeof updateServiceAction>[0]["gray"],
+          gray: { ...grayFromForm(f), tester: gray.tester ?? null },
         });
       }}
     >

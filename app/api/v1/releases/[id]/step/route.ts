@@ -1,5 +1,5 @@
-import { apiDeps } from "@/lib/releases/api-deps";
-import { releasesApi } from "@/lib/releases/api";
+import { apiDeps } from "@/lib/api/deps";
+import { releasesApi } from "@/lib/api/releases";
 
 export const dynamic = "force-dynamic";
 

@@ -3,13 +3,13 @@ import "server-only";
 // UI actions, behind a per-user API token (or the session, for the portal's own pages),
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 // The chain (auth, CSRF guard, permission, input, error shape) is lib/api/handler.ts.
-import { handle, parseInput, type ApiDeps } from "@/lib/api/handler";
+import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
+import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "@/lib/releases/read";
 import { AppError } from "@/lib/errors";
 import { previewQuerySchema, startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
-import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "./mutations";
-import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "./read";
+import { handle, parseInput, type ApiDeps } from "./handler";
 
-export type { ResolveUser } from "@/lib/api/handler";
+export type { ResolveUser } from "./handler";
 
 // ---- the operations, shared by the route files and the tests ----
 
