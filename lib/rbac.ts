@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   "gateways.write": ADMINS, // add/edit/remove gateways, sync now
   "users.read": ADMINS,
   "users.write": ADMINS,
+  "webhooks.read": ADMINS, // notification webhooks and their delivery log
+  "webhooks.write": ADMINS, // add/edit/remove webhooks, rotate the secret, send test
   "profile.write": EVERYONE, // own language / time zone / API tokens
 } as const satisfies Record<string, readonly Role[]>;
 

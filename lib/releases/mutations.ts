@@ -8,6 +8,7 @@ import { appendAuditEvent } from "@/lib/audit-chain";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
+import { emitReleaseChange } from "@/lib/notifications/release-events";
 import { auditActor, SYSTEM_ACTOR, type Actor, type Db, type Tx } from "@/lib/services/db-types";
 import { assertKeepsStable } from "@/lib/services/mutations";
 import { pushService, type PushOutcome } from "@/lib/services/push";
@@ -135,6 +136,7 @@ async function commit(
       before: splitJson(before),
       after: { ...splitJson(after), ...p.detail },
     });
+    await emitReleaseChange(tx, { action: p.action, service, releaseId, actor, reason: p.reason, detail: p.detail, auditEventId: event.id });
     return { eventId: event.id as bigint, revision: after.revision };
   });
   const report = await pushService(db, service, { eventId });
