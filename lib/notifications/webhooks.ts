@@ -147,11 +147,12 @@ export async function rotateWebhookSecret(db: Db, actor: Actor, id: string): Pro
   return { secret };
 }
 
-export async function deleteWebhook(db: Db, actor: Actor, id: string): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function deleteWebhook(db: Db, actor: Actor, id: string): Promise<{ name: string }> {
+  return db.$transaction(async (tx) => {
     const w = await load(tx, id);
     await tx.webhook.delete({ where: { id } });
     await audit(tx, actor, "webhook.delete", w.name, viewOf(w), null);
+    return { name: w.name };
   });
 }
 
