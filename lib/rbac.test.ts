@@ -25,6 +25,11 @@ describe("permission table", () => {
     }
   });
 
+  it("lets ADMIN and MANAGER hold releases.approve (MANAGER per service, on the server); only ADMIN sets the policy", () => {
+    assert.deepEqual(ROLES.filter((r) => can(r, "releases.approve")), ["ADMIN", "MANAGER"]);
+    assert.deepEqual(ROLES.filter((r) => can(r, "approvals.configure")), ["ADMIN"]);
+  });
+
   it("refuses unknown or missing roles", () => {
     assert.equal(can(null, "services.read"), false);
     assert.equal(can(undefined, "services.read"), false);

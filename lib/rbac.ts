@@ -14,6 +14,10 @@ export const PERMISSIONS = {
   "nodes.write": OPERATORS, // add/remove/drain/down/gray/active/weight
   "releases.read": EVERYONE,
   "releases.write": OPERATORS, // start/step/promote/rollback
+  // Approve/reject a step or promotion someone else asked for (lib/approvals); a MANAGER only
+  // where the service's approval policy says so (checked per service on the server).
+  "releases.approve": ["ADMIN", "MANAGER"],
+  "approvals.configure": ADMINS, // the per-service approval policy
   "audit.read": EVERYONE,
   "audit.verify": ["ADMIN", "MANAGER"],
   "gateways.read": EVERYONE,

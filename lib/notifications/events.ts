@@ -4,15 +4,9 @@
 // made the change, so a notification exists exactly when the change committed.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import type { EventType } from "./constants";
 
-export const EVENT_TYPES = [
-  "release.started",
-  "release.step",
-  "release.promoted",
-  "release.rolled_back",
-  "gateway.out_of_sync",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from "./constants";
 /** "webhook.test" is only ever sent by "send test", whatever the webhook subscribes to. */
 export type DeliveredEventType = EventType | "webhook.test";
 
@@ -33,6 +27,8 @@ export type NotificationPayload = {
     targets: string[] | null;
   } | null;
   actor: { email: string; role: string } | null;
+  /** release.approval_requested: the request an approver decides (GET /api/v1/releases/{id}/approval). */
+  approval?: { id: string; kind: "step" | "promote"; percent: number | null } | null;
   /** Rollbacks: the reason; automatic ones carry the analyzer's codes and measurements. */
   reason: { text: string | null; automatic: boolean; codes: RollbackReasonCode[] } | null;
   gateway: { id: string; name: string; outOfSyncSince: string; status: string; failing: { service: string; error: string | null }[]; lastError: string | null } | null;

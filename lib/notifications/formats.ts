@@ -6,12 +6,12 @@
 //  - dingtalk: a DingTalk robot markdown message; with the robot's sign secret the URL gets
 //    &timestamp=<ms>&sign=<urlencoded> appended.
 // Every request also carries the X-Graylane-* headers (signature over the exact body sent).
+import type { WebhookFormatName } from "./constants";
 import type { NotificationPayload } from "./events";
 import { dingtalkSign, feishuSign, signBody } from "./signer";
 import { chatText } from "./text";
 
-export const WEBHOOK_FORMATS = ["generic", "slack", "feishu", "dingtalk"] as const;
-export type WebhookFormatName = (typeof WEBHOOK_FORMATS)[number];
+export { WEBHOOK_FORMATS, type WebhookFormatName } from "./constants";
 
 export type OutgoingRequest = { url: string; body: string; headers: Record<string, string> };
 

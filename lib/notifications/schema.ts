@@ -1,9 +1,7 @@
 // Input of the webhook management (form, server actions): one schema for both.
 import { z } from "zod";
-import { EVENT_TYPES } from "./events";
-import { WEBHOOK_FORMATS } from "./formats";
+import { EVENT_TYPES, WEBHOOK_FORMATS, WEBHOOK_LOCALES } from "./constants";
 import { checkWebhookUrl } from "./policy";
-import { WEBHOOK_LOCALES } from "./text";
 
 const urlField = z
   .string()

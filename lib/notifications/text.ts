@@ -5,9 +5,8 @@ import { loadMessages, type Messages } from "@/lib/i18n/catalog";
 import type { Locale } from "@/lib/i18n/locales";
 import type { RollbackReason } from "@/lib/releases/analysis";
 import { rollbackReasonText } from "@/lib/releases/reason-text";
+import { WEBHOOK_LOCALES } from "./constants";
 import type { NotificationPayload } from "./events";
-
-export const WEBHOOK_LOCALES = ["en", "zh-CN"] as const;
 
 function lookup(messages: Messages, key: string): string {
   let node: string | Messages | undefined = messages;
@@ -33,6 +32,7 @@ export function chatText(p: NotificationPayload, locale: string): { title: strin
     since: p.gateway?.outOfSyncSince ?? "",
     error: p.gateway?.lastError ?? p.gateway?.failing.map((f) => `${f.service}: ${f.error ?? "?"}`).join("; ") ?? "",
   };
+  const change = p.approval ? (p.approval.kind === "promote" ? t("notifications.chat.change.promote") : t("notifications.chat.change.step", { percent: p.approval.percent })) : "";
   let key: string = `notifications.chat.${p.type}`;
   let reason = "";
   if (p.type === "release.rolled_back" && p.reason?.automatic) {
@@ -45,7 +45,7 @@ export function chatText(p: NotificationPayload, locale: string): { title: strin
     reason = p.reason?.text ?? "";
   }
   const title = t(`${key}.title`, values);
-  let text = t(`${key}.text`, { ...values, reason });
+  let text = t(`${key}.text`, { ...values, reason, change });
   if (p.url) text += `\n${p.url}`;
   return { title, text };
 }

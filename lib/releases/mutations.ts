@@ -8,7 +8,8 @@ import { appendAuditEvent } from "@/lib/audit-chain";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import { emitReleaseChange } from "@/lib/notifications/release-events";
+import { onReleaseChange } from "@/lib/approvals/release-hook";
+import { requireApproval } from "@/lib/approvals/requests";
 import { auditActor, SYSTEM_ACTOR, type Actor, type Db, type Tx } from "@/lib/services/db-types";
 import { assertKeepsStable } from "@/lib/services/mutations";
 import { pushService, type PushOutcome } from "@/lib/services/push";
@@ -136,7 +137,7 @@ async function commit(
       before: splitJson(before),
       after: { ...splitJson(after), ...p.detail },
     });
-    await emitReleaseChange(tx, { action: p.action, service, releaseId, actor, reason: p.reason, detail: p.detail, auditEventId: event.id });
+    await onReleaseChange(tx, { action: p.action, service, releaseId, actor, reason: p.reason, detail: p.detail, auditEventId: event.id });
     return { eventId: event.id as bigint, revision: after.revision };
   });
   const report = await pushService(db, service, { eventId });
@@ -260,6 +261,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
   const current = await loadDesired(db, r.service.name);
   if (!current) throw new AppError("not_found", `service ${r.service.name} not found`, { params: { service: r.service.name } });
   const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
+  await requireApproval(db, actor, r, { kind: "step", percent });
   const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
   const at = new Date();
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
@@ -276,6 +278,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
 /** Promote: targets join the stable pool, share 0, tester cookie off; the release is done. */
 export async function promoteRelease(db: Db, actor: Actor, input: PromoteReleaseInput): Promise<ReleaseResult> {
   const r = await loadOpen(db, input.id);
+  await requireApproval(db, actor, r, { kind: "promote" });
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
     action: "release.promote",
     after: promoteState(before, r.targets, r.snapshot as unknown as ReleaseSnapshot),
