@@ -3,6 +3,10 @@
 // transaction; the outbox sends them signed, retries with backoff, and keeps a delivery log.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import { parse } from "yaml";
 import { after, before, describe, it } from "node:test";
 import { decrypt } from "@/lib/crypto";
 import { checkGatewaySync } from "@/lib/notifications/gateway-alerts";
@@ -22,6 +26,13 @@ import { startReceiver, type Receiver } from "./receiver";
 const adminActor: Actor = { id: null, email: "admin@example.test", role: "ADMIN", clientIp: "203.0.113.9", userAgent: "notify-test" };
 const FAST: OutboxOptions = { backoffMs: 50, maxBackoffMs: 10_000, maxAttempts: 4, timeoutMs: 3000, batch: 20 };
 const ALL_EVENTS = ["release.started", "release.step", "release.promoted", "release.rolled_back", "gateway.out_of_sync"];
+
+// The payload documented under `webhooks:` in openapi/graylane.yaml: every generic body must match it.
+const openapi = parse(readFileSync(path.resolve(import.meta.dirname, "../../openapi/graylane.yaml"), "utf8")) as { webhooks: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const validatePayload = new Ajv2020({ strict: false, validateFormats: false, allErrors: true }).compile(openapi.webhooks.releaseEvent.post.requestBody.content["application/json"].schema);
+function assertDocumented(body: unknown) {
+  assert.ok(validatePayload(body), `payload does not match openapi webhooks: ${JSON.stringify(validatePayload.errors)}\n${JSON.stringify(body)}`);
+}
 
 let env: Env;
 let rx: Receiver;
@@ -90,6 +101,7 @@ describe("webhooks", () => {
     const got = rx.received.slice(before);
     assert.equal(got.length, 3, got.map((g) => g.body).join("\n"));
     const bodies = got.map((g) => JSON.parse(g.body) as NotificationPayload);
+    bodies.forEach(assertDocumented);
     assert.deepEqual(bodies.map((b) => b.type).sort(), ["release.promoted", "release.started", "release.step"]);
     for (const g of got) {
       assert.ok(verifySignature(secret, g.body, { signature: g.headers["x-graylane-signature"] as string, timestamp: g.headers["x-graylane-timestamp"] as string }), "signature verifies");
@@ -165,6 +177,7 @@ describe("webhooks", () => {
     const got = rx.received.slice(before);
     const g = got.find((x) => x.url === "/generic")!;
     const p = JSON.parse(g.body) as NotificationPayload;
+    assertDocumented(p);
     assert.equal(p.type, "release.rolled_back");
     assert.equal(p.actor?.email, "system");
     assert.deepEqual(p.reason, { text: "automatic: gray 5xx rate 40.0%", automatic: true, codes: reasons });
@@ -198,6 +211,7 @@ describe("webhooks", () => {
     assert.equal(fb.sign, createHmac("sha256", `${fb.timestamp}\nfeishu-secret`).update("").digest("base64"));
     assert.ok(Math.abs(Number(fb.timestamp) - Date.now() / 1000) < 600, "seconds, not milliseconds");
     assert.equal((JSON.parse(g.body) as NotificationPayload).type, "webhook.test");
+    assertDocumented(JSON.parse(g.body));
     // A robot that answers 200 with an error code is a failed delivery.
     rx.okBody = JSON.stringify({ code: 19021, msg: "sign match fail" });
     const bad = await sendTestWebhook(env.db, adminActor, feishu.webhook.id);
@@ -258,6 +272,7 @@ describe("webhooks", () => {
     assert.deepEqual(await checkGatewaySync(env.db, 60_000, new Date(t0.getTime() + 120_000)), [], "once per streak");
     await drain(() => rx.received.length >= before + 1);
     const p = JSON.parse(rx.received[before].body) as NotificationPayload;
+    assertDocumented(p);
     assert.equal(p.type, "gateway.out_of_sync");
     assert.equal(p.gateway?.name, env.gw.name);
     assert.equal(p.gateway?.outOfSyncSince, t0.toISOString());

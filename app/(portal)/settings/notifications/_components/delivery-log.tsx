@@ -17,7 +17,7 @@ const TONE = { DELIVERED: "green", PENDING: "amber", FAILED: "red" } as const;
 /** The newest deliveries of a webhook; polls so retries and "send test" show up by themselves. */
 export function DeliveryLog({ webhookId, initial }: { webhookId: string; initial: DeliveryView[] }) {
   const t = useTranslations("notifications");
-  const { data } = useSWR(`/api/v1/webhooks/${encodeURIComponent(webhookId)}/deliveries`, fetcher, {
+  const { data } = useSWR(`/api/webhooks/${encodeURIComponent(webhookId)}/deliveries`, fetcher, {
     refreshInterval: 2000,
     fallbackData: { deliveries: initial },
     keepPreviousData: true,
