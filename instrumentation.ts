@@ -1,8 +1,9 @@
 // Runs once when the portal server starts (Node.js runtime only): check the secrets, then
 // start the background loops — the release analyzer (lib/releases/runner.ts), the
-// gateway reconciler (lib/reconcile/runner.ts), the audit checkpointer (lib/audit/checkpointer.ts)
-// the graphs' sampler (lib/metrics/sampler.ts) and the notification worker (lib/notifications/worker.ts). Each runs in one portal process of the
-// deployment at a time (lib/leader.ts).
+// gateway reconciler (lib/reconcile/runner.ts), the audit checkpointer (lib/audit/checkpointer.ts),
+// the graphs' sampler (lib/metrics/sampler.ts) and the notification worker
+// (lib/notifications/worker.ts). Each runs in one portal process of the deployment at a time
+// (lib/leader.ts).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { checkStartupConfig } = await import("./lib/startup-check");

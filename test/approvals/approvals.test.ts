@@ -14,7 +14,7 @@ import { createWebhookSchema } from "@/lib/notifications/schema";
 import { createWebhook } from "@/lib/notifications/webhooks";
 import { releasesApi, type ResolveUser } from "@/lib/releases/api";
 import { rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
-import type { Actor } from "@/lib/services/db-types";
+import { SYSTEM_ACTOR, type Actor } from "@/lib/services/db-types";
 import { startReleaseSchema } from "@/lib/validations/release";
 import { makeService, operator, setup, type Env } from "../releases/helpers";
 import { startReceiver, type Receiver } from "../notifications/receiver";
@@ -160,6 +160,20 @@ describe("approvals", () => {
     assert.equal(r.status, "PROMOTED");
     assert.equal(r.endedBy, "mia@example.test");
     assert.equal(await percentOnGateway(), 0);
+  });
+
+  it("the analyzer's auto-advance (the system actor) waits like a person; any approver may decide its request", async () => {
+    const r = await startRelease(env.db, operator, startReleaseSchema.parse({ service: SVC, version: "v9b", targets: [env.backends.addrs[1]], steps: "10,50" }));
+    await stepRelease(env.db, operator, { id: r.releaseId });
+    // What ReleaseAnalyzer.tick does after a healthy dwell: stepRelease as the system, expecting the current step.
+    await assert.rejects(stepRelease(env.db, SYSTEM_ACTOR, { id: r.releaseId, expectedStep: 0 }), (e) => isAppError(e) && e.reason === "approval_required");
+    assert.equal(await percentOnGateway(), 10);
+    const req = await env.db.approvalRequest.findFirstOrThrow({ where: { releaseId: r.releaseId, status: "PENDING" } });
+    assert.equal(req.requestedBy, "system");
+    const ok = await json(await approvalsApi.approve(call("POST", `/${r.releaseId}/approve`, tokens.adminA, { comment: "auto-advance ok" }), deps, r.releaseId));
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(await percentOnGateway(), 50);
+    await rollbackRelease(env.db, operator, { id: r.releaseId, reason: "done" });
   });
 
   it("ending the release cancels a pending request; no policy, no approval", async () => {
