@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDbClient } from "../lib/db";
+import type { Prisma } from "../lib/generated/prisma/client";
 import { emit, newPayload } from "../lib/notifications/events";
 import { deliverDue } from "../lib/notifications/outbox";
 import { createWebhookSchema } from "../lib/notifications/schema";
@@ -58,8 +59,8 @@ async function main() {
     await db.webhookDelivery.deleteMany({});
     await db.webhook.updateMany({ where: { name: { not: "h0" } }, data: { enabled: false } });
     const h0 = await db.webhook.findUniqueOrThrow({ where: { name: "h0" } });
-    const payload = newPayload("release.step", { service: "shop" });
-    await db.webhookDelivery.createMany({ data: Array.from({ length: 1000 }, () => ({ webhookId: h0.id, event: payload.type, eventId: payload.id, payload })) });
+    const payload = newPayload("release.step", { service: "shop" }) as unknown as Prisma.InputJsonValue;
+    await db.webhookDelivery.createMany({ data: Array.from({ length: 1000 }, () => ({ webhookId: h0.id, event: "release.step", eventId: "bench", payload })) });
     const s = Date.now();
     const opts = { backoffMs: 1000, maxBackoffMs: 1000, maxAttempts: 3, timeoutMs: 5000, batch: 20 };
     while ((await deliverDue(db, opts)).delivered > 0);

@@ -7,10 +7,13 @@ import { LEADER_LOCKS, startLeaderLoop, type LeaderHandle } from "@/lib/leader";
 import type { Db } from "@/lib/services/db-types";
 import { checkGatewaySync, outOfSyncAlertMsFromEnv } from "./gateway-alerts";
 import { deliverDue, outboxOptionsFromEnv } from "./outbox";
+import { webhookAllowList } from "./policy";
 
 export function startNotificationWorker(opts: { databaseUrl?: string; db?: Db; intervalMs?: number } = {}): LeaderHandle {
+  // Bad settings fail the start, with the variable named, not every delivery later.
   const options = outboxOptionsFromEnv();
   const alertMs = outOfSyncAlertMsFromEnv();
+  webhookAllowList();
   const raw = process.env.GRAYLANE_WEBHOOK_INTERVAL_MS;
   const intervalMs = opts.intervalMs ?? (raw ? Number(raw) : 1000);
   if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new Error(`GRAYLANE_WEBHOOK_INTERVAL_MS must be an integer ≥ 50, got "${raw}".`);
