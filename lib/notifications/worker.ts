@@ -17,6 +17,8 @@ export function startNotificationWorker(opts: { databaseUrl?: string; db?: Db; i
   const raw = process.env.GRAYLANE_WEBHOOK_INTERVAL_MS;
   const intervalMs = opts.intervalMs ?? (raw ? Number(raw) : 1000);
   if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new Error(`GRAYLANE_WEBHOOK_INTERVAL_MS must be an integer ≥ 50, got "${raw}".`);
+  // The sync check reads every gateway's sync rows: every 5 s is plenty for a 60 s threshold.
+  let lastSyncCheck = 0;
   return startLeaderLoop({
     name: "notifications",
     lockId: LEADER_LOCKS.notifications,
@@ -24,7 +26,10 @@ export function startNotificationWorker(opts: { databaseUrl?: string; db?: Db; i
     databaseUrl: opts.databaseUrl,
     tick: async () => {
       const db = opts.db ?? getDb();
-      await checkGatewaySync(db, alertMs);
+      if (Date.now() - lastSyncCheck >= Math.min(5000, Math.max(alertMs, intervalMs))) {
+        lastSyncCheck = Date.now();
+        await checkGatewaySync(db, alertMs);
+      }
       // Drain what is due (a burst of events is more than one batch).
       for (let i = 0; i < 10; i++) {
         const r = await deliverDue(db, options);
