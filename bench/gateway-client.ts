@@ -1,6 +1,6 @@
 // `npx tsx bench/gateway-client.ts [--calls 2000] [--rounds 3]`: the portal's gateway calls with a
 // TCP connection per call (the old `agent: false`) against the pooled keep-alive agent of
-// lib/gateway/client.ts, alternating in the same run against one real gateway (so the
+// lib/gateways/client.ts, alternating in the same run against one real gateway (so the
 // machine's load hits both alike). Each round: `calls` sequential GET /v1/upstreams/shop.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";

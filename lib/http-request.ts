@@ -24,7 +24,7 @@ export function httpRequest(
     timeoutMs: number;
     /** Connect only to addresses in this list (checked before connecting); null/absent: anywhere. */
     allow?: AddressList | null;
-    /** A pooled keep-alive agent (lib/gateway/client.ts); absent: one connection per call. */
+    /** A pooled keep-alive agent (lib/gateways/client.ts); absent: one connection per call. */
     agent?: http.Agent;
   },
 ): Promise<HttpResponse> {

@@ -8,7 +8,7 @@ import { log } from "@/lib/log";
 
 /** pg_try_advisory_lock(LOCK_CLASS, id): the "graylane" class; ids are listed here so they never collide. */
 const LOCK_CLASS = 0x6772_6179; // "gray"
-export const LEADER_LOCKS = { releaseAnalyzer: 1, reconciler: 2, auditCheckpoints: 3, sampler: 4 } as const;
+export const LEADER_LOCKS = { releaseAnalyzer: 1, reconciler: 2, auditCheckpoints: 3, sampler: 4, notifications: 5 } as const;
 
 /** A loop's interval setting `variable` (milliseconds, an integer ≥ 100), or `fallback` when unset. */
 export function intervalFromEnv(variable: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {

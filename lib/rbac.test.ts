@@ -7,14 +7,14 @@ const WRITES = Object.keys(PERMISSIONS).filter((p) => p.endsWith(".write") && p 
 describe("permission table", () => {
   it("lets a MANAGER read everything but the user list, and change nothing but their own profile", () => {
     for (const p of Object.keys(PERMISSIONS) as Permission[]) {
-      if (p.endsWith(".read") && p !== "users.read") assert.ok(can("MANAGER", p), p);
+      if (p.endsWith(".read") && p !== "users.read" && p !== "webhooks.read") assert.ok(can("MANAGER", p), p);
     }
     for (const p of WRITES) assert.equal(can("MANAGER", p), false, p);
     assert.ok(can("MANAGER", "profile.write"));
   });
 
-  it("keeps users and gateways to ADMIN", () => {
-    for (const p of ["users.read", "users.write", "gateways.write"] as Permission[]) {
+  it("keeps users, gateways and webhooks to ADMIN", () => {
+    for (const p of ["users.read", "users.write", "gateways.write", "webhooks.read", "webhooks.write"] as Permission[]) {
       assert.deepEqual(ROLES.filter((r) => can(r, p)), ["ADMIN"], p);
     }
   });
@@ -23,6 +23,11 @@ describe("permission table", () => {
     for (const p of ["services.write", "nodes.write", "releases.write"] as Permission[]) {
       assert.deepEqual(ROLES.filter((r) => can(r, p)), ["ADMIN", "OPERATOR"], p);
     }
+  });
+
+  it("lets ADMIN and MANAGER hold releases.approve (MANAGER per service, on the server); only ADMIN sets the policy", () => {
+    assert.deepEqual(ROLES.filter((r) => can(r, "releases.approve")), ["ADMIN", "MANAGER"]);
+    assert.deepEqual(ROLES.filter((r) => can(r, "approvals.configure")), ["ADMIN"]);
   });
 
   it("refuses unknown or missing roles", () => {

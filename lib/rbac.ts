@@ -14,12 +14,18 @@ export const PERMISSIONS = {
   "nodes.write": OPERATORS, // add/remove/drain/down/gray/active/weight
   "releases.read": EVERYONE,
   "releases.write": OPERATORS, // start/step/promote/rollback
+  // Approve/reject a step or promotion someone else asked for (lib/approvals); a MANAGER only
+  // where the service's approval policy says so (checked per service on the server).
+  "releases.approve": ["ADMIN", "MANAGER"],
+  "approvals.configure": ADMINS, // the per-service approval policy
   "audit.read": EVERYONE,
   "audit.verify": ["ADMIN", "MANAGER"],
   "gateways.read": EVERYONE,
   "gateways.write": ADMINS, // add/edit/remove gateways, sync now
   "users.read": ADMINS,
   "users.write": ADMINS,
+  "webhooks.read": ADMINS, // notification webhooks and their delivery log
+  "webhooks.write": ADMINS, // add/edit/remove webhooks, rotate the secret, send test
   "profile.write": EVERYONE, // own language / time zone / API tokens
 } as const satisfies Record<string, readonly Role[]>;
 

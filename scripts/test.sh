@@ -27,6 +27,7 @@ SUITES=(
   "fuzz:npm run -s test:fuzz"
   "faults:npm run -s test:faults"
   "demo:npm run -s test:demo"
+  "notifications:npm run -s test:notifications"
   "e2e:npm run -s test:e2e"
 )
 

@@ -35,6 +35,8 @@ export default async function PortalLayout({ children }: { children: ReactNode }
     { href: "/audit", label: t("nav.audit") },
     { href: "/gateways", label: t("nav.gateways") },
     ...(can(user.role, "users.read") ? [{ href: "/users", label: t("nav.users") }] : []),
+    ...(can(user.role, "webhooks.read") ? [{ href: "/settings/notifications", label: t("nav.notifications") }] : []),
+    ...(can(user.role, "approvals.configure") ? [{ href: "/settings/approvals", label: t("nav.approvals") }] : []),
     { href: "/settings", label: t("nav.settings") },
   ];
   return (

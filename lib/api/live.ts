@@ -4,10 +4,12 @@ import "server-only";
 // only — they are the UI's reads, not part of the documented API — and never cached.
 import { AppError } from "@/lib/errors";
 import { getNodeSeries, getReleaseSeries } from "@/lib/metrics/series";
+import { listDeliveries } from "@/lib/notifications/webhooks";
 import { getReleaseLive } from "@/lib/releases/live";
 import { getLiveStats } from "@/lib/services/live";
 import { releaseIdSchema } from "@/lib/validations/release";
 import { serviceNameSchema } from "@/lib/validations/service";
+import { webhookIdSchema } from "@/lib/notifications/schema";
 import { handle, parseInput, type ApiDeps } from "./handler";
 
 const SESSION = { auth: "session" } as const;
@@ -42,4 +44,8 @@ export const liveApi = {
   /** One release as its page shows it (state, share, timeline, analysis, split). */
   release: (req: Request, deps: ApiDeps, rawId: string) =>
     handle(req, deps, "releases.read", async ({ db }) => found(await getReleaseLive(db, parseInput(releaseIdSchema, rawId, "id")), `release ${rawId}`), SESSION),
+
+  /** The delivery log of one webhook (newest first), polled by its page. ADMIN only. */
+  webhookDeliveries: (req: Request, deps: ApiDeps, rawId: string) =>
+    handle(req, deps, "webhooks.read", async ({ db }) => ({ deliveries: await listDeliveries(db, parseInput(webhookIdSchema, { id: rawId }, "id").id) }), SESSION),
 };

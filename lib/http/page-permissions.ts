@@ -11,6 +11,8 @@ export const PAGE_PERMISSIONS: readonly { prefix: string; permission: Permission
   { prefix: "/users", permission: "users.read" },
   { prefix: "/services/new", permission: "services.write" },
   { prefix: "/releases/new", permission: "releases.write" },
+  { prefix: "/settings/notifications", permission: "webhooks.read" },
+  { prefix: "/settings/approvals", permission: "approvals.configure" },
 ];
 
 export function pagePermission(pathname: string): Permission | null {

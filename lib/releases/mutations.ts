@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
+import { onReleaseChange } from "@/lib/approvals/release-hook";
+import { requireApproval } from "@/lib/approvals/requests";
 import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
 import type { Db, Tx } from "@/lib/db";
 import { commitService, conflict, serviceNotFound, type Committed } from "@/lib/services/commit";
@@ -106,6 +108,8 @@ async function commit(
         before: splitJson(before),
         after: { ...splitJson(after), ...p.detail },
       }),
+      afterAudit: (tx, auditEventId) =>
+        onReleaseChange(tx, { action: p.action, service, releaseId, actor, reason: p.reason, detail: p.detail, auditEventId }),
     };
   });
   return { releaseId, ...committed };
@@ -228,6 +232,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
   const current = await loadDesired(db, r.service.name);
   if (!current) throw serviceNotFound(r.service.name);
   const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
+  await requireApproval(db, actor, r, { kind: "step", percent });
   const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
   const at = new Date();
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
@@ -244,6 +249,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
 /** Promote: targets join the stable pool, share 0, tester cookie off; the release is done. */
 export async function promoteRelease(db: Db, actor: Actor, input: PromoteReleaseInput): Promise<ReleaseResult> {
   const r = await loadOpen(db, input.id);
+  await requireApproval(db, actor, r, { kind: "promote" });
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
     action: "release.promote",
     after: promoteState(before, r.targets, r.snapshot as unknown as ReleaseSnapshot),

@@ -35,6 +35,8 @@ export type Planned = {
   audit: (after: DesiredService) => AuditChange;
   /** Writes of the caller's own rows in the same transaction (a release row). */
   also?: (tx: Tx) => Promise<void>;
+  /** Writes that name the audit event, in the same transaction (notifications, approvals). */
+  afterAudit?: (tx: Tx, eventId: bigint) => Promise<void>;
 };
 
 /** A service as its audit events record it. */
@@ -128,6 +130,7 @@ export async function commitService(
     await writeDesired(tx, before, after);
     if (p.also) await p.also(tx);
     const event = await auditChange(tx, actor, p.audit(after));
+    if (p.afterAudit) await p.afterAudit(tx, event.id);
     return { eventId: event.id, revision: after.revision };
   });
   return pushCommitted(db, service, eventId, revision);

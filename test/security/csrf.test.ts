@@ -73,7 +73,7 @@ describe("cookie-authenticated route handlers", () => {
       const text = readFileSync(file, "utf8");
       const mutations = [...text.matchAll(/export\s+(?:async\s+)?function\s+(POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]);
       if (mutations.length === 0) continue;
-      assert.match(text, /\b(releasesApi|servicesApi)\.\w+\(/, `${rel} exports ${mutations.join(", ")} without going through lib/api/handler handle()`);
+      assert.match(text, /\b(releasesApi|servicesApi|approvalsApi)\.\w+\(/, `${rel} exports ${mutations.join(", ")} without going through lib/api/handler handle()`);
     }
   });
 });

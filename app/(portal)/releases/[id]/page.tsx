@@ -7,6 +7,7 @@ import { getReleaseLive } from "@/lib/releases/live";
 import { getTesterLinks } from "@/lib/releases/read";
 import { hasTesterKey } from "@/lib/releases/tester";
 import { TesterLinks } from "../_components/tester-links";
+import { ApprovalPanel } from "./_components/approval-panel";
 import { NewTesterLink } from "./_components/new-tester-link";
 import { ReleaseView } from "./_components/release-view";
 
@@ -36,5 +37,5 @@ export default async function ReleasePage(props: PageProps<"/releases/[id]">) {
       </div>
     ) : null;
 
-  return <ReleaseView id={r.id} initial={live} canWrite={canWrite} tester={tester} />;
+  return <ReleaseView id={r.id} initial={live} canWrite={canWrite} tester={tester} approval={<ApprovalPanel releaseId={r.id} viewer={{ email: user.email, role: user.role }} />} />;
 }

@@ -21,7 +21,7 @@ import { ReleaseCharts } from "./release-charts";
  * (state, share, timeline, analysis, split). `tester` (server-rendered tester links) shows
  * while the release is open.
  */
-export function ReleaseView({ id, initial, canWrite, tester }: { id: string; initial: ReleaseLive; canWrite: boolean; tester: ReactNode }) {
+export function ReleaseView({ id, initial, canWrite, tester, approval }: { id: string; initial: ReleaseLive; canWrite: boolean; tester: ReactNode; approval?: ReactNode }) {
   const t = useTranslations("releases");
   const { data, error } = useReleaseLive(id, initial);
   const r = data.release;
@@ -81,6 +81,8 @@ export function ReleaseView({ id, initial, canWrite, tester }: { id: string; ini
           <span className="text-slate-500">{t("detail.notes")}:</span> {r.notes}
         </p>
       ) : null}
+
+      {approval}
 
       {open ? tester : null}
 
