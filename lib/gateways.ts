@@ -23,6 +23,8 @@ export type GatewayView = {
   name: string;
   adminUrl: string;
   proxyUrl: string | null;
+  group: string;
+  enrolledAt: Date | null;
   createdAt: Date;
   lastSeenAt: Date | null;
   nginxVersion: string | null;
@@ -38,6 +40,8 @@ const VIEW_SELECT = {
   name: true,
   adminUrl: true,
   proxyUrl: true,
+  group: true,
+  enrolledAt: true,
   createdAt: true,
   lastSeenAt: true,
   nginxVersion: true,
@@ -136,8 +140,8 @@ export async function testGateway(id: string): Promise<GatewayProbe> {
 }
 
 /** What the audit log keeps of a gateway: never the token. */
-function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null }) {
-  return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl };
+function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null; group: string }) {
+  return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, group: g.group };
 }
 
 function nameTaken(name: string, cause: unknown): AppError {
@@ -174,12 +178,12 @@ export async function checkGatewayAllowed(adminUrl: string, env: NodeJS.ProcessE
   }
 }
 
-export async function createGateway(actor: Actor, input: CreateGatewayInput): Promise<GatewayView> {
+export async function createGateway(actor: Actor, input: CreateGatewayInput & { group?: string }): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   const tokenEnc = encrypt(input.token);
   try {
     return await db.$transaction(async (tx) => {
-      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
+      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc, group: input.group }, select: VIEW_SELECT });
       await appendAuditEvent(tx, {
         ...auditActor(actor),
         action: "gateway.create",
@@ -196,7 +200,7 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput): Pr
   }
 }
 
-export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Promise<GatewayView> {
+export async function updateGateway(actor: Actor, input: UpdateGatewayInput & { group?: string }): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   try {
     return await db.$transaction(async (tx) => {
@@ -211,7 +215,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
       }
       const updated = await tx.gateway.update({
         where: { id: input.id },
-        data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
+        data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, group: input.group, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
         select: VIEW_SELECT,
       });
       await appendAuditEvent(tx, {

@@ -5,8 +5,10 @@ import { actorFrom } from "@/lib/actions/actor";
 import { defineAction } from "@/lib/actions/safe-action";
 import { updateGateway } from "@/lib/gateways";
 import { updateGatewaySchema } from "@/lib/validations/gateway";
+import { gatewayGroupEditField } from "@/lib/validations/group";
+import { z } from "zod";
 
-export const updateGatewayAction = defineAction("gateways.write", updateGatewaySchema, async (input, ctx) => {
+export const updateGatewayAction = defineAction("gateways.write", z.intersection(updateGatewaySchema, gatewayGroupEditField), async (input, ctx) => {
   const gateway = await updateGateway(actorFrom(ctx), input);
   revalidatePath("/gateways");
   return { id: gateway.id, name: gateway.name };

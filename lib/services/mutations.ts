@@ -21,6 +21,7 @@ import { auditActor, type Actor, type Db, type Tx } from "./db-types";
 import { applyNodeChange, computeImpact, NodeChangeError, sameAddr, type Impact, type NodeChange } from "./impact";
 import { deleteFromGateways, pushService, type PushOutcome } from "./push";
 import { loadDesired, toDesired, type StoredService } from "./read";
+import { servesGateway } from "@/lib/fleet/groups";
 import { loadGatewayTargets } from "./targets";
 import { diffState, fromGatewayState, type DesiredNode, type DesiredService, type DriftKind } from "./state";
 
@@ -67,6 +68,7 @@ function serviceJson(s: DesiredService): Prisma.InputJsonValue {
     algorithm: s.algorithm,
     gray: s.gray as unknown as Prisma.InputJsonValue,
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
+    ...(s.groups ? { groups: s.groups } : {}),
   };
 }
 
@@ -248,6 +250,7 @@ async function insertService(
           algorithm: desired.algorithm,
           gray: desired.gray as unknown as Prisma.InputJsonValue,
           ...(desired.health ? { health: desired.health as unknown as Prisma.InputJsonValue } : {}),
+          ...(desired.groups ? { groups: desired.groups } : {}),
           revision: 1,
           nodes: { create: desired.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup, note: n.note ?? "" })) },
         },
@@ -272,8 +275,8 @@ async function insertService(
 }
 
 /** A new service (revision 1) with its first nodes, pushed to every gateway. */
-export async function createService(db: Db, actor: Actor, input: CreateServiceInput): Promise<MutationResult> {
-  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes };
+export async function createService(db: Db, actor: Actor, input: CreateServiceInput & { groups?: string[] }): Promise<MutationResult> {
+  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes, groups: input.groups };
   assertKeepsStable(input.name, [], desired.nodes, input.force);
   return insertService(
     db,
@@ -419,7 +422,7 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
     return report;
   }
   const rows = await db.service.findMany({ include: { nodes: { orderBy: [{ createdAt: "asc" }, { addr: "asc" }] } }, orderBy: { name: "asc" } });
-  for (const row of rows) {
+  for (const row of rows.filter((r) => servesGateway(r.groups, target.group))) {
     let desired = toDesired(row);
     let drift = diffState(desired, live.get(desired.name));
     if (drift.kind !== "in_sync") {

@@ -24,3 +24,9 @@ export const serviceGroupsSchema = z
   .refine((v) => v.every((g) => GROUP_NAME_RE.test(g)), { error: "groupName" })
   .refine((v) => v.length <= MAX_SERVICE_GROUPS, { error: "groupsTooMany" })
   .transform((v) => (v.length ? [...new Set(v)].sort() : [DEFAULT_GROUP]));
+
+/** The group field of the gateway forms (create: default `default`; edit: absent keeps it). */
+export const gatewayGroupField = z.object({ group: groupSchema.default(DEFAULT_GROUP) });
+export const gatewayGroupEditField = z.object({ group: groupSchema.optional() });
+/** The groups field of the service forms (absent: `default` on create, unchanged on edit). */
+export const serviceGroupsField = z.object({ groups: serviceGroupsSchema.optional() });
