@@ -7,7 +7,7 @@ import type { Db } from "./db-types";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
 import { countNodes, diffState, type Drift } from "./state";
 import { mergeRates, rates, SampleHistory, type ServiceRates } from "./stats";
-import { gatewaysForService, resultsForService } from "@/lib/fleet/groups";
+import { gatewaysForService, groupsOf, resultsForService } from "@/lib/fleet/groups";
 import { loadGatewayTargets } from "./targets";
 
 /** Page reads wait this long for a gateway, then show it as unreachable. */
@@ -38,6 +38,8 @@ export type LiveOnGateway = GatewayReach & {
 
 export type ServiceSummary = {
   name: string;
+  /** Fleet groups (issue 15); `gateways` lists the gateways of these groups only. */
+  groups?: string[];
   algorithm: string;
   revision: number;
   counts: ReturnType<typeof countNodes>;
@@ -116,6 +118,7 @@ function summarize(
   const outOfSync = gateways.some((g) => g.sync.status !== "ok");
   return {
     name: desired.name,
+    groups: [...groupsOf(desired.groups)],
     algorithm: desired.algorithm,
     revision: desired.revision,
     counts: countNodes(desired.nodes),
