@@ -119,9 +119,10 @@ export async function listGatewaysWithStatus(): Promise<GatewayWithProbe[]> {
   return Promise.all(
     rows.map(async (row) => {
       const probe = await probeGateway(row);
-      const { tokenEnc: _secret, updatedAt: _u, ...view } = row;
+      const { tokenEnc: _secret, updatedAt: _u, enrollTokenId: _e, ...view } = row;
       void _secret;
       void _u;
+      void _e;
       return {
         ...view,
         lastSeenAt: probe.reachable ? new Date() : view.lastSeenAt,

@@ -27,6 +27,7 @@ SUITES=(
   "fuzz:npm run -s test:fuzz"
   "faults:npm run -s test:faults"
   "demo:npm run -s test:demo"
+  "fleet:npm run -s test:fleet"
   "e2e:npm run -s test:e2e"
 )
 
