@@ -3,7 +3,9 @@
 // S services are created; then a node is changed through the automation API (the real PATCH
 // /api/v1/services/{name}/nodes/{addr} operation with a real API token) and the time until every
 // gateway holds the change is measured, as is one reconciliation pass over N × S.
-// Baseline in the same run: the same measurements with 1 gateway before the others start.
+// Baseline in the same run: the same node change on a service of a group with 1 gateway.
+// Last, one more gateway enrolls into the running fleet: the time until the reconciler has
+// filled it with every service of its group.
 //
 //   npm run bench:fleet -- [--gateways 100] [--services 200] [--rounds 5]
 // Needs PostgreSQL (DATABASE_URL or the local server; a throwaway database is created).
@@ -63,7 +65,7 @@ async function enrollServer(db: Db): Promise<{ url: string; close: () => void }>
 
 type Gw = { handle: GatewayHandle; token: string; name: string };
 
-async function startEnrolled(n: number, first: number, portalUrl: string, enrollToken: string, dir: string): Promise<Gw[]> {
+async function startEnrolled(n: number, first: number, portalUrl: string, enrollToken: string, dir: string, group = "default"): Promise<Gw[]> {
   const out: Gw[] = [];
   for (let i = first; i < first + n; i++) {
     const token = randomBytes(20).toString("hex");
@@ -71,7 +73,7 @@ async function startEnrolled(n: number, first: number, portalUrl: string, enroll
     const name = `gw-${String(i).padStart(3, "0")}`;
     const saved = { ...process.env };
     // nginx inherits this environment: enroll.lua reads the settings through nginx.conf's `env` lines.
-    Object.assign(process.env, { GRAYLANE_PORTAL_URL: portalUrl, GRAYLANE_ENROLL_TOKEN: enrollToken, GRAYLANE_GATEWAY_NAME: name, GRAYLANE_GATEWAY_ADMIN_URL: `http://${adminListen}` });
+    Object.assign(process.env, { GRAYLANE_PORTAL_URL: portalUrl, GRAYLANE_ENROLL_TOKEN: enrollToken, GRAYLANE_GATEWAY_NAME: name, GRAYLANE_GATEWAY_GROUP: group, GRAYLANE_GATEWAY_ADMIN_URL: `http://${adminListen}` });
     try {
       const stateDir = path.join(dir, name);
       fs.mkdirSync(stateDir, { recursive: true });
@@ -84,18 +86,18 @@ async function startEnrolled(n: number, first: number, portalUrl: string, enroll
 }
 
 /** One node change through the API; per-gateway push times from the outcomes; then every gateway is read to confirm. */
-async function nodeChange(db: Db, api: typeof import("@/lib/api/services").servicesApi, apiToken: string, gws: Gw[], state: "draining" | "active") {
+async function nodeChange(db: Db, api: typeof import("@/lib/api/services").servicesApi, apiToken: string, gws: Gw[], state: "draining" | "active", service: string) {
   const deps = { db, resolveUser: (req: Request) => verifyApiToken(req.headers.get("authorization")) };
   const addr = "10.0.0.1:8080";
   const started = performance.now();
   const res = await api.updateNode(
-    new Request(`http://portal.bench/api/v1/services/svc-000/nodes/${encodeURIComponent(addr)}`, {
+    new Request(`http://portal.bench/api/v1/services/${service}/nodes/${encodeURIComponent(addr)}`, {
       method: "PATCH",
       headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
       body: JSON.stringify({ state, force: true }),
     }),
     deps,
-    "svc-000",
+    service,
     addr,
   );
   const wall = performance.now() - started;
@@ -104,26 +106,26 @@ async function nodeChange(db: Db, api: typeof import("@/lib/api/services").servi
   const failed = body.outcomes.filter((o) => !o.ok);
   if (failed.length || body.outcomes.length !== gws.length) throw new Error(`push reached ${body.outcomes.length - failed.length}/${gws.length} gateways`);
   // Confirm: every gateway now holds the new state.
-  const reads = await Promise.all(gws.map((g) => createGatewayClient({ adminUrl: g.handle.adminUrl, token: g.token, timeoutMs: 10_000 }).getUpstream("svc-000")));
+  const reads = await Promise.all(gws.map((g) => createGatewayClient({ adminUrl: g.handle.adminUrl, token: g.token, timeoutMs: 10_000 }).getUpstream(service)));
   const missing = reads.filter((u) => u?.nodes.find((n) => n.addr === addr)?.state !== state).length;
   if (missing) throw new Error(`${missing} gateways do not hold ${addr}=${state}`);
   return { wallMs: wall, perGateway: body.outcomes.map((o) => o.durationMs) };
 }
 
-async function measure(label: string, db: Db, api: typeof import("@/lib/api/services").servicesApi, apiToken: string, gws: Gw[]) {
+async function measure(label: string, db: Db, api: typeof import("@/lib/api/services").servicesApi, apiToken: string, gws: Gw[], service: string, reconcile: boolean) {
   const walls: number[] = [];
   const per: number[] = [];
   // Warm-up (connections, JIT, Prisma's first queries): not measured.
-  await nodeChange(db, api, apiToken, gws, "draining");
-  await nodeChange(db, api, apiToken, gws, "active");
+  await nodeChange(db, api, apiToken, gws, "draining", service);
+  await nodeChange(db, api, apiToken, gws, "active", service);
   for (let r = 0; r < ROUNDS; r++) {
-    const m = await nodeChange(db, api, apiToken, gws, r % 2 === 0 ? "draining" : "active");
+    const m = await nodeChange(db, api, apiToken, gws, r % 2 === 0 ? "draining" : "active", service);
     walls.push(m.wallMs);
     per.push(...m.perGateway);
   }
-  if (ROUNDS % 2 === 1) await nodeChange(db, api, apiToken, gws, "active");
+  if (ROUNDS % 2 === 1) await nodeChange(db, api, apiToken, gws, "active", service);
   const passes: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; reconcile && i < 3; i++) {
     const rep = await reconcileOnce(db, undefined, { settleMs: 0 });
     if (rep.failures || rep.repairs) throw new Error(`reconcile at rest: ${rep.repairs} repairs, ${rep.failures} failures`);
     passes.push(rep.durationMs);
@@ -131,9 +133,8 @@ async function measure(label: string, db: Db, api: typeof import("@/lib/api/serv
   const out = {
     label,
     gateways: gws.length,
-    services: SERVICES,
-    nodeChange: { rounds: ROUNDS, p50Ms: Math.round(pct(per, 50)), p100Ms: Math.round(Math.max(...per)), apiWallP50Ms: Math.round(pct(walls, 50)), apiWallMaxMs: Math.round(Math.max(...walls)) },
-    reconcilePassMs: { median: pct(passes, 50), all: passes },
+    nodeChange: { rounds: ROUNDS, pushP50Ms: Math.round(pct(per, 50)), pushP100Ms: Math.round(Math.max(...per)), apiWallP50Ms: Math.round(pct(walls, 50)), apiWallMaxMs: Math.round(Math.max(...walls)) },
+    ...(reconcile ? { reconcilePassMs: { median: pct(passes, 50), all: passes } } : {}),
   };
   say(JSON.stringify(out));
   return out;
@@ -157,29 +158,41 @@ async function main(): Promise<void> {
     server = await enrollServer(db);
 
     say(`host: ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${GATEWAYS} gateways x ${SERVICES} services, ${ROUNDS} rounds`);
-    gws.push(...(await startEnrolled(1, 0, server.url, enrollToken, dir)));
-    while ((await db.gateway.count()) < 1) await sleep(50);
     let t0 = performance.now();
+    // The baseline's one gateway, alone in group "solo"; then the fleet, in "default".
+    gws.push(...(await startEnrolled(1, 0, server.url, enrollToken, dir, "solo")));
+    const solo = gws.slice(0, 1);
+    const fleet = await startEnrolled(GATEWAYS, 1, server.url, enrollToken, dir);
+    gws.push(...fleet);
+    say(`started ${GATEWAYS + 1} gateways in ${Math.round(performance.now() - t0)} ms`);
+    while ((await db.gateway.count()) < GATEWAYS + 1) await sleep(100);
+    say(`all enrolled ${Math.round(performance.now() - t0)} ms after the first start`);
+    t0 = performance.now();
+    const addrs = (s: number) => Array.from({ length: NODES }, (_, k) => ({ addr: s === 0 && k === 0 ? "10.0.0.1:8080" : `10.0.${s >> 8}.${(s & 255) + 1}:${8080 + k}` }));
+    await createService(db, actor, { ...createServiceSchema.parse({ name: "solo-000", nodes: addrs(0) }), groups: ["solo"] });
     for (let s = 0; s < SERVICES; s++) {
-      const nodes = Array.from({ length: NODES }, (_, k) => ({ addr: `10.0.${s >> 8}.${(s & 255) + 1}:${8080 + k}` }));
-      if (s === 0) nodes[0] = { addr: "10.0.0.1:8080" };
-      await createService(db, actor, createServiceSchema.parse({ name: `svc-${String(s).padStart(3, "0")}`, nodes }));
+      await createService(db, actor, createServiceSchema.parse({ name: `svc-${String(s).padStart(3, "0")}`, nodes: addrs(s) }));
     }
-    say(`created ${SERVICES} services on 1 gateway in ${Math.round(performance.now() - t0)} ms`);
-    const baseline = await measure("baseline", db, servicesApi, apiToken, gws);
+    say(`created ${SERVICES} services (each pushed to ${GATEWAYS} gateways) in ${Math.round(performance.now() - t0)} ms`);
+    const baseline = await measure("baseline (1 gateway)", db, servicesApi, apiToken, solo, "solo-000", false);
+    const atFleet = await measure(`fleet (${GATEWAYS} gateways)`, db, servicesApi, apiToken, fleet, "svc-000", true);
 
+    // One more gateway enrolls into the running fleet: passes until it holds every service.
     t0 = performance.now();
-    gws.push(...(await startEnrolled(GATEWAYS - 1, 1, server.url, enrollToken, dir)));
-    say(`started ${GATEWAYS - 1} more gateways in ${Math.round(performance.now() - t0)} ms`);
-    t0 = performance.now();
-    while ((await db.gateway.count()) < GATEWAYS) await sleep(100);
+    const late = await startEnrolled(1, GATEWAYS + 1, server.url, enrollToken, dir);
+    gws.push(...late);
+    while ((await db.gateway.count()) < GATEWAYS + 2) await sleep(50);
     const enrolledMs = Math.round(performance.now() - t0);
-    // The enrolled gateways are empty: one reconcile pass brings all S services to each of them.
-    t0 = performance.now();
-    const fill = await reconcileOnce(db, undefined, { settleMs: 0 });
-    say(`enrollment of the last gateway ${enrolledMs} ms after start; first reconcile pass filled ${fill.repairs} service copies (${fill.failures} failures) in ${Math.round(performance.now() - t0)} ms`);
-    const fleet = await measure("fleet", db, servicesApi, apiToken, gws);
-    say(`RESULT ${JSON.stringify({ baseline, fleet, fillPassMs: fill.durationMs, fillRepairs: fill.repairs })}`);
+    const fillPasses: number[] = [];
+    for (;;) {
+      const rep = await reconcileOnce(db, undefined, { settleMs: 0 });
+      fillPasses.push(rep.durationMs);
+      if (!rep.repairs && !rep.failures) break;
+      if (fillPasses.length > 20) throw new Error("the late gateway did not converge in 20 passes");
+    }
+    const fillMs = Math.round(performance.now() - t0);
+    say(`late gateway: enrolled ${enrolledMs} ms after start, holds all ${SERVICES} services ${fillMs} ms after start (${fillPasses.length} passes: ${fillPasses.join(", ")} ms)`);
+    say(`RESULT ${JSON.stringify({ baseline, fleet: atFleet, lateGateway: { enrolledMs, filledMs: fillMs, passes: fillPasses } })}`);
   } finally {
     server?.close();
     for (const g of gws) await g.handle.stop().catch(() => undefined);
