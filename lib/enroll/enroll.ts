@@ -18,6 +18,7 @@ import { toGatewayError } from "@/lib/gateway/errors";
 import { checkGatewayAllowed } from "@/lib/gateways";
 import { log } from "@/lib/log";
 import { auditActor, type Actor, type Db } from "@/lib/services/db-types";
+import { retireOtherGroups } from "@/lib/fleet/retire";
 import type { EnrollInput } from "./schema";
 import type { EnrollTokenCheck } from "./tokens";
 
@@ -65,7 +66,7 @@ export async function enrollGateway(db: Db, token: Extract<EnrollTokenCheck, { o
   const now = new Date();
   const reason = `enrollment token ${token.name} (${token.prefix}…)`;
   try {
-    return await db.$transaction(async (tx) => {
+    const result = await db.$transaction(async (tx) => {
       const before = await tx.gateway.findUnique({ where: { name: input.name } });
       if (before && before.enrollTokenId !== token.id) throw taken(input.name);
       const data = {
@@ -90,8 +91,10 @@ export async function enrollGateway(db: Db, token: Extract<EnrollTokenCheck, { o
         reason,
       });
       log.info("gateway.enrolled", { gateway: row.name, group: row.group, adminUrl: row.adminUrl, created: !before, enrollToken: token.prefix });
-      return { created: !before, gateway: { id: row.id, name: row.name, group: row.group, adminUrl: row.adminUrl } };
+      return { created: !before, groupChanged: Boolean(before && before.group !== row.group), gateway: { id: row.id, name: row.name, group: row.group, adminUrl: row.adminUrl } };
     });
+    if (result.groupChanged) await retireOtherGroups(db, actor, result.gateway.id);
+    return { created: result.created, gateway: result.gateway };
   } catch (e) {
     // Two first enrollments of one name at once: the loser sees the winner's row.
     if (isUniqueViolation(e)) throw taken(input.name, e);

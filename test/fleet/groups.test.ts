@@ -20,7 +20,8 @@ import { admin, seedAdmin, tempDir } from "./helpers";
 
 let db: Db;
 let drop: () => Promise<void>;
-const gws: Record<string, { handle: GatewayHandle; client: GatewayClient; id: string }> = {};
+const gws: Record<string, { handle: GatewayHandle; client: GatewayClient; id: string; adminToken: string }> = {};
+let enrollToken: string;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let api: any;
 const operator: SessionUser = { id: "u-op", email: "op@fleet.test", name: "Op", role: "OPERATOR", locale: null, timeZone: null };
@@ -39,6 +40,7 @@ before(async () => {
   await seedAdmin(db);
   ({ servicesApi: api } = await import("@/lib/api/services"));
   const { token } = await createEnrollToken(db, admin, { name: "groups" });
+  enrollToken = token;
   for (const [name, group] of [["stage-1", "staging"], ["prod-1", "prod"]] as const) {
     const adminToken = `${name}-admin-token-0123456789`;
     const handle = await startGateway({ token: adminToken, stateDir: tempDir(name), workers: 1 });
@@ -53,7 +55,7 @@ before(async () => {
     assert.equal(res.status, 201, await res.clone().text());
     const { gateway } = (await res.json()) as { gateway: { id: string; group: string } };
     assert.equal(gateway.group, group);
-    gws[name] = { handle, client: createGatewayClient({ adminUrl: handle.adminUrl, token: adminToken }), id: gateway.id };
+    gws[name] = { handle, client: createGatewayClient({ adminUrl: handle.adminUrl, token: adminToken }), id: gateway.id, adminToken };
   }
 });
 
@@ -118,5 +120,28 @@ describe("groups", () => {
     const report = await reconcileOnce(db, undefined, { settleMs: 0 });
     for (const g of report.gateways) assert.deepEqual(g.repaired, [], g.gatewayName);
     assert.equal(await gws["stage-1"].client.getUpstream("cart"), null);
+  });
+
+  it("a gateway re-enrolled into another group loses the services of the group it left and gets the new group's", async () => {
+    const res = await api.create(call("POST", "/services", { name: "promo", groups: ["staging"], nodes: [{ addr: "127.0.0.1:18083" }] }), deps());
+    assert.equal(res.status, 201);
+    assert.ok(await gws["stage-1"].client.getUpstream("promo"));
+    const g = gws["stage-1"];
+    const again = await enrollRoute(
+      new Request("http://portal.test/api/v1/gateways/enroll", {
+        method: "POST",
+        headers: { authorization: `Bearer ${enrollToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "stage-1", adminUrl: g.handle.adminUrl, adminToken: g.adminToken, group: "prod" }),
+      }),
+      { db },
+    );
+    assert.equal(again.status, 200, await again.clone().text());
+    assert.equal(await g.client.getUpstream("promo"), null);
+    const ev = await db.auditEvent.findFirstOrThrow({ where: { action: "gateway.retire_services", targetName: "stage-1" }, include: { outcomes: true } });
+    assert.deepEqual((ev.before as { services: string[] }).services, ["promo"]);
+    assert.deepEqual(ev.outcomes.map((o) => [o.gatewayName, o.ok]), [["stage-1", true]]);
+    await reconcileOnce(db, undefined, { settleMs: 0 });
+    assert.ok(await g.client.getUpstream("cart"), "the prod service arrives with the next reconcile pass");
+    assert.equal(await g.client.getUpstream("promo"), null);
   });
 });
