@@ -111,7 +111,10 @@ describe("enrollment", () => {
 
   it("refuses missing, unknown and expired tokens, a name another token enrolled, and bad bodies naming the field", async () => {
     const body = { name: "edge-2", adminUrl: "http://127.0.0.1:1", adminToken: "x".repeat(32) };
-    const missing = await enrollRoute(enrollReq(body, null), { db });
+    // A browser's session cookie is no way in: only the enrollment token counts (no CSRF surface).
+    const withCookie = enrollReq(body, null);
+    withCookie.headers.set("cookie", "next-auth.session-token=anything");
+    const missing = await enrollRoute(withCookie, { db });
     assert.equal(missing.status, 401);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, "enroll_token_missing");
     const unknown = await enrollRoute(enrollReq(body, "gle_" + "A".repeat(43)), { db });
