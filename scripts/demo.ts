@@ -44,6 +44,28 @@ function loadSecrets(): Secrets {
   return secrets;
 }
 
+/**
+ * An enrollment token for gateways started next to the demo (README "Running a fleet"), kept
+ * in .graylane/secrets.json as `enrollToken`; a new one when the database does not know the
+ * kept one (a fresh database) or it was revoked.
+ */
+async function ensureEnrollToken(): Promise<void> {
+  // Imported late: these modules read DATABASE_URL and the secret key from the environment.
+  const { db } = await import("../lib/db");
+  const { createEnrollToken, hashEnrollToken } = await import("../lib/enroll/tokens");
+  const { SYSTEM_ACTOR } = await import("../lib/audit/append");
+  try {
+    const stored = JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as { enrollToken?: string };
+    const row = stored.enrollToken ? await db.enrollToken.findUnique({ where: { tokenHash: hashEnrollToken(stored.enrollToken) } }) : null;
+    if (row && !row.revokedAt) return;
+    const { token } = await createEnrollToken(db, SYSTEM_ACTOR, { name: "demo" });
+    writeFileSync(SECRETS_FILE, JSON.stringify({ ...stored, enrollToken: token }, null, 2), { mode: 0o600 });
+    say("portal: created enrollment token \"demo\" (enrollToken in .graylane/secrets.json)");
+  } finally {
+    await db.$disconnect(); // the embedded database serves one session: hand it to the portal
+  }
+}
+
 const say = (line: string) => console.log(`demo: ${line}`);
 const stops: Array<() => Promise<unknown>> = [];
 
@@ -107,6 +129,7 @@ async function main(): Promise<void> {
   stops.push(() => backends.stop());
 
   await registerDemo(gateway.adminUrl, gateway.proxyUrl, secrets.gatewayToken, backends.addrs, say);
+  await ensureEnrollToken();
 
   ensureBuild(say);
   const portal = await startPortal({
@@ -138,6 +161,9 @@ async function main(): Promise<void> {
                 e.g. curl -H "Authorization: Bearer $(node -p "require('./.graylane/secrets.json').gatewayToken")" \\
                        '${gateway.adminUrl}/upstream_list?upstream=demo'
   Demo nodes    ${backends.addrs.join(", ")} (service "demo")
+  Enroll        another gateway: GRAYLANE_PORTAL_URL=${portal.url} \\
+                GRAYLANE_ENROLL_TOKEN=$(node -p "require('./.graylane/secrets.json').enrollToken") \\
+                GRAYLANE_LISTEN=127.0.0.1:8090 GRAYLANE_ADMIN_LISTEN=127.0.0.1:6010 GRAYLANE_STATE_DIR=.graylane/gw2 npm run gateway
 
   Press Ctrl-C to stop everything.
 `);

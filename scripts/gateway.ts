@@ -6,7 +6,16 @@
 //   GRAYLANE_WORKERS       worker processes   (default auto)
 //   GRAYLANE_TESTER_KEY    key of signed tester cookies (optional)
 //   GRAYLANE_USER          nginx worker user when started as root (default nobody; "user[:group]")
+// Self-enrollment (issue 15; done by lua/graylane/enroll.lua, these are passed through to nginx):
+//   GRAYLANE_PORTAL_URL + GRAYLANE_ENROLL_TOKEN   register with the portal on start
+//   GRAYLANE_GATEWAY_NAME  (default <hostname>-<admin port>)   GRAYLANE_GATEWAY_GROUP (default "default")
+//   GRAYLANE_GATEWAY_ADMIN_URL  how the portal reaches the admin API (default http://<GRAYLANE_ADMIN_LISTEN>)
+//   GRAYLANE_GATEWAY_PROXY_URL  optional, for tester links
+// With enrollment and no GRAYLANE_ADMIN_TOKEN, the per-gateway admin token is generated once
+// and kept in <state dir>/admin.token (0600) — the same file enroll.lua uses without Node.
 // The nginx prefix goes next to the state dir: <parent>/gateway-prefix-<port>.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { isLoopbackListen, startGateway, tokenProblem } from "./lib/gateway";
 import { splitHostPort } from "./lib/net";
@@ -25,8 +34,22 @@ function parseWorkers(v: string | undefined): number | "auto" {
   return n;
 }
 
+/** The enrolling gateway's own admin token: <stateDir>/admin.token, created (0600) on first start. */
+function enrollAdminToken(stateDir: string): string {
+  const file = path.join(stateDir, "admin.token");
+  const kept = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
+  if (kept.length >= 16) return kept;
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const token = randomBytes(32).toString("hex");
+  fs.writeFileSync(file, token + "\n", { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  log("info", "generated the per-gateway admin token", { file });
+  return token;
+}
+
 async function main(): Promise<void> {
-  const token = process.env.GRAYLANE_ADMIN_TOKEN ?? "";
+  const enrolling = Boolean(process.env.GRAYLANE_PORTAL_URL?.trim() && process.env.GRAYLANE_ENROLL_TOKEN?.trim());
+  const token = process.env.GRAYLANE_ADMIN_TOKEN || (enrolling ? enrollAdminToken(path.resolve(process.env.GRAYLANE_STATE_DIR || ".graylane/gateway")) : "");
   if (!token.trim()) {
     process.stderr.write(
       "GRAYLANE_ADMIN_TOKEN is not set: the gateway refuses to start without an admin token.\n" +
@@ -64,7 +87,9 @@ async function main(): Promise<void> {
     });
   }
 
-  log("info", "starting", { listen, adminListen, stateDir, prefix, workers });
+  // nginx inherits this environment; the `env` lines of nginx.conf hand these to enroll.lua.
+  if (enrolling) process.env.GRAYLANE_GATEWAY_ADMIN_URL ||= `http://${adminListen}`;
+  log("info", "starting", { listen, adminListen, stateDir, prefix, workers, enrolling });
   const gw = await startGateway({
     listen,
     adminListen,

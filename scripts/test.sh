@@ -28,6 +28,7 @@ SUITES=(
   "faults:npm run -s test:faults"
   "demo:npm run -s test:demo"
   "notifications:npm run -s test:notifications"
+  "fleet:npm run -s test:fleet"
   "e2e:npm run -s test:e2e"
 )
 

@@ -9,6 +9,9 @@ import "server-only";
 // retried a few times when another change lands in between).
 import { z } from "zod";
 import { AppError, isAppError, type FieldErrors } from "@/lib/errors";
+import { groupsOf } from "@/lib/fleet/groups";
+import { setServiceGroups } from "@/lib/fleet/service-groups";
+import { serviceGroupsSchema } from "@/lib/validations/group";
 import { addNode, createService, deleteService, removeNode, setNodeState, updateNode, updateService, type MutationResult } from "@/lib/services/mutations";
 import { loadAllDesired, loadDesired, type StoredService } from "@/lib/services/read";
 import type { Db } from "@/lib/db";
@@ -31,7 +34,7 @@ const CURRENT_REVISION_ATTEMPTS = 3;
 
 /** A service as the API shows it (no database ids). */
 function serviceView(s: StoredService) {
-  return { name: s.name, revision: s.revision, algorithm: s.algorithm, gray: s.gray, health: s.health ?? null, nodes: s.nodes };
+  return { name: s.name, revision: s.revision, algorithm: s.algorithm, gray: s.gray, health: s.health ?? null, nodes: s.nodes, groups: [...groupsOf(s.groups)] };
 }
 
 function serviceName(raw: string): string {
@@ -107,7 +110,8 @@ function forceFrom(req: Request): boolean {
 
 // Bodies. Each field is the shared schema of lib/validations (the forms' rules); the API only
 // arranges them: PUT replaces the algorithm and gray rule, a node is posted as itself.
-const updateServiceBody = z.object({ algorithm: algorithmSchema, gray: grayRuleSchema });
+const updateServiceBody = z.object({ algorithm: algorithmSchema, gray: grayRuleSchema, groups: serviceGroupsSchema.optional() });
+const groupsBody = z.object({ groups: serviceGroupsSchema.optional() });
 const addNodeBody = nodeSchema.extend({ force: z.boolean().default(false) });
 const patchNodeBody = z
   .object({
@@ -123,7 +127,7 @@ export const servicesApi = {
     handle(req, deps, "services.read", async ({ db }) => ({ services: (await loadAllDesired(db)).map(serviceView) })),
 
   create: (req: Request, deps: ApiDeps) =>
-    handle(req, deps, "services.write", async ({ db, actor }, body) => createService(db, actor, parseInput(createServiceSchema, body)), { status: 201 }),
+    handle(req, deps, "services.write", async ({ db, actor }, body) => createService(db, actor, { ...parseInput(createServiceSchema, body), groups: parseInput(groupsBody, body).groups }), { status: 201 }),
 
   get: (req: Request, deps: ApiDeps, rawName: string) =>
     handle(req, deps, "services.read", async ({ db }) => {
@@ -141,7 +145,8 @@ export const servicesApi = {
       "services.write",
       async ({ db, actor }, body) => {
         const service = serviceName(rawName);
-        return atRevision(req, db, service, (revision) => updateService(db, actor, parseInput(updateServiceSchema, { ...body, service, revision })));
+        const updated = await atRevision(req, db, service, (revision) => updateService(db, actor, parseInput(updateServiceSchema, { ...body, service, revision })));
+        return body.groups ? { ...updated, groups: await setServiceGroups(db, actor, { service, groups: body.groups }) } : updated;
       },
       { body: updateServiceBody },
     ),

@@ -10,6 +10,8 @@ export type GatewayTarget = {
   name: string;
   adminUrl: string;
   token: string;
+  /** Fleet group (lib/fleet/groups.ts); absent: default. */
+  group?: string;
 };
 
 export type FanOutResult<T> =

@@ -22,6 +22,8 @@ export type GatewayView = {
   name: string;
   adminUrl: string;
   proxyUrl: string | null;
+  group: string;
+  enrolledAt: Date | null;
   createdAt: Date;
   lastSeenAt: Date | null;
   nginxVersion: string | null;
@@ -37,6 +39,8 @@ const VIEW_SELECT = {
   name: true,
   adminUrl: true,
   proxyUrl: true,
+  group: true,
+  enrolledAt: true,
   createdAt: true,
   lastSeenAt: true,
   nginxVersion: true,
@@ -114,9 +118,10 @@ export async function listGatewaysWithStatus(): Promise<GatewayWithProbe[]> {
   return Promise.all(
     rows.map(async (row) => {
       const probe = await probeGateway(row);
-      const { tokenEnc: _secret, updatedAt: _u, ...view } = row;
+      const { tokenEnc: _secret, updatedAt: _u, enrollTokenId: _e, ...view } = row;
       void _secret;
       void _u;
+      void _e;
       return {
         ...view,
         lastSeenAt: probe.reachable ? new Date() : view.lastSeenAt,
@@ -135,8 +140,8 @@ export async function testGateway(id: string): Promise<GatewayProbe> {
 }
 
 /** What the audit log keeps of a gateway: never the token. */
-function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null }) {
-  return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl };
+function auditJson(g: { name: string; adminUrl: string; proxyUrl: string | null; group: string }) {
+  return { name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, group: g.group };
 }
 
 function nameTaken(name: string, cause: unknown): AppError {
@@ -174,12 +179,12 @@ export async function checkGatewayAllowed(adminUrl: string, env: NodeJS.ProcessE
 }
 
 /** Registers a gateway (audited). `client`: the database, when not the portal's (seeds, tests). */
-export async function createGateway(actor: Actor, input: CreateGatewayInput, client: Db = db): Promise<GatewayView> {
+export async function createGateway(actor: Actor, input: CreateGatewayInput & { group?: string }, client: Db = db): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   const tokenEnc = encrypt(input.token);
   try {
     return await client.$transaction(async (tx) => {
-      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc }, select: VIEW_SELECT });
+      const created = await tx.gateway.create({ data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, tokenEnc, group: input.group }, select: VIEW_SELECT });
       await auditChange(tx, actor, {
         action: "gateway.create",
         targetType: "gateway",
@@ -195,7 +200,7 @@ export async function createGateway(actor: Actor, input: CreateGatewayInput, cli
   }
 }
 
-export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Promise<GatewayView> {
+export async function updateGateway(actor: Actor, input: UpdateGatewayInput & { group?: string }): Promise<GatewayView> {
   await checkGatewayAllowed(input.adminUrl);
   try {
     return await db.$transaction(async (tx) => {
@@ -210,7 +215,7 @@ export async function updateGateway(actor: Actor, input: UpdateGatewayInput): Pr
       }
       const updated = await tx.gateway.update({
         where: { id: input.id },
-        data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
+        data: { name: input.name, adminUrl: input.adminUrl, proxyUrl: input.proxyUrl || null, group: input.group, ...(tokenChanged ? { tokenEnc: encrypt(input.token) } : {}) },
         select: VIEW_SELECT,
       });
       await auditChange(tx, actor, {

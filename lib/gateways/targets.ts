@@ -19,7 +19,7 @@ export async function loadGatewayTargets(db: Db, where: { id?: string } = {}): P
         // A wrong GRAYLANE_SECRET_KEY: the gateway will answer 401 and the outcome says so.
         log.warn("gateway.token_unreadable", { gateway: g.name, error: e instanceof Error ? e.message : String(e) });
       }
-      return { id: g.id, name: g.name, adminUrl: g.adminUrl, token };
+      return { id: g.id, name: g.name, adminUrl: g.adminUrl, token, group: g.group };
     }),
   );
 }

@@ -1,6 +1,7 @@
 import "server-only";
 // Per-gateway sync status for the gateways page, from what the pushes and the reconciler
 // recorded (GatewaySync rows): no gateway is called here.
+import { servesGateway } from "@/lib/fleet/groups";
 import type { Db } from "@/lib/db";
 import { syncInfo, type SyncInfo } from "@/lib/services/live";
 
@@ -17,12 +18,13 @@ export type GatewaySyncSummary = {
 };
 
 export async function getGatewaySyncSummaries(db: Db): Promise<GatewaySyncSummary[]> {
-  const [gateways, services, syncs] = await Promise.all([
-    db.gateway.findMany({ select: { id: true }, orderBy: { name: "asc" } }),
-    db.service.findMany({ select: { id: true, name: true, revision: true }, orderBy: { name: "asc" } }),
+  const [gateways, gatewayServices, syncs] = await Promise.all([
+    db.gateway.findMany({ select: { id: true, group: true }, orderBy: { name: "asc" } }),
+    db.service.findMany({ select: { id: true, name: true, revision: true, groups: true }, orderBy: { name: "asc" } }),
     db.gatewaySync.findMany(),
   ]);
-  return gateways.map(({ id }) => {
+  return gateways.map(({ id, group }) => {
+    const services = gatewayServices.filter((s) => servesGateway(s.groups, group));
     const counts: GatewaySyncSummary["counts"] = { ok: 0, failed: 0, stale: 0, never: 0 };
     const failing: GatewaySyncSummary["failing"] = [];
     let lastSuccess: number | null = null;

@@ -16,6 +16,7 @@ import { pushService, type PushOutcome } from "@/lib/services/push";
 import { loadDesired, toDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { diffState, type DriftKind } from "@/lib/services/state";
+import { servesGateway } from "@/lib/fleet/groups";
 
 export type GatewaySyncReport = {
   gatewayId: string;
@@ -77,7 +78,8 @@ export async function syncGateway(db: Db, actor: Actor, target: GatewayTarget, o
     return report;
   }
   const rows = await db.service.findMany({ include: { nodes: { orderBy: [{ createdAt: "asc" }, { addr: "asc" }] } }, orderBy: { name: "asc" } });
-  for (const row of rows) {
+  // Only the services deployed to this gateway's group (lib/fleet/groups.ts).
+  for (const row of rows.filter((r) => servesGateway(r.groups, target.group))) {
     let desired = toDesired(row);
     let drift = diffState(desired, live.get(desired.name));
     if (drift.kind !== "in_sync") {

@@ -46,6 +46,7 @@ export function serviceJson(s: DesiredService): Prisma.InputJsonValue {
     algorithm: s.algorithm,
     gray: s.gray as unknown as Prisma.InputJsonValue,
     nodes: s.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup })),
+    ...(s.groups ? { groups: s.groups } : {}),
   };
 }
 

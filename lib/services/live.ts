@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db";
 import { loadAllDesired, loadDesired, type StoredService } from "./read";
 import { countNodes, diffState, type Drift } from "./state";
 import { mergeRates, rates, SampleHistory, type ServiceRates } from "./stats";
+import { gatewaysForService, groupsOf, resultsForService } from "@/lib/fleet/groups";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 
 /** Page reads wait this long for a gateway, then show it as unreachable. */
@@ -37,6 +38,8 @@ export type LiveOnGateway = GatewayReach & {
 
 export type ServiceSummary = {
   name: string;
+  /** Fleet groups (issue 15); `gateways` lists the gateways of these groups only. */
+  groups?: string[];
   algorithm: string;
   revision: number;
   counts: ReturnType<typeof countNodes>;
@@ -115,6 +118,7 @@ function summarize(
   const outOfSync = gateways.some((g) => g.sync.status !== "ok");
   return {
     name: desired.name,
+    groups: [...groupsOf(desired.groups)],
     algorithm: desired.algorithm,
     revision: desired.revision,
     counts: countNodes(desired.nodes),
@@ -162,7 +166,7 @@ async function readOverview(db: Db, query: OverviewQuery): Promise<ServicesOverv
   }
   return {
     gateways: reads.map(reach),
-    services: matching.slice((page - 1) * pageSize, page * pageSize).map((s) => summarize(s, reads, syncs)),
+    services: matching.slice((page - 1) * pageSize, page * pageSize).map((s) => summarize(s, resultsForService(reads, targets, s.groups), syncs)),
     total: matching.length,
     page,
     pageSize,
@@ -200,7 +204,7 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
   const service = await loadDesired(db, name);
   if (!service) return null;
   const [targets, syncs, repairs] = await Promise.all([
-    loadGatewayTargets(db),
+    loadGatewayTargets(db).then((all) => gatewaysForService(all, service.groups)),
     db.gatewaySync.findMany({ where: { serviceId: service.id } }),
     db.auditEvent.findMany({
       where: { serviceName: name, action: "service.sync" },

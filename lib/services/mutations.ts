@@ -171,6 +171,7 @@ async function insertService(
           algorithm: desired.algorithm,
           gray: desired.gray as unknown as Prisma.InputJsonValue,
           ...(desired.health ? { health: desired.health as unknown as Prisma.InputJsonValue } : {}),
+          ...(desired.groups ? { groups: desired.groups } : {}),
           revision: 1,
           nodes: { create: desired.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup, note: n.note ?? "" })) },
         },
@@ -193,8 +194,8 @@ async function insertService(
 }
 
 /** A new service (revision 1) with its first nodes, pushed to every gateway. */
-export async function createService(db: Db, actor: Actor, input: CreateServiceInput): Promise<MutationResult> {
-  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes };
+export async function createService(db: Db, actor: Actor, input: CreateServiceInput & { groups?: string[] }): Promise<MutationResult> {
+  const desired: DesiredService = { name: input.name, algorithm: input.algorithm, gray: input.gray, revision: 1, nodes: input.nodes, groups: input.groups };
   assertKeepsStable(input.name, [], desired.nodes, input.force);
   return insertService(
     db,

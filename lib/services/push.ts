@@ -9,6 +9,7 @@ import { log } from "@/lib/log";
 import type { Db } from "@/lib/db";
 import { hasStableCapable } from "./impact";
 import { loadDesired } from "./read";
+import { gatewaysForService } from "@/lib/fleet/groups";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { toGatewayState } from "./state";
 
@@ -134,7 +135,7 @@ export async function pushService(
 ): Promise<PushReport> {
   const desired = await loadDesired(db, serviceName);
   if (!desired) throw new AppError("not_found", `service ${serviceName} not found`, { params: { service: serviceName } });
-  const targets = opts.targets ?? (await loadGatewayTargets(db));
+  const targets = gatewaysForService(opts.targets ?? (await loadGatewayTargets(db)), desired.groups);
   const state = toGatewayState(desired);
   const currentRevision = async () => (await db.service.findUnique({ where: { name: serviceName }, select: { revision: true } }))?.revision ?? null;
   const results = await fanOut(targets, (client) => putDesiredState(client, state, currentRevision), { timeoutMs: opts.timeoutMs });

@@ -18,6 +18,7 @@ export function toDesired(row: Row): StoredService {
     algorithm: row.algorithm,
     gray: normalizeGray(row.gray),
     revision: row.revision,
+    groups: row.groups,
     health: normalizeHealth(row.health),
     nodes: row.nodes.map((n) => ({ addr: n.addr, weight: n.weight, state: n.state, backup: n.backup, note: n.note })),
   };

@@ -15,6 +15,8 @@ export type DesiredNode = {
 
 /** What the portal wants a service to be: the DB row with its nodes, as plain data. */
 export type DesiredService = {
+  /** Fleet groups whose gateways hold it (lib/fleet/groups.ts); absent: default. */
+  groups?: string[];
   name: string;
   algorithm: Algorithm;
   gray: GrayRule;

@@ -8,6 +8,7 @@ local _M = {}
 
 function _M.init(opts)
     config.init(opts)
+    require("graylane.enroll").init() -- issue 15: self-enrollment settings, generated admin token
     local ok, err = restore.load()
     if not ok then
         ngx.log(ngx.ERR, "graylane: ", err)
@@ -22,6 +23,7 @@ end
 function _M.init_worker()
     stats.init_worker()
     healthcheck.init_worker()
+    require("graylane.enroll").init_worker()
 end
 
 return _M

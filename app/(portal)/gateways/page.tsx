@@ -2,12 +2,15 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
+import { listEnrollTokens } from "@/lib/enroll/tokens";
+import { isLost, lostAfterFromEnv } from "@/lib/fleet/lost";
 import { gatewayErrorLineFor, gatewaysForRole, listGatewaysWithStatus } from "@/lib/gateways/registry";
 import { getGatewaySyncSummaries } from "@/lib/reconcile/status";
 import { reconcileIntervalFromEnv } from "@/lib/reconcile/runner";
 import { can } from "@/lib/rbac";
 import { DateTime } from "../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
+import { EnrollTokens } from "./_components/enroll-tokens";
 import { GatewayFormButton } from "./_components/gateway-form";
 import { GatewayRowActions } from "./_components/gateway-row-actions";
 import { GatewaySyncCell } from "./_components/gateway-sync";
@@ -25,6 +28,9 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
   const [t, tSync, all, allSyncs] = await Promise.all([getTranslations("gateways"), getTranslations("reconcile"), listGatewaysWithStatus(), getGatewaySyncSummaries(db)]);
   // Error details (possibly the body of whatever answers at a wrong admin URL) only for ADMIN.
   const gateways = gatewaysForRole(user.role, all);
+  const enrollTokens = canWrite ? await listEnrollTokens(db) : [];
+  const lostAfterMs = lostAfterFromEnv();
+  const groups = [...new Set(gateways.map((g) => g.group))].sort().map((group) => ({ group, count: gateways.filter((g) => g.group === group).length }));
   const syncs = allSyncs.map((s) => ({ ...s, failing: s.failing.map((f) => ({ ...f, error: gatewayErrorLineFor(user.role, f.error) })) }));
   return (
     <>
@@ -52,6 +58,7 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
             <thead>
               <tr>
                 <th>{t("columns.name")}</th>
+                <th>{t("columns.group")}</th>
                 <th>{t("columns.adminUrl")}</th>
                 <th>{t("columns.status")}</th>
                 <th>{tSync("column")}</th>
@@ -62,10 +69,18 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
             <tbody>
               {gateways.map(({ probe, ...g }) => (
                 <tr key={g.id} data-testid={`gateway-row-${g.name}`}>
-                  <td className="font-medium">{g.name}</td>
+                  <td className="font-medium">
+                    {g.name} {g.enrolledAt ? <Badge>{t("enrolled")}</Badge> : null}
+                  </td>
+                  <td className="font-mono text-xs" data-testid="gateway-group">{g.group}</td>
                   <td className="font-mono text-xs break-all">{g.adminUrl}</td>
                   <td>
                     <GatewayStatusCell probe={probe} />
+                    {isLost({ lastSeenAt: g.lastSeenAt, reachable: probe.reachable }, lostAfterMs) ? (
+                      <Badge tone="red" title={t("lostHint", { minutes: Math.round(lostAfterMs / 60_000) })}>
+                        <span data-testid="gateway-lost">{t("lost")}</span>
+                      </Badge>
+                    ) : null}
                   </td>
                   <td>
                     <GatewaySyncCell summary={syncs.find((s) => s.gatewayId === g.id)} />
@@ -75,7 +90,7 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
                   </td>
                   {canWrite ? (
                     <td className="text-right">
-                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl }} />
+                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, group: g.group }} />
                     </td>
                   ) : null}
                 </tr>
@@ -84,6 +99,21 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
           </table>
         </div>
       )}
+      {groups.length > 1 || (groups[0] && groups[0].group !== "default") ? (
+        <div className="mt-4 flex flex-wrap gap-2 text-sm" data-testid="gateway-groups">
+          <span className="font-medium">{t("groupsTitle")}:</span>
+          {groups.map((g) => (
+            <Badge key={g.group}>
+              {g.group} · {t("groupMembers", { count: g.count })}
+            </Badge>
+          ))}
+        </div>
+      ) : null}
+      {canWrite ? (
+        <div className="mt-6">
+          <EnrollTokens tokens={enrollTokens} portalUrl={process.env.NEXTAUTH_URL ?? "https://portal.example.com"} />
+        </div>
+      ) : null}
     </>
   );
 }

@@ -139,6 +139,11 @@ async function ServiceCard({ s }: { s: ServiceSummary }) {
             {s.name}
           </Link>
           <span className="text-xs text-slate-500">{t(`algorithm.${s.algorithm}`)}</span>
+          {s.groups?.map((g) => (
+            <Badge key={g} title={t("groupsColumn")}>
+              {g}
+            </Badge>
+          ))}
           {s.outOfSync ? <Badge tone="red">{t("sync.outOfSync")}</Badge> : null}
           {s.drifted ? <Badge tone="amber">{t("drift.badge")}</Badge> : null}
         </div>

@@ -9,7 +9,7 @@ import { Modal } from "../../_components/dialog";
 import { SubmitButton, TextField } from "../../_components/form";
 import { formToObject, useAction } from "../../_components/use-action";
 
-type Existing = { id: string; name: string; adminUrl: string; proxyUrl: string | null };
+type Existing = { id: string; name: string; adminUrl: string; proxyUrl: string | null; group?: string };
 
 /** Add (mode "create") or edit a gateway. The token is write-only: never shown, empty keeps it. */
 export function GatewayFormButton(props: { mode: "create" } | { mode: "edit"; gateway: Existing }) {
@@ -48,7 +48,7 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
       onSubmit={(e) => {
         e.preventDefault();
         const v = formToObject(e.currentTarget);
-        const input = { name: v.name ?? "", adminUrl: v.adminUrl ?? "", proxyUrl: v.proxyUrl ?? "", token: v.token ?? "" };
+        const input = { name: v.name ?? "", adminUrl: v.adminUrl ?? "", proxyUrl: v.proxyUrl ?? "", token: v.token ?? "", group: v.group ?? "" };
         if (editing) void update.run({ id: editing.id, ...input });
         else void create.run(input);
       }}
@@ -75,6 +75,7 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
         hint={t("form.proxyUrlHint")}
         autoComplete="off"
       />
+      <TextField label={t("form.group")} name="group" defaultValue={editing?.group ?? "default"} errors={fieldErrors.group} hint={t("form.groupHint")} autoComplete="off" />
       <TextField
         label={t("form.token")}
         name="token"

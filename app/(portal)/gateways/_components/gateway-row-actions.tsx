@@ -12,7 +12,7 @@ import { useToast } from "../../_components/toaster";
 import { useAction } from "../../_components/use-action";
 import { GatewayFormButton } from "./gateway-form";
 
-export function GatewayRowActions({ gateway }: { gateway: { id: string; name: string; adminUrl: string; proxyUrl: string | null } }) {
+export function GatewayRowActions({ gateway }: { gateway: { id: string; name: string; adminUrl: string; proxyUrl: string | null; group?: string } }) {
   const t = useTranslations("gateways");
   const tErrors = useTranslations("errors");
   const router = useRouter();

@@ -13,6 +13,8 @@ import { DeleteServiceButton } from "../_components/delete-service-button";
 import { NodeTable } from "../_components/node-table";
 import { RetryPushButton } from "../_components/retry-push-button";
 import { ServiceSettingsForm } from "../_components/service-settings-form";
+import { ServiceGroupsForm } from "../_components/service-groups-form";
+import { groupsOf } from "@/lib/fleet/groups";
 import { SyncStatus } from "../_components/sync-status";
 import { NodeGraphs } from "./_components/node-graphs";
 import { ReleaseBanner } from "./_components/release-banner";
@@ -84,6 +86,7 @@ export default async function ServicePage({ params }: PageProps<"/services/[name
         {canService ? (
           <div className="rounded-lg border border-slate-200 bg-white p-4">
             <ServiceSettingsForm service={service.name} revision={service.revision} algorithm={service.algorithm} gray={service.gray} />
+            <ServiceGroupsForm service={service.name} groups={[...groupsOf(service.groups)]} />
           </div>
         ) : (
           <dl className="grid gap-1 text-sm sm:grid-cols-[12rem_1fr]">

@@ -42,10 +42,12 @@ export function NewServiceForm() {
           gray: grayFromForm(f),
           nodes: filled.map((r) => ({ addr: r.addr, weight: r.weight, state: r.state })),
           force,
+          groups: String(f.get("groups") ?? ""),
         });
       }}
     >
       <TextField label={t("form.name")} name="name" value={name} onChange={(e) => setName(e.target.value)} errors={fe(fieldErrors.name)} hint={t("form.nameHint")} required autoComplete="off" />
+      <TextField label={t("form.groups")} name="groups" defaultValue="default" errors={fe(fieldErrors.groups)} hint={t("form.groupsHint")} autoComplete="off" />
       <fieldset className="space-y-3">
         <legend className="text-sm font-semibold">{t("form.grayTitle")}</legend>
         <GrayRuleFields algorithm="round_robin" gray={DEFAULT_GRAY} fieldErrors={fieldErrors} />

@@ -1,0 +1,125 @@
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import { AppError } from "@/lib/errors";
+import { auditChange, type Actor } from "@/lib/audit/append";
+import type { Db } from "@/lib/db";
+
+// Enrollment tokens (issue 15): a gateway started with one registers itself with the portal
+// (POST /api/v1/gateways/enroll). Made like API tokens (lib/api-tokens.ts): 256 random bits,
+// shown once, only the SHA-256 and a short prefix kept. Created, listed and revoked by ADMINs
+// on the Gateways page (gateways.write), every change audited.
+
+const TOKEN_PREFIX = "gle_";
+const PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export type EnrollTokenView = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdByEmail: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  gateways: number;
+};
+
+const VIEW_SELECT = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdByEmail: true,
+  createdAt: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  _count: { select: { gateways: true } },
+} as const;
+
+type Row = { id: string; name: string; prefix: string; createdByEmail: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null; _count: { gateways: number } };
+
+function view({ _count, ...row }: Row): EnrollTokenView {
+  return { ...row, gateways: _count.gateways };
+}
+
+export function hashEnrollToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export function generateEnrollToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/** A new enrollment token by `actor`; the plaintext is in the result and nowhere else. */
+export async function createEnrollToken(
+  db: Db,
+  actor: Actor,
+  input: { name: string; expiresAt?: Date | null },
+): Promise<{ token: string; enrollToken: EnrollTokenView }> {
+  const token = generateEnrollToken();
+  const created = await db.$transaction(async (tx) => {
+    const row = await tx.enrollToken.create({
+      data: {
+        name: input.name,
+        prefix: token.slice(0, PREFIX_LENGTH),
+        tokenHash: hashEnrollToken(token),
+        createdById: actor.id,
+        createdByEmail: actor.email,
+        expiresAt: input.expiresAt ?? null,
+      },
+      select: VIEW_SELECT,
+    });
+    await auditChange(tx, actor, {
+      action: "enroll_token.create",
+      targetType: "enroll_token",
+      targetName: `${row.name} (${row.prefix}…)`,
+      before: null,
+      after: { name: row.name, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null },
+    });
+    return row;
+  });
+  return { token, enrollToken: view(created) };
+}
+
+export async function listEnrollTokens(db: Db): Promise<EnrollTokenView[]> {
+  const rows = await db.enrollToken.findMany({ select: VIEW_SELECT, orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }] });
+  return rows.map(view);
+}
+
+/** Revokes a token: gateways it enrolled stay registered; new enrollments with it get 401. */
+export async function revokeEnrollToken(db: Db, actor: Actor, id: string): Promise<EnrollTokenView> {
+  return db.$transaction(async (tx) => {
+    const token = await tx.enrollToken.findUnique({ where: { id }, select: VIEW_SELECT });
+    if (!token) throw new AppError("not_found", `enrollment token ${id} not found`);
+    if (token.revokedAt) return view(token);
+    const revoked = await tx.enrollToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
+    await auditChange(tx, actor, {
+      action: "enroll_token.revoke",
+      targetType: "enroll_token",
+      targetName: `${token.name} (${token.prefix}…)`,
+      before: { name: token.name, prefix: token.prefix },
+      after: null,
+    });
+    return view(revoked);
+  });
+}
+
+export type EnrollTokenCheck =
+  | { ok: true; id: string; name: string; prefix: string; createdById: string | null; createdByEmail: string }
+  | { ok: false; code: "enroll_token_missing" | "enroll_token_unknown" | "enroll_token_revoked" | "enroll_token_expired" };
+
+/** What a bearer enrollment token is worth: the token row, or why it is refused. */
+export async function checkEnrollToken(db: Db, bearer: string | null | undefined, now = new Date()): Promise<EnrollTokenCheck> {
+  const token = bearer?.replace(/^Bearer\s+/i, "").trim();
+  if (!token) return { ok: false, code: "enroll_token_missing" };
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { ok: false, code: "enroll_token_unknown" };
+  const row = await db.enrollToken.findUnique({ where: { tokenHash: hashEnrollToken(token) } });
+  if (!row) return { ok: false, code: "enroll_token_unknown" };
+  if (row.revokedAt) return { ok: false, code: "enroll_token_revoked" };
+  if (row.expiresAt && row.expiresAt <= now) return { ok: false, code: "enroll_token_expired" };
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await db.enrollToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  }
+  return { ok: true, id: row.id, name: row.name, prefix: row.prefix, createdById: row.createdById, createdByEmail: row.createdByEmail };
+}
