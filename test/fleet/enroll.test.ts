@@ -64,7 +64,8 @@ describe("enrollment", () => {
     const adminToken = fs.readFileSync(file, "utf8").trim();
     assert.match(adminToken, /^[0-9a-f]{64}$/);
     assert.equal(decrypt(row.tokenEnc), adminToken);
-    assert.match(gw.errorLog(), /graylane\.enroll \{[^\n]*"event":"enrolled"/);
+    // The gateway logs after it reads the portal's answer, which may be after the row exists.
+    await waitFor("the gateway logs its enrollment", async () => /graylane\.enroll \{[^\n]*"event":"enrolled"/.test(gw.errorLog()));
 
     const [ev] = await db.auditEvent.findMany({ where: { action: "gateway.enroll" } });
     assert.equal(ev.actorEmail, admin.email);

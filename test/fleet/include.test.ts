@@ -57,6 +57,7 @@ describe("include files agree with openresty/nginx.conf.tmpl", () => {
     ["graylane-http.conf", between(tmpl, /^lua_package_path/, /^# proxy listener|^server \{/).map(sameInit), lines(read(path.join(INCLUDE, "graylane-http.conf"))).map(sameInit)],
     ["graylane-admin.conf", tmpl.slice(tmpl.indexOf("listen {{ADMIN_LISTEN}};"), -1) /* the admin server to its end; the last "}" closes http */, lines(read(path.join(INCLUDE, "graylane-admin.conf"))).filter((l) => l !== "server {")],
     ["graylane-proxy.conf", proxyTmpl, lines(read(path.join(INCLUDE, "graylane-proxy.conf")))],
+    ["graylane-locations.conf", between(tmpl, /^uninitialized_variable_warn/, /^\{\{EXTRA_PROXY_CONFIG\}\}$/), lines(read(path.join(INCLUDE, "graylane-locations.conf")))],
   ];
   for (const [file, want, got] of cases) {
     it(`${file}: every template line is there, and nothing else`, () => {
