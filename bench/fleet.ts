@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDbClient } from "@/lib/db";
 import { createApiToken, verifyApiToken } from "@/lib/api-tokens";
-import { enrollRoute } from "@/lib/enroll/api";
+import { enrollRoute } from "@/lib/api/enroll";
 import { createEnrollToken } from "@/lib/enroll/tokens";
 import { createGatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";

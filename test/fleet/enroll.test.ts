@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { decrypt } from "@/lib/crypto";
 import { createEnrollToken, revokeEnrollToken } from "@/lib/enroll/tokens";
-import { enrollRoute } from "@/lib/enroll/api";
+import { enrollRoute } from "@/lib/api/enroll";
 import { createGatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";
 import { createService } from "@/lib/services/mutations";
@@ -65,7 +65,7 @@ describe("enrollment", () => {
     assert.match(adminToken, /^[0-9a-f]{64}$/);
     assert.equal(decrypt(row.tokenEnc), adminToken);
     // The gateway logs after it reads the portal's answer, which may be after the row exists.
-    await waitFor("the gateway logs its enrollment", async () => /graylane\.enroll \{[^\n]*"event":"enrolled"/.test(gw.errorLog()));
+    await waitFor("the gateway logs its enrollment", async () => /graylane\.enroll \{[^\n]*"event":"enrolled"/.test(gw!.errorLog()));
 
     const [ev] = await db.auditEvent.findMany({ where: { action: "gateway.enroll" } });
     assert.equal(ev.actorEmail, admin.email);

@@ -7,7 +7,7 @@ import "../support/audit-env";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
-import { enrollRoute } from "@/lib/enroll/api";
+import { enrollRoute } from "@/lib/api/enroll";
 import { createEnrollToken } from "@/lib/enroll/tokens";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { reconcileOnce } from "@/lib/reconcile/reconcile";

@@ -27,7 +27,7 @@ export type PortalStub = { url: string; close(): Promise<void>; requests: number
 
 /** An HTTP server whose only route is the real POST /api/v1/gateways/enroll handler. */
 export async function startEnrollPortal(db: Db): Promise<PortalStub> {
-  const { enrollRoute } = await import("@/lib/enroll/api");
+  const { enrollRoute } = await import("@/lib/api/enroll");
   const port = await freePort();
   const stub = { url: `http://127.0.0.1:${port}`, requests: 0, close: async () => {} };
   const server = http.createServer(async (req, res) => {

@@ -160,7 +160,11 @@ describe("automatic analysis", () => {
     const [, , cNode] = env.backends.nodes;
     const r = await start(svc, [C], { steps: "50" });
     await stepRelease(env.db, operator, { id: r.releaseId });
-    const analyzer = new ReleaseAnalyzer({ thresholds: DEFAULT_THRESHOLDS, windowMs: 60_000, dwellMs: 3_600_000 });
+    // This test is about the 5xx rollback: on a loaded test machine one backend's p95 can be
+    // several times another's for no reason of gray's, so the latency rule (judged by
+    // lib/releases/analysis.test.ts) is out of reach here.
+    const thresholds = { ...DEFAULT_THRESHOLDS, p95MinDeltaMs: 60_000 };
+    const analyzer = new ReleaseAnalyzer({ thresholds, windowMs: 60_000, dwellMs: 3_600_000 });
     assert.equal((await analyzer.tick(env.db))[0].action, "none"); // first sample: the window's start
     await spread(env.gw.proxyUrl, svc, 600, { base: 30 });
     await sleep(700); // the gateway flushes counters every 0.5 s

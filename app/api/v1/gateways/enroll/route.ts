@@ -1,9 +1,9 @@
-import { db } from "@/lib/db";
-import { enrollRoute } from "@/lib/enroll/api";
+import { apiDeps } from "@/lib/api/deps";
+import { enrollApi } from "@/lib/api/enroll";
 
 export const dynamic = "force-dynamic";
 
 /** A gateway registers itself with an enrollment token (lua/graylane/enroll.lua). */
 export function POST(req: Request) {
-  return enrollRoute(req, { db });
+  return enrollApi.enroll(req, apiDeps);
 }

@@ -1,16 +1,16 @@
 import "server-only";
-// POST /api/v1/gateways/enroll (issue 15). Not the session/API-token chain of lib/api/handler:
+// POST /api/v1/gateways/enroll (issue 15). Its own authentication, not handler.ts's session/API token:
 // the caller is a gateway holding an enrollment token, which is neither a user nor a session.
 // Errors keep the API's JSON shape {"error": {"code", "message", "field"?, "fields"?}}; a
 // refused token is 401 with a code saying why (missing, unknown, revoked, expired).
-import { errorResponse, parseInput } from "@/lib/api/handler";
+import { errorResponse, parseInput, type ApiDeps } from "@/lib/api/handler";
 import { AppError } from "@/lib/errors";
 import { clientIp } from "@/lib/http/client-ip";
 import { log } from "@/lib/log";
 import type { Db } from "@/lib/db";
-import { enrollGateway, enrollmentActor } from "./enroll";
-import { enrollSchema } from "./schema";
-import { checkEnrollToken } from "./tokens";
+import { enrollGateway, enrollmentActor } from "@/lib/enroll/enroll";
+import { enrollSchema } from "@/lib/enroll/schema";
+import { checkEnrollToken } from "@/lib/enroll/tokens";
 
 const TOKEN_MESSAGES: Record<string, string> = {
   enroll_token_missing: "Send the enrollment token as 'Authorization: Bearer gle_…' (GRAYLANE_ENROLL_TOKEN on the gateway).",
@@ -55,3 +55,8 @@ export async function enrollRoute(req: Request, deps: { db: Db }): Promise<Respo
     return errorResponse(e);
   }
 }
+
+/** The enrollment operation, called by its route like every other operation of lib/api. */
+export const enrollApi = {
+  enroll: (req: Request, deps: Pick<ApiDeps, "db">) => enrollRoute(req, deps),
+};
