@@ -1,40 +1,25 @@
-import type { Page, Request } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
+import { type ActionCall, captureAction, replayAction } from "./fixtures/actions";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 
 // The UI hides what a MANAGER may not do, but only the server decides: a server action
 // replayed with a MANAGER's session must be refused, while the same replay with an
 // ADMIN's session works (so the replay itself is proven sound).
 
-async function captureCreateGatewayCall(page: Page): Promise<{ actionId: string; routerState: string | undefined }> {
+async function captureCreateGatewayCall(page: Page): Promise<ActionCall> {
   await page.goto("/gateways");
   await page.getByRole("button", { name: "Add gateway" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Name").fill("bad name!");
   await dialog.getByLabel("Admin API URL").fill(env.gateway.adminUrl);
   await dialog.getByLabel("Admin token").fill(env.gateway.token);
-  const [req] = await Promise.all([
-    page.waitForRequest((r: Request) => r.method() === "POST" && Boolean(r.headers()["next-action"])),
-    dialog.getByRole("button", { name: "Add gateway" }).click(),
-  ]);
+  const call = await captureAction(page, () => dialog.getByRole("button", { name: "Add gateway" }).click());
   await expect(dialog.getByTestId("field-error")).toBeVisible();
-  return { actionId: req.headers()["next-action"], routerState: req.headers()["next-router-state-tree"] };
+  return call;
 }
 
-async function replay(page: Page, call: { actionId: string; routerState: string | undefined }, input: unknown): Promise<string> {
-  const res = await page.request.post("/gateways", {
-    headers: {
-      "Next-Action": call.actionId,
-      ...(call.routerState ? { "Next-Router-State-Tree": call.routerState } : {}),
-      Accept: "text/x-component",
-      "Content-Type": "text/plain;charset=UTF-8",
-      Origin: env.baseURL,
-    },
-    data: JSON.stringify([input]),
-  });
-  expect(res.status()).toBe(200);
-  return res.text();
-}
+const replay = (page: Page, call: ActionCall, input: unknown) => replayAction(page, "/gateways", call, input);
 
 test("a MANAGER sees no mutation controls and a replayed mutation is refused on the server", async ({ page, browser }) => {
   const db = createDbClient(env.databaseUrl);

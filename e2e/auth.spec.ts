@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDbClient } from "../lib/db";
 import { hashPassword } from "../lib/passwords";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, submitLogin, test, uniqueName } from "./fixtures/env";
 
 test.describe("sign-in", () => {
   test("each role signs in and lands on its start page", async ({ page }) => {
@@ -15,10 +15,7 @@ test.describe("sign-in", () => {
   });
 
   test("a wrong password is refused with a clear message", async ({ page }) => {
-    await page.goto("/login");
-    await page.locator('input[name="email"]').fill(env.users.OPERATOR.email);
-    await page.locator('input[name="password"]').fill("not-the-password");
-    await page.locator('form button[type="submit"]').click();
+    await submitLogin(page, env.users.OPERATOR.email, "not-the-password");
     await expect(page.getByTestId("login-error")).toHaveText("Wrong email or password.");
     await expect(page).toHaveURL(/\/login/);
   });
@@ -54,10 +51,7 @@ test.describe("sign-in", () => {
     await db.user.create({ data: { email, name: "Throttled", role: "OPERATOR", passwordHash: await hashPassword(password) } });
     try {
       const attempt = async (pw: string) => {
-        await page.goto("/login");
-        await page.locator('input[name="email"]').fill(email);
-        await page.locator('input[name="password"]').fill(pw);
-        await page.locator('form button[type="submit"]').click();
+        await submitLogin(page, email, pw);
         return page.getByTestId("login-error");
       };
       for (let i = 0; i < 5; i++) {

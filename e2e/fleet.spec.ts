@@ -3,24 +3,12 @@
 // the server action replayed with an OPERATOR's session is refused (the same replay with the
 // ADMIN's session works, so the replay itself is sound).
 import { createHash } from "node:crypto";
-import type { Page, Request } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
+import { type ActionCall, captureAction, replayAction } from "./fixtures/actions";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 
-async function replay(page: Page, call: { actionId: string; routerState: string | undefined }, input: unknown): Promise<string> {
-  const res = await page.request.post("/gateways", {
-    headers: {
-      "Next-Action": call.actionId,
-      ...(call.routerState ? { "Next-Router-State-Tree": call.routerState } : {}),
-      Accept: "text/x-component",
-      "Content-Type": "text/plain;charset=UTF-8",
-      Origin: env.baseURL,
-    },
-    data: JSON.stringify([input]),
-  });
-  expect(res.status()).toBe(200);
-  return res.text();
-}
+const replay = (page: Page, call: ActionCall, input: unknown) => replayAction(page, "/gateways", call, input);
 
 test("an ADMIN creates an enrollment token (shown once, stored hashed) and revokes it; an OPERATOR does not see the panel", async ({ page, browser }) => {
   const db = createDbClient(env.databaseUrl);
@@ -31,12 +19,8 @@ test("an ADMIN creates an enrollment token (shown once, stored hashed) and revok
     const panel = page.getByTestId("enroll-tokens");
     await expect(panel.getByRole("heading", { name: "Enrollment tokens" })).toBeVisible();
     await panel.getByLabel("Token name").fill("");
-    const [req] = await Promise.all([
-      page.waitForRequest((r: Request) => r.method() === "POST" && Boolean(r.headers()["next-action"])),
-      panel.getByRole("button", { name: "Create enrollment token" }).click(),
-    ]);
+    const call = await captureAction(page, () => panel.getByRole("button", { name: "Create enrollment token" }).click());
     await expect(panel.getByText("Required.")).toBeVisible();
-    const call = { actionId: req.headers()["next-action"], routerState: req.headers()["next-router-state-tree"] };
     const replayed = uniqueName("enroll-replay");
     expect(await replay(page, call, { name: replayed, expiresInDays: "0" })).toContain('"ok":true');
     expect(await db.enrollToken.count({ where: { name: replayed } })).toBe(1);

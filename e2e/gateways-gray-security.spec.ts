@@ -4,8 +4,9 @@
 // the field instead of a 500 or a truncated export.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Page, Request } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
+import { type ActionCall, captureAction, replayAction } from "./fixtures/actions";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 
 test.describe("gray exposure", () => {
@@ -146,34 +147,19 @@ test.describe("gateways", () => {
 });
 
 test.describe("NUL bytes", () => {
-  async function captureCreateGatewayCall(page: Page): Promise<{ actionId: string; routerState: string | undefined }> {
+  async function captureCreateGatewayCall(page: Page): Promise<ActionCall> {
     await page.goto("/gateways");
     await page.getByRole("button", { name: "Add gateway" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Name").fill("bad name!");
-    const [req] = await Promise.all([
-      page.waitForRequest((r: Request) => r.method() === "POST" && Boolean(r.headers()["next-action"])),
-      dialog.getByRole("button", { name: "Add gateway" }).click(),
-    ]);
-    return { actionId: req.headers()["next-action"], routerState: req.headers()["next-router-state-tree"] };
+    return captureAction(page, () => dialog.getByRole("button", { name: "Add gateway" }).click());
   }
 
   test("a server action answers invalid_input naming the field", async ({ page }) => {
     await login(page, "ADMIN");
     const call = await captureCreateGatewayCall(page);
     const gwName = uniqueName("nul");
-    const res = await page.request.post("/gateways", {
-      headers: {
-        "Next-Action": call.actionId,
-        ...(call.routerState ? { "Next-Router-State-Tree": call.routerState } : {}),
-        Accept: "text/x-component",
-        "Content-Type": "text/plain;charset=UTF-8",
-        Origin: env.baseURL,
-      },
-      data: JSON.stringify([{ name: gwName, adminUrl: env.gateway.adminUrl, proxyUrl: "http://gw.example/\u0000", token: env.gateway.token }]),
-    });
-    expect(res.status()).toBe(200);
-    const text = await res.text();
+    const text = await replayAction(page, "/gateways", call, { name: gwName, adminUrl: env.gateway.adminUrl, proxyUrl: "http://gw.example/\u0000", token: env.gateway.token });
     expect(text).toContain('"code":"invalid_input"');
     expect(text).toContain('"proxyUrl"');
   });

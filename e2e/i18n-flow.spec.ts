@@ -1,10 +1,10 @@
 // Issue 7: the operator's main flow — sign in, add a node, find it in the audit log —
 // once in each language, with every label and message taken from that language's catalog.
-import { request as httpRequest } from "node:http";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { viaGateway } from "./fixtures/seed";
 
 type Catalog = Record<string, Record<string, unknown>>;
 
@@ -16,26 +16,6 @@ function msg(cat: Catalog, key: string, params: Record<string, string> = {}): st
   const value = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cat);
   if (typeof value !== "string") throw new Error(`no message ${key}`);
   return value.replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? `{${name}}`);
-}
-
-/** The backend address that answered a request through the gateway for `service`. */
-function servedBy(service: string): Promise<string | null> {
-  const url = new URL(env.gateway.proxyUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: "/", headers: { host: service } }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => {
-        try {
-          resolve((JSON.parse(body) as { addr?: string }).addr ?? null);
-        } catch {
-          resolve(null);
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 for (const locale of ["en", "zh-CN"] as const) {
@@ -71,7 +51,7 @@ for (const locale of ["en", "zh-CN"] as const) {
 
       // The gateway serves the new node.
       const seen = new Set<string | null>();
-      for (let i = 0; i < 8; i++) seen.add(await servedBy(service));
+      for (let i = 0; i < 8; i++) seen.add((await viaGateway(service)).addr);
       expect(seen).toEqual(new Set([first, second]));
 
       await page.goto(`/audit?service=${service}`);

@@ -1,10 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
 import { hashPassword } from "../lib/passwords";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, signIn, test, uniqueName } from "./fixtures/env";
 
 // Issue 12 items 1–6, as a browser (or an attacker's page) sees them.
 
@@ -15,14 +14,6 @@ async function ownUser(role: "ADMIN" | "OPERATOR" | "MANAGER" = "OPERATOR") {
   const password = `pw-${randomBytes(9).toString("base64url")}`;
   await db.user.create({ data: { email, name: "Sec Test", role, passwordHash: await hashPassword(password) } });
   return { db, email, password };
-}
-
-async function signInAs(page: Page, email: string, password: string, loginPath = "/login") {
-  await page.goto(loginPath);
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('form button[type="submit"]').click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"), { timeout: 15_000 });
 }
 
 /** An HTML page served from another port of the portal's host: same site, other origin. */
@@ -79,12 +70,12 @@ test.describe("login redirect (item 2)", () => {
     try {
       for (const cb of ["%2F%09%2Fevil.example", "%2F%5Cevil.example", "%2F%2Fevil.example", "http%3A%2F%2Fevil.example%2F", "%2F%0A%2Fevil.example"]) {
         await page.context().clearCookies();
-        await signInAs(page, email, password, `/login?callbackUrl=${cb}`);
+        await signIn(page, email, password, `/login?callbackUrl=${cb}`);
         expect(new URL(page.url()).origin, `callbackUrl=${cb}`).toBe(env.baseURL);
       }
       // A real same-origin path with its query is kept.
       await page.context().clearCookies();
-      await signInAs(page, email, password, `/login?callbackUrl=${encodeURIComponent("/audit?q=x")}`);
+      await signIn(page, email, password, `/login?callbackUrl=${encodeURIComponent("/audit?q=x")}`);
       await expect(page).toHaveURL(/\/audit\?q=x$/);
     } finally {
       await db.$disconnect();
@@ -120,8 +111,8 @@ test.describe("sessions (item 5)", () => {
     try {
       const pa = await a.newPage();
       const pb = await b.newPage();
-      await signInAs(pa, email, password);
-      await signInAs(pb, email, password);
+      await signIn(pa, email, password);
+      await signIn(pb, email, password);
       await pb.goto("/settings");
       await expect(pb).toHaveURL(/\/settings$/);
 
@@ -147,7 +138,7 @@ test.describe("sessions (item 5)", () => {
     const thief = await browser.newContext({ baseURL: env.baseURL });
     try {
       const pa = await a.newPage();
-      await signInAs(pa, email, password);
+      await signIn(pa, email, password);
       await thief.addCookies(await a.cookies());
       await pa.getByTestId("user-menu").click();
       await pa.getByRole("menuitem", { name: "Sign out" }).click();

@@ -1,31 +1,9 @@
 // An admin manages a service end to end through the real portal, a real gateway and real
 // backends: create, add a node, traffic reaches it, drain, remove — and the audit log
 // shows each step with the right actor.
-import { request as httpRequest } from "node:http";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-
-/** GET through the gateway; the Host header names the service. Resolves to the backend's addr. */
-function viaGateway(service: string): Promise<{ status: number; addr: string | null }> {
-  const url = new URL(env.gateway.proxyUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: "/", headers: { host: service } }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => {
-        let addr: string | null = null;
-        try {
-          addr = (JSON.parse(body) as { addr?: string }).addr ?? null;
-        } catch {
-          addr = null;
-        }
-        resolve({ status: res.statusCode ?? 0, addr });
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+import { viaGateway } from "./fixtures/seed";
 
 async function addrsServed(service: string, n: number): Promise<Set<string>> {
   const seen = new Set<string>();

@@ -1,12 +1,5 @@
 import { createDbClient } from "../lib/db";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
-
-async function signIn(page: import("@playwright/test").Page, email: string, password: string) {
-  await page.goto("/login");
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('form button[type="submit"]').click();
-}
+import { env, expect, login, submitLogin, test, uniqueName } from "./fixtures/env";
 
 test("an ADMIN creates a user, changes the role, resets the password and disables the account", async ({ page, browser }) => {
   const db = createDbClient(env.databaseUrl);
@@ -38,7 +31,7 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     // The new user signs in in their own browser.
     const ctx = await browser.newContext({ baseURL: env.baseURL });
     const other = await ctx.newPage();
-    await signIn(other, email, password);
+    await submitLogin(other, email, password);
     await expect(other).toHaveURL(/\/services$/);
 
     // A role change asks first, like Disable (issue 13): Cancel changes nothing.
@@ -61,7 +54,7 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     await expect(page.getByTestId("toast-success").last()).toContainText(`${email} is now Manager.`);
     await other.goto("/settings");
     await expect(other).toHaveURL(/\/login/);
-    await signIn(other, email, password);
+    await submitLogin(other, email, password);
     await expect(other.getByTestId("user-menu")).toContainText("Manager");
 
     // Reset: ends their sessions; the old password stops working, the new one works.
@@ -74,9 +67,9 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     expect(await db.auditEvent.count({ where: { action: "user.password_reset", targetName: email } })).toBe(1);
     await other.goto("/settings");
     await expect(other).toHaveURL(/\/login/);
-    await signIn(other, email, password);
+    await submitLogin(other, email, password);
     await expect(other.getByTestId("login-error")).toContainText("Wrong email or password");
-    await signIn(other, email, newPassword);
+    await submitLogin(other, email, newPassword);
     await expect(other.getByTestId("user-menu")).toContainText("Manager");
 
     // Disable: their open session ends at once.
@@ -85,7 +78,7 @@ test("an ADMIN creates a user, changes the role, resets the password and disable
     await expect(row).toContainText("Disabled");
     await other.goto("/settings");
     await expect(other).toHaveURL(/\/login/);
-    await signIn(other, email, newPassword);
+    await submitLogin(other, email, newPassword);
     await expect(other.getByTestId("login-error")).toContainText("disabled");
     await ctx.close();
 

@@ -8,7 +8,6 @@ import { approvalsApi } from "@/lib/api/approvals";
 import { setApprovalPolicy } from "@/lib/approvals/policy";
 import { approvalPolicySchema } from "@/lib/approvals/schema";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { deliverDue } from "@/lib/notifications/outbox";
 import { createWebhookSchema } from "@/lib/notifications/schema";
 import { createWebhook } from "@/lib/notifications/webhooks";
@@ -20,7 +19,6 @@ import { makeService, operator, setup, type Env } from "../releases/helpers";
 import { startReceiver, type Receiver } from "../notifications/receiver";
 
 let env: Env;
-let gw: GatewayClient;
 let rx: Receiver;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 const tokens: Record<"adminA" | "adminB" | "manager" | "operator", string> = { adminA: "", adminB: "", manager: "", operator: "" };
@@ -40,7 +38,7 @@ async function json(res: Response) {
 }
 
 async function percentOnGateway(): Promise<number> {
-  return (await gw.getUpstream(SVC))?.gray.percent ?? -1;
+  return (await env.admin.getUpstream(SVC))?.gray.percent ?? -1;
 }
 
 async function policy(p: { promotion?: boolean; above?: number | null; managers?: boolean }) {
@@ -60,7 +58,6 @@ before(async () => {
   tokens.adminB = await mk("bob@example.test", "ADMIN");
   tokens.manager = await mk("mia@example.test", "MANAGER");
   tokens.operator = await mk("oscar@example.test", "OPERATOR");
-  gw = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
   rx = await startReceiver();
   await makeService(env, SVC, env.backends.addrs);
   await createWebhook(env.db, adminActor, createWebhookSchema.parse({ name: "approvals", format: "generic", url: rx.url, events: ["release.approval_requested"] }));

@@ -2,7 +2,6 @@
 // real Requests, a real token store and the same verification the routes use.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { makeService, setup, type Env } from "./helpers";
 import { seedUser } from "../../prisma/seed";
@@ -89,7 +88,7 @@ describe("release API with API tokens", () => {
     assert.equal(stepped.status, 200, JSON.stringify(stepped.body));
     const stale = await json(await releasesApi.step(call("POST", `/${id}/step`, operatorToken, { expectedStep: -1 }), deps, id));
     assert.equal(stale.status, 409);
-    const live = await createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token }).getUpstream("api");
+    const live = await env.admin.getUpstream("api");
     assert.equal(live?.gray.percent, 10);
 
     const promoted = await json(await releasesApi.promote(call("POST", `/${id}/promote`, operatorToken), deps, id));

@@ -3,7 +3,6 @@
 // a release that does not ask for it stays, under the same analyzer, traffic and time.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { ReleaseAnalyzer, analyzerOptionsFromEnv } from "@/lib/releases/analyzer";
 import { startRelease, stepRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
@@ -11,11 +10,9 @@ import { startReleaseSchema } from "@/lib/validations/release";
 import { makeService, operator, setup, sleep, spread, type Env } from "./helpers";
 
 let env: Env;
-let admin: GatewayClient;
 
 before(async () => {
   env = await setup(3);
-  admin = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
 });
 
 after(async () => {
@@ -71,13 +68,13 @@ it("advances after a healthy dwell only when the release asks for it", { timeout
   assert.equal(step.actorRole, "SYSTEM");
   assert.equal((step.after as { release?: { percent?: number } }).release?.percent, 60);
   assert.deepEqual(step.outcomes.map((o) => [o.gatewayName, o.ok]), [[env.gw.name, true]]);
-  assert.equal((await admin.getUpstream("adv-on"))!.gray.percent, 60, "the gateway got the new step");
+  assert.equal((await env.admin.getUpstream("adv-on"))!.gray.percent, 60, "the gateway got the new step");
 
   const off = (await getRelease(env.db, ids.off))!;
   assert.equal(off.currentStep, 0);
   assert.equal(off.percent, 30);
   assert.ok(off.timeline.every((e) => e.actorEmail === operator.email), "no system step on the release without auto-advance");
-  assert.equal((await admin.getUpstream("adv-off"))!.gray.percent, 30);
+  assert.equal((await env.admin.getUpstream("adv-off"))!.gray.percent, 30);
 
   // At the end of its plan it stays put however long it is healthy.
   await analyzer.tick(env.db);

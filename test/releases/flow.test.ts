@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { ReleaseAnalyzer } from "@/lib/releases/analyzer";
 import { DEFAULT_THRESHOLDS, type RollbackReason } from "@/lib/releases/analysis";
 import { promoteRelease, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
@@ -15,7 +14,6 @@ import { startReleaseSchema } from "@/lib/validations/release";
 import { clientAddr, followTesterLink, hit, makeService, operator, setup, sleep, spread, type Env } from "./helpers";
 
 let env: Env;
-let admin: GatewayClient;
 let A: string, B: string, C: string;
 
 async function expectAppError(p: Promise<unknown>, code: string) {
@@ -34,7 +32,6 @@ function start(service: string, targets: string[], extra: Record<string, unknown
 
 before(async () => {
   env = await setup(3);
-  admin = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
   [A, B, C] = env.backends.addrs;
 });
 
@@ -54,7 +51,7 @@ describe("release flow", () => {
     const r = await start(svc, [C]);
     id = r.releaseId;
     assert.ok(r.outcomes.length === 1 && r.outcomes[0].ok, JSON.stringify(r.outcomes));
-    const live = await admin.getUpstream(svc);
+    const live = await env.admin.getUpstream(svc);
     assert.equal(live?.nodes.find((n) => n.addr === C)?.state, "gray");
     assert.equal(live?.gray.tester?.cookie?.startsWith("graylane_t_"), true);
 
@@ -75,7 +72,7 @@ describe("release flow", () => {
   });
 
   it("an expired, forged, other-service or other-release tester cookie gets stable traffic", async () => {
-    const name = (await admin.getUpstream(svc))!.gray.tester!.cookie;
+    const name = (await env.admin.getUpstream(svc))!.gray.tester!.cookie;
     const key = process.env.GRAYLANE_TESTER_KEY!;
     const now = Math.floor(Date.now() / 1000);
     const expired = testerCookieValue(key, svc, now - 5, name);
@@ -116,7 +113,7 @@ describe("release flow", () => {
   it("promote: the target rejoins the stable pool; share 0; tester cookie off", async () => {
     const r = await promoteRelease(env.db, operator, { id });
     assert.ok(r.outcomes.every((o) => o.ok));
-    const live = (await admin.getUpstream(svc))!;
+    const live = (await env.admin.getUpstream(svc))!;
     assert.deepEqual(live.nodes.map((n) => n.state), ["active", "active", "active"]);
     assert.equal(live.gray.percent, 0);
     assert.equal(live.gray.tester ?? null, null);
@@ -133,12 +130,12 @@ describe("release flow", () => {
   });
 
   it("roll back: the target goes down; pool and gray rule as before", async () => {
-    const before = (await admin.getUpstream(svc))!;
+    const before = (await env.admin.getUpstream(svc))!;
     const r = await start(svc, [B], { steps: "10, 30" });
     await stepRelease(env.db, operator, { id: r.releaseId });
     const rb = await rollbackRelease(env.db, operator, { id: r.releaseId, reason: "smoke test failed" });
     assert.ok(rb.outcomes.every((o) => o.ok));
-    const live = (await admin.getUpstream(svc))!;
+    const live = (await env.admin.getUpstream(svc))!;
     assert.deepEqual(Object.fromEntries(live.nodes.map((n) => [n.addr, n.state])), { [A]: "active", [B]: "down", [C]: "active" });
     assert.deepEqual({ ...live.gray, tester: live.gray.tester ?? null }, { ...before.gray, tester: before.gray.tester ?? null });
     const counts = await spread(env.gw.proxyUrl, svc, 200, { base: 21 });
@@ -198,7 +195,7 @@ describe("automatic analysis", () => {
     assert.equal(polled.release.status, "ROLLED_BACK");
     assert.deepEqual(polled.autoRollback?.reasons, reasons);
     assert.equal(polled.autoRollback?.at, detail.endedAt);
-    const live = (await admin.getUpstream(svc))!;
+    const live = (await env.admin.getUpstream(svc))!;
     assert.equal(live.nodes.find((n) => n.addr === C)?.state, "down");
     assert.equal(live.gray.percent, 0);
   });
@@ -222,7 +219,7 @@ describe("guard rails", () => {
     const svc = "sick";
     await makeService(env, svc, [A, B, C]);
     // The gateway has B down although the portal wants it active.
-    await admin.putUpstream(svc, { ...(await admin.getUpstream(svc))!, nodes: (await admin.getUpstream(svc))!.nodes.map((n) => (n.addr === B ? { ...n, state: "down" } : n)) }, {});
+    await env.admin.putUpstream(svc, { ...(await env.admin.getUpstream(svc))!, nodes: (await env.admin.getUpstream(svc))!.nodes.map((n) => (n.addr === B ? { ...n, state: "down" } : n)) }, {});
     const e = await expectAppError(start(svc, [C]), "invalid_input");
     assert.deepEqual(e.fieldErrors?.override, ["guard.unhealthyStable"]);
     assert.equal(await env.db.release.count({ where: { service: { name: svc } } }), 0);
@@ -242,12 +239,12 @@ describe("guard rails", () => {
     assert.ok(all.fieldErrors?.override?.includes("guard.noStableLeft"));
     const r = await start(svc, [B]);
     // A drops out on the gateway: no available stable node is left for a step.
-    const live = (await admin.getUpstream(svc))!;
-    await admin.putUpstream(svc, { ...live, nodes: live.nodes.map((n) => (n.addr === A ? { ...n, state: "down" } : n)) }, { force: true });
+    const live = (await env.admin.getUpstream(svc))!;
+    await env.admin.putUpstream(svc, { ...live, nodes: live.nodes.map((n) => (n.addr === A ? { ...n, state: "down" } : n)) }, { force: true });
     const e = await expectAppError(stepRelease(env.db, operator, { id: r.releaseId }), "invalid_input");
     assert.deepEqual(e.fieldErrors?.override, ["guard.noStableLeft"]);
     assert.equal((await env.db.release.findUniqueOrThrow({ where: { id: r.releaseId } })).currentStep, -1);
     await rollbackRelease(env.db, operator, { id: r.releaseId, reason: "" });
-    assert.equal((await admin.getUpstream(svc))!.nodes.find((n) => n.addr === A)?.state, "active");
+    assert.equal((await env.admin.getUpstream(svc))!.nodes.find((n) => n.addr === A)?.state, "active");
   });
 });

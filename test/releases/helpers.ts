@@ -9,6 +9,7 @@ import path from "node:path";
 import "../support/audit-env"; // registering the gateway and every change are audited
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
+import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { createService } from "@/lib/services/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { createServiceSchema } from "@/lib/validations/node";
@@ -28,6 +29,8 @@ export type Env = {
   url: string;
   gw: GatewayHandle & { token: string; name: string; id: string };
   backends: BackendsHandle;
+  /** The portal's client for the gateway's admin API (what the tests read the live state with). */
+  admin: GatewayClient;
   stop: () => Promise<void>;
 };
 
@@ -44,6 +47,7 @@ export async function setup(nBackends = 3): Promise<Env> {
     url: t.url,
     gw: Object.assign(gw, { token, name: row.name, id: row.id }),
     backends,
+    admin: createGatewayClient({ adminUrl: gw.adminUrl, token }),
     stop: async () => {
       await backends.stop().catch(() => undefined);
       await gw.stop().catch(() => undefined);

@@ -5,7 +5,6 @@
 // release of the same service (links are signed for their release's cookie name).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
@@ -15,14 +14,12 @@ import { seedUser } from "../../prisma/seed";
 
 const SVC = "tl";
 let env: Env;
-let admin: GatewayClient;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 let operatorToken: string;
 let managerToken: string;
 
 before(async () => {
   env = await setup(3);
-  admin = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
   // lib/api-tokens uses the app's db: point it at this test's database before first use.
   process.env.DATABASE_URL = env.url;
   const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
@@ -79,7 +76,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const r = await renewTesterLink(env.db, operator, renewTesterLinkSchema.parse({ id, hours: 2 }));
   assert.deepEqual(r.outcomes.map((o) => [o.gatewayName, o.ok]), [[env.gw.name, true]]);
   assert.notEqual(r.testerCookie, oldCookie.split("=")[0], "a new cookie name");
-  assert.equal((await admin.getUpstream(SVC))!.gray.tester?.cookie, r.testerCookie, "the gateway reads the new name");
+  assert.equal((await env.admin.getUpstream(SVC))!.gray.tester?.cookie, r.testerCookie, "the gateway reads the new name");
   const expires = (await env.db.release.findUniqueOrThrow({ where: { id } })).testerExpires!.getTime();
   assert.ok(Math.abs(expires - (t0 + 2 * 3600_000)) < 5000, `expiry ${new Date(expires).toISOString()} is 2 h from now`);
 
@@ -104,7 +101,7 @@ it("a new tester link: the old cookie gets stable traffic, the new link gray", {
   const tooLong = await releasesApi.renewTesterLink(post(`/${id}/tester-link`, operatorToken, { hours: 48 }), deps, id);
   assert.equal(tooLong.status, 400);
   assert.ok(((await tooLong.json()) as { error: { fields?: Record<string, unknown> } }).error.fields?.hours);
-  assert.equal((await admin.getUpstream(SVC))!.gray.tester?.cookie, r.testerCookie, "a refused call changes nothing");
+  assert.equal((await env.admin.getUpstream(SVC))!.gray.tester?.cookie, r.testerCookie, "a refused call changes nothing");
 
   const res = await releasesApi.renewTesterLink(post(`/${id}/tester-link`, operatorToken, { hours: 24 }), deps, id);
   const body = (await res.json()) as { testerCookie: string; testerExpires: string; links: { enter: string }[]; outcomes: { ok: boolean }[] };

@@ -3,7 +3,6 @@
 // opted in — not for a new service, not after adopting one, not during a release.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { promoteRelease, rollbackRelease, startRelease } from "@/lib/releases/mutations";
 import { previewStart } from "@/lib/releases/read";
 import { adoptService, createService } from "@/lib/services/mutations";
@@ -13,7 +12,6 @@ import { startReleaseSchema } from "@/lib/validations/release";
 import { followTesterLink, hit, operator, setup, type Env } from "../releases/helpers";
 
 let env: Env;
-let admin: GatewayClient;
 let A: string, B: string, C: string;
 
 const STATIC = { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 };
@@ -41,7 +39,6 @@ function start(service: string, extra: Record<string, unknown> = {}) {
 
 before(async () => {
   env = await setup(3);
-  admin = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
   [A, B, C] = env.backends.addrs;
 });
 
@@ -55,7 +52,7 @@ describe("gray exposure", () => {
     const stored = await loadDesired(env.db, "fresh");
     assert.deepEqual([stored?.gray.header, stored?.gray.cookie], [null, null]);
     const r = await start("fresh");
-    const live = await admin.getUpstream("fresh");
+    const live = await env.admin.getUpstream("fresh");
     assert.deepEqual([live?.gray.header ?? null, live?.gray.cookie ?? null], [null, null]);
     assert.equal(await staticHits("fresh", C), 0, "the static header/cookie reached the gray node");
     const cookie = await followTesterLink(env, r.releaseId);
@@ -70,7 +67,7 @@ describe("gray exposure", () => {
     assert.equal((await previewStart(env.db, "optin", [C], true)).after.reaches.header?.name, "X-Gray");
 
     const r = await start("optin");
-    assert.equal((await admin.getUpstream("optin"))?.gray.header ?? null, null);
+    assert.equal((await env.admin.getUpstream("optin"))?.gray.header ?? null, null);
     assert.equal(await staticHits("optin", C), 0);
     await promoteRelease(env.db, operator, { id: r.releaseId });
     const promoted = await loadDesired(env.db, "optin");
@@ -79,7 +76,7 @@ describe("gray exposure", () => {
 
     // Explicitly kept: the header routes to gray, and the audit event says it was kept.
     const kept = await start("optin", { keepStaticMatchers: true });
-    assert.deepEqual((await admin.getUpstream("optin"))?.gray.header, STATIC.header);
+    assert.deepEqual((await env.admin.getUpstream("optin"))?.gray.header, STATIC.header);
     assert.equal(await staticHits("optin", C, 5), 5);
     const ev = await env.db.auditEvent.findFirstOrThrow({ where: { action: "release.start", serviceName: "optin" }, orderBy: { id: "desc" } });
     assert.match(JSON.stringify(ev.after), /"keepStaticMatchers":true/);
@@ -92,7 +89,7 @@ describe("gray exposure", () => {
     await adoptService(env.db, operator, { service: "legacy", gatewayId: env.gw.id });
     const stored = await loadDesired(env.db, "legacy");
     assert.deepEqual([stored?.gray.header, stored?.gray.cookie], [null, null]);
-    const live = await admin.getUpstream("legacy");
+    const live = await env.admin.getUpstream("legacy");
     assert.deepEqual([live?.gray.header ?? null, live?.gray.cookie ?? null], [null, null]);
   });
 });

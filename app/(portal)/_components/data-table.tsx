@@ -32,3 +32,20 @@ export function DataTable({ testId, minWidth, columns, children }: { testId: str
     </div>
   );
 }
+
+/**
+ * The card-framed table of the admin lists (users, gateways, webhooks, approval policies): the
+ * global `table` style; rows come as children. A `{ right }` heading is right-aligned.
+ */
+export function CardTable({ testId, columns, children }: { testId: string; columns: Column[]; children: ReactNode }) {
+  return (
+    <div className="card overflow-x-auto">
+      <table className="table" data-testid={testId}>
+        <thead>
+          <tr>{columns.map((c, i) => (c === null ? null : typeof c === "string" ? <th key={i}>{c}</th> : <th key={i} className="text-right">{c.right}</th>))}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

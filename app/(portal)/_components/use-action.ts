@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useState, useTransition } from "react";
+import { type FormEvent, useCallback, useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/actions/safe-action";
 import type { FieldErrors } from "@/lib/errors";
 import { useToast } from "./toaster";
@@ -58,4 +58,15 @@ export function formToObject(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of new FormData(form).entries()) if (typeof v === "string") out[k] = v;
   return out;
+}
+
+/**
+ * onSubmit for a form the browser must not post itself: stops the submit and hands the form's
+ * values (as formToObject reads them) and the form to `handler`.
+ */
+export function submitValues(handler: (values: Record<string, string>, form: HTMLFormElement) => void) {
+  return (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    handler(formToObject(e.currentTarget), e.currentTarget);
+  };
 }

@@ -8,6 +8,7 @@ import { gatewayErrorLineFor, gatewaysForRole, listGatewaysWithStatus } from "@/
 import { getGatewaySyncSummaries } from "@/lib/reconcile/status";
 import { reconcileIntervalFromEnv } from "@/lib/reconcile/runner";
 import { can } from "@/lib/rbac";
+import { CardTable } from "../_components/data-table";
 import { DateTime } from "../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../_components/states";
 import { EnrollTokens } from "./_components/enroll-tokens";
@@ -53,51 +54,36 @@ export default async function GatewaysPage(_props: PageProps<"/gateways">) {
       {gateways.length === 0 ? (
         <EmptyState title={t("empty.title")}>{canWrite ? t("empty.admin") : t("empty.reader")}</EmptyState>
       ) : (
-        <div className="card overflow-x-auto">
-          <table className="table" data-testid="gateways-table">
-            <thead>
-              <tr>
-                <th>{t("columns.name")}</th>
-                <th>{t("columns.group")}</th>
-                <th>{t("columns.adminUrl")}</th>
-                <th>{t("columns.status")}</th>
-                <th>{tSync("column")}</th>
-                <th>{t("columns.lastSeen")}</th>
-                {canWrite ? <th className="text-right">{t("columns.actions")}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {gateways.map(({ probe, ...g }) => (
-                <tr key={g.id} data-testid={`gateway-row-${g.name}`}>
-                  <td className="font-medium">
-                    {g.name} {g.enrolledAt ? <Badge>{t("enrolled")}</Badge> : null}
-                  </td>
-                  <td className="font-mono text-xs" data-testid="gateway-group">{g.group}</td>
-                  <td className="font-mono text-xs break-all">{g.adminUrl}</td>
-                  <td>
-                    <GatewayStatusCell probe={probe} />
-                    {isLost({ lastSeenAt: g.lastSeenAt, reachable: probe.reachable }, lostAfterMs) ? (
-                      <Badge tone="red" title={t("lostHint", { minutes: Math.round(lostAfterMs / 60_000) })}>
-                        <span data-testid="gateway-lost">{t("lost")}</span>
-                      </Badge>
-                    ) : null}
-                  </td>
-                  <td>
-                    <GatewaySyncCell summary={syncs.find((s) => s.gatewayId === g.id)} />
-                  </td>
-                  <td className="text-xs whitespace-nowrap text-slate-600">
-                    {g.lastSeenAt ? <DateTime value={g.lastSeenAt} /> : <Badge>{t("neverSeen")}</Badge>}
-                  </td>
-                  {canWrite ? (
-                    <td className="text-right">
-                      <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, group: g.group }} />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable testId="gateways-table" columns={[t("columns.name"), t("columns.group"), t("columns.adminUrl"), t("columns.status"), tSync("column"), t("columns.lastSeen"), canWrite ? { right: t("columns.actions") } : null]}>
+          {gateways.map(({ probe, ...g }) => (
+            <tr key={g.id} data-testid={`gateway-row-${g.name}`}>
+              <td className="font-medium">
+                {g.name} {g.enrolledAt ? <Badge>{t("enrolled")}</Badge> : null}
+              </td>
+              <td className="font-mono text-xs" data-testid="gateway-group">{g.group}</td>
+              <td className="font-mono text-xs break-all">{g.adminUrl}</td>
+              <td>
+                <GatewayStatusCell probe={probe} />
+                {isLost({ lastSeenAt: g.lastSeenAt, reachable: probe.reachable }, lostAfterMs) ? (
+                  <Badge tone="red" title={t("lostHint", { minutes: Math.round(lostAfterMs / 60_000) })}>
+                    <span data-testid="gateway-lost">{t("lost")}</span>
+                  </Badge>
+                ) : null}
+              </td>
+              <td>
+                <GatewaySyncCell summary={syncs.find((s) => s.gatewayId === g.id)} />
+              </td>
+              <td className="text-xs whitespace-nowrap text-slate-600">
+                {g.lastSeenAt ? <DateTime value={g.lastSeenAt} /> : <Badge>{t("neverSeen")}</Badge>}
+              </td>
+              {canWrite ? (
+                <td className="text-right">
+                  <GatewayRowActions gateway={{ id: g.id, name: g.name, adminUrl: g.adminUrl, proxyUrl: g.proxyUrl, group: g.group }} />
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </CardTable>
       )}
       {groups.length > 1 || (groups[0] && groups[0].group !== "default") ? (
         <div className="mt-4 flex flex-wrap gap-2 text-sm" data-testid="gateway-groups">

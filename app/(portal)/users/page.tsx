@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/lib/auth";
 import { listUsers } from "@/lib/users";
+import { CardTable } from "../_components/data-table";
 import { DateTime } from "../_components/date-time";
 import { Badge, PageHeader } from "../_components/states";
 import { RoleBadge } from "../_components/user-menu";
@@ -19,40 +20,27 @@ export default async function UsersPage(_props: PageProps<"/users">) {
   return (
     <>
       <PageHeader title={t("title")} description={t("description")} actions={<CreateUserButton />} />
-      <div className="card overflow-x-auto">
-        <table className="table" data-testid="users-table">
-          <thead>
-            <tr>
-              <th>{t("columns.user")}</th>
-              <th>{t("columns.role")}</th>
-              <th>{t("columns.status")}</th>
-              <th>{t("columns.created")}</th>
-              <th className="text-right">{t("columns.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id} data-testid={`user-row-${u.email}`}>
-                <td>
-                  <p className="font-medium">{u.name || u.email}</p>
-                  {u.name ? <p className="text-xs text-slate-500">{u.email}</p> : null}
-                  {u.id === me.id ? <Badge tone="blue">{t("you")}</Badge> : null}
-                </td>
-                <td>
-                  <RoleBadge role={u.role} />
-                </td>
-                <td>{u.disabled ? <Badge tone="red">{t("status.disabled")}</Badge> : <Badge tone="green">{t("status.enabled")}</Badge>}</td>
-                <td className="text-xs whitespace-nowrap text-slate-600">
-                  <DateTime value={u.createdAt} />
-                </td>
-                <td className="text-right">
-                  <UserRowActions user={{ id: u.id, email: u.email, role: u.role, disabled: u.disabled }} isSelf={u.id === me.id} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <CardTable testId="users-table" columns={[t("columns.user"), t("columns.role"), t("columns.status"), t("columns.created"), { right: t("columns.actions") }]}>
+        {users.map((u) => (
+          <tr key={u.id} data-testid={`user-row-${u.email}`}>
+            <td>
+              <p className="font-medium">{u.name || u.email}</p>
+              {u.name ? <p className="text-xs text-slate-500">{u.email}</p> : null}
+              {u.id === me.id ? <Badge tone="blue">{t("you")}</Badge> : null}
+            </td>
+            <td>
+              <RoleBadge role={u.role} />
+            </td>
+            <td>{u.disabled ? <Badge tone="red">{t("status.disabled")}</Badge> : <Badge tone="green">{t("status.enabled")}</Badge>}</td>
+            <td className="text-xs whitespace-nowrap text-slate-600">
+              <DateTime value={u.createdAt} />
+            </td>
+            <td className="text-right">
+              <UserRowActions user={{ id: u.id, email: u.email, role: u.role, disabled: u.disabled }} isSelf={u.id === me.id} />
+            </td>
+          </tr>
+        ))}
+      </CardTable>
     </>
   );
 }

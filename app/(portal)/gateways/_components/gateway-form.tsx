@@ -7,7 +7,7 @@ import { createGatewayAction } from "@/lib/actions/create-gateway";
 import { updateGatewayAction } from "@/lib/actions/update-gateway";
 import { Modal } from "../../_components/dialog";
 import { SubmitButton, TextField } from "../../_components/form";
-import { formToObject, useAction } from "../../_components/use-action";
+import { submitValues, useAction } from "../../_components/use-action";
 
 type Existing = { id: string; name: string; adminUrl: string; proxyUrl: string | null; group?: string };
 
@@ -45,13 +45,11 @@ function GatewayForm(props: ({ mode: "create" } | { mode: "edit"; gateway: Exist
     <form
       noValidate
       className="space-y-4"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const v = formToObject(e.currentTarget);
+      onSubmit={submitValues((v) => {
         const input = { name: v.name ?? "", adminUrl: v.adminUrl ?? "", proxyUrl: v.proxyUrl ?? "", token: v.token ?? "", group: v.group ?? "" };
         if (editing) void update.run({ id: editing.id, ...input });
         else void create.run(input);
-      }}
+      })}
     >
       <TextField label={t("form.name")} name="name" defaultValue={editing?.name} errors={fieldErrors.name} hint={t("form.nameHint")} required autoComplete="off" />
       <TextField

@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { setServiceGroupsAction } from "@/lib/fleet/actions";
 import { SubmitButton, TextField } from "../../_components/form";
-import { formToObject, useAction } from "../../_components/use-action";
+import { submitValues, useAction } from "../../_components/use-action";
 
 /** The fleet groups a service is deployed to (issue 15). */
 export function ServiceGroupsForm({ service, groups }: { service: string; groups: string[] }) {
@@ -16,10 +16,9 @@ export function ServiceGroupsForm({ service, groups }: { service: string; groups
       noValidate
       className="mt-4 grid gap-3 border-t border-slate-200 pt-4 sm:grid-cols-[1fr_auto] sm:items-start"
       data-testid="service-groups-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run({ service, groups: formToObject(e.currentTarget).groups ?? "" });
-      }}
+      onSubmit={submitValues((v) => {
+        void save.run({ service, groups: v.groups ?? "" });
+      })}
     >
       <TextField label={t("form.groups")} name="groups" defaultValue={groups.join(", ")} errors={save.fieldErrors.groups} hint={t("form.groupsHint")} autoComplete="off" />
       <div className="sm:pt-6">

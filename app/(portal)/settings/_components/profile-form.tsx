@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { updateProfileAction } from "@/lib/actions/update-profile";
 import { LOCALES, LOCALE_NAMES } from "@/lib/i18n/locales";
 import { SelectField, SubmitButton, TextField } from "../../_components/form";
-import { formToObject, useAction } from "../../_components/use-action";
+import { submitValues, useAction } from "../../_components/use-action";
 
 export function ProfileForm(props: { name: string; locale: string; timeZone: string; timeZones: string[] }) {
   const t = useTranslations("settings.profile");
@@ -16,11 +16,9 @@ export function ProfileForm(props: { name: string; locale: string; timeZone: str
     <form
       noValidate
       className="space-y-4"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const v = formToObject(e.currentTarget);
+      onSubmit={submitValues((v) => {
         void save.run({ name: v.name ?? "", locale: (v.locale ?? "") as "" | (typeof LOCALES)[number], timeZone: v.timeZone ?? "" });
-      }}
+      })}
     >
       <TextField label={t("name")} name="name" defaultValue={props.name} errors={save.fieldErrors.name} autoComplete="name" />
       <SelectField

@@ -3,6 +3,7 @@ import { getTranslations } from "next-intl/server";
 import { listApprovalPolicies } from "@/lib/approvals/policy";
 import { requirePermission } from "@/lib/auth";
 import { db } from "@/lib/db";
+import { CardTable } from "../../_components/data-table";
 import { EmptyState, PageHeader } from "../../_components/states";
 import { PolicyRow } from "./_components/policy-row";
 
@@ -20,24 +21,11 @@ export default async function ApprovalSettingsPage(_props: PageProps<"/settings/
       {policies.length === 0 ? (
         <EmptyState title={t("empty")} />
       ) : (
-        <div className="card overflow-x-auto">
-          <table className="table" data-testid="approval-policies">
-            <thead>
-              <tr>
-                <th>{t("service")}</th>
-                <th>{t("promotion")}</th>
-                <th>{t("stepsAbove")}</th>
-                <th>{t("managers")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {policies.map((p) => (
-                <PolicyRow key={p.serviceName} policy={p} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable testId="approval-policies" columns={[t("service"), t("promotion"), t("stepsAbove"), t("managers"), ""]}>
+          {policies.map((p) => (
+            <PolicyRow key={p.serviceName} policy={p} />
+          ))}
+        </CardTable>
       )}
     </>
   );

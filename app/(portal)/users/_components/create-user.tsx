@@ -8,7 +8,7 @@ import { ROLES, type Role } from "@/lib/rbac";
 import { Modal } from "../../_components/dialog";
 import { SelectField, SubmitButton, TextField } from "../../_components/form";
 import { SecretReveal } from "../../_components/secret-reveal";
-import { formToObject, useAction } from "../../_components/use-action";
+import { submitValues, useAction } from "../../_components/use-action";
 
 export function CreateUserButton() {
   const t = useTranslations("users");
@@ -49,11 +49,9 @@ export function CreateUserButton() {
           <form
             noValidate
             className="space-y-4"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const v = formToObject(e.currentTarget);
+            onSubmit={submitValues((v) => {
               void create.run({ email: v.email ?? "", name: v.name ?? "", role: (v.role ?? "OPERATOR") as Role, password: v.password ?? "" });
-            }}
+            })}
           >
             <TextField label={t("form.email")} name="email" type="email" required autoComplete="off" errors={create.fieldErrors.email} />
             <TextField label={t("form.name")} name="name" autoComplete="off" errors={create.fieldErrors.name} />

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { setApprovalPolicyAction } from "@/lib/approvals/actions/set-approval-policy";
 import type { ApprovalPolicyView } from "@/lib/approvals/policy";
 import { FieldError, SubmitButton } from "../../../_components/form";
-import { formToObject, useAction } from "../../../_components/use-action";
+import { submitValues, useAction } from "../../../_components/use-action";
 
 export function PolicyRow({ policy }: { policy: ApprovalPolicyView }) {
   const t = useTranslations("approvals.settings");
@@ -29,16 +29,14 @@ export function PolicyRow({ policy }: { policy: ApprovalPolicyView }) {
         <form
           id={form}
           noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            const v = formToObject(e.currentTarget);
+          onSubmit={submitValues((v) => {
             void save.run({
               serviceName: policy.serviceName,
               promotionNeedsApproval: v.promotionNeedsApproval === "on",
               stepsAbovePercent: v.stepsAbovePercent ?? "",
               managersMayApprove: v.managersMayApprove === "on",
             });
-          }}
+          })}
         >
           <SubmitButton pending={save.pending} className="btn btn-sm">
             {t("save")}
