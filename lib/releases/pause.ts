@@ -27,7 +27,7 @@ async function setPaused(db: Db, actor: Actor, input: PauseReleaseInput, paused:
       throw new AppError("conflict", `release ${r.id} is ${paused ? "already paused" : "not paused"}: reload the page`, {
         params: { service: r.service.name },
         reason,
-        fieldErrors: { _form: [paused ? "validation.alreadyPaused" : "validation.notPaused"] },
+        fieldErrors: { _form: [paused ? "specific.releaseAlreadyPaused" : "specific.releaseNotPaused"] },
       });
     }
     const event = await auditChange(tx, actor, {
