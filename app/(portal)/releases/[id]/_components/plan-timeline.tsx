@@ -1,6 +1,6 @@
 "use client";
 
-import { useTranslations } from "next-intl";
+import { useFormatter, useTimeZone, useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { pauseReleaseAction } from "@/lib/actions/pause-release";
 import { resumeReleaseAction } from "@/lib/actions/resume-release";
@@ -19,6 +19,10 @@ export function PlanTimeline({ r, canWrite }: { r: ReleaseDetail; canWrite: bool
   const router = useRouter();
   const pause = useAction(pauseReleaseAction, { successMessage: t("pausedToast"), onSuccess: () => router.refresh() });
   const resume = useAction(resumeReleaseAction, { successMessage: t("resumedToast"), onSuccess: () => router.refresh() });
+  const format = useFormatter();
+  // The user's zone (i18n/request.ts), named, as DateTime shows dates.
+  const timeZone = useTimeZone() ?? "UTC";
+  const when = (iso: string) => `${format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "medium" })} ${timeZone}`;
   const open = r.status === "OPEN";
   const dwellText = (d: Dwell) => (d === "approval" ? t("dwellApproval") : d === "manual" ? t("dwellManual") : t("dwellMinutes", { minutes: d }));
   const nextPercent = r.plan[r.currentStep + 1]?.percent;
@@ -54,7 +58,7 @@ export function PlanTimeline({ r, canWrite }: { r: ReleaseDetail; canWrite: bool
         <p data-testid="plan-next" data-kind={n.kind}>
           <span className="text-slate-500">{t("next")}:</span>{" "}
           {n.kind === "timed" ? (
-            t.rich("nextTimed", { percent: nextPercent ?? 0, at: () => <DateTime value={n.at} /> })
+            <time dateTime={n.at}>{t("nextTimed", { percent: nextPercent ?? 0, at: when(n.at) })}</time>
           ) : n.kind === "approval" ? (
             t("nextApproval", { percent: nextPercent ?? 0 })
           ) : n.kind === "manual" ? (
