@@ -13,9 +13,9 @@ import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { breachReasons, DEFAULT_THRESHOLDS, describeBreaches, judge, pickBase, windowSides, type ServiceSample, type Thresholds, type Verdict } from "./analysis";
-import { autoRollback, stepRelease } from "./mutations";
+import { autoRollback, promoteRelease, stepRelease } from "./mutations";
 import { isTarget, nextPlannedPercent } from "./plan";
-import { dwellDue, storedPlan } from "./schedule";
+import { dwellDue, heldForApproval, storedPlan } from "./schedule";
 import type { AnalysisState } from "./read";
 import { readServiceSample } from "./stats-source";
 
@@ -172,7 +172,8 @@ export class ReleaseAnalyzer {
    * A scheduled plan: once the step's dwell is over and the analysis is healthy, take the next
    * step through the same function as a person's click (guards, approvals, notifications). A
    * step "until approval" makes that call file the approval request (requested by the system)
-   * and advances once another user approved it; a "manual" step waits for a person.
+   * and advances once another user approved it (at the plan's last step: the promotion); a
+   * "manual" step waits for a person.
    */
   private async followPlan(
     db: Db,
@@ -183,11 +184,14 @@ export class ReleaseAnalyzer {
     now: number,
   ): Promise<TickOutcome> {
     const service = r.service.name;
-    if (verdict.status !== "healthy" || !dwellDue(plan, r.currentStep, state.stepStartedAt, now)) {
+    // The plan's last step "until approval": the way out is the promotion, asked for the same way.
+    const promote = r.currentStep === plan.length - 1 && heldForApproval(plan, r.currentStep);
+    if (verdict.status !== "healthy" || !(promote || dwellDue(plan, r.currentStep, state.stepStartedAt, now))) {
       return { releaseId: r.id, service, action: "none", verdict };
     }
     try {
-      await stepRelease(db, SYSTEM_ACTOR, { id: r.id, expectedStep: r.currentStep });
+      if (promote) await promoteRelease(db, SYSTEM_ACTOR, { id: r.id });
+      else await stepRelease(db, SYSTEM_ACTOR, { id: r.id, expectedStep: r.currentStep });
       return { releaseId: r.id, service, action: "advanced", verdict };
     } catch (e) {
       if (e instanceof AppError && e.reason === "approval_required") {

@@ -36,7 +36,7 @@ import {
   testerCookieName,
   type ReleaseSnapshot,
 } from "./plan";
-import { stepGate, storedPlan } from "./schedule";
+import { heldForApproval, storedPlan } from "./schedule";
 import { readServiceSample } from "./stats-source";
 import { testerExpiry } from "./tester";
 
@@ -239,7 +239,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
   if (!current) throw serviceNotFound(r.service.name);
   const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
   // A plan step "until approval" gates every way out of it (the runner's and a person's).
-  await requireApproval(db, actor, r, { kind: "step", percent }, { always: stepGate(storedPlan(r.plan), r.currentStep) === "approval" });
+  await requireApproval(db, actor, r, { kind: "step", percent }, { always: heldForApproval(storedPlan(r.plan), r.currentStep) });
   const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
   const at = new Date();
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
@@ -256,7 +256,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
 /** Promote: targets join the stable pool, share 0, tester cookie off; the release is done. */
 export async function promoteRelease(db: Db, actor: Actor, input: PromoteReleaseInput): Promise<ReleaseResult> {
   const r = await loadOpen(db, input.id);
-  await requireApproval(db, actor, r, { kind: "promote" });
+  await requireApproval(db, actor, r, { kind: "promote" }, { always: heldForApproval(storedPlan(r.plan), r.currentStep) });
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
     action: "release.promote",
     after: promoteState(before, r.targets, r.snapshot as unknown as ReleaseSnapshot),

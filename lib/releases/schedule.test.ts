@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { dwellDue, effectivePlan, nextTransition, stepGate, storedPlan } from "./schedule";
+import { dwellDue, effectivePlan, heldForApproval, nextTransition, stepGate, storedPlan } from "./schedule";
 
 const plan = [
   { percent: 1, dwell: 10 },
@@ -42,4 +42,13 @@ it("is due only after a timed dwell, always at an approval gate, never when manu
   assert.equal(dwellDue(plan, 2, at, t0 + 1e9), false);
   assert.equal(dwellDue(plan, 3, at, t0 + 1e9), false);
   assert.equal(stepGate(null, 0), null);
+});
+
+it("holds for an approval at an approval step, the last one included (its way out is the promotion)", () => {
+  const p = [{ percent: 10, dwell: 5 }, { percent: 50, dwell: "approval" as const }];
+  assert.equal(heldForApproval(p, 0), false);
+  assert.equal(heldForApproval(p, 1), true);
+  assert.equal(heldForApproval(p, -1), false);
+  assert.equal(heldForApproval(null, 1), false);
+  assert.deepEqual(nextTransition(p, 1, "2026-12-02T10:00:00.000Z", false), { kind: "approval" });
 });

@@ -33,6 +33,14 @@ export function stepGate(plan: readonly PlanStep[] | null, currentStep: number):
   return plan[currentStep].dwell;
 }
 
+/**
+ * Is the release held at its current step until an approval? Then the way out of it — the next
+ * step, or the promotion from the plan's last step — needs an approved request, whoever asks.
+ */
+export function heldForApproval(plan: readonly PlanStep[] | null, currentStep: number): boolean {
+  return Boolean(plan && currentStep >= 0 && plan[currentStep]?.dwell === "approval");
+}
+
 export type NextTransition =
   /** Before the first traffic step: a person takes it (the tester phase comes first). */
   | { kind: "first" }
@@ -47,7 +55,7 @@ export type NextTransition =
 export function nextTransition(plan: readonly PlanStep[], currentStep: number, stepStartedAt: string | undefined, paused: boolean): NextTransition {
   if (paused) return { kind: "paused" };
   if (currentStep < 0) return { kind: "first" };
-  if (currentStep + 1 >= plan.length) return { kind: "end" };
+  if (currentStep + 1 >= plan.length) return plan[currentStep]?.dwell === "approval" ? { kind: "approval" } : { kind: "end" };
   const dwell = plan[currentStep].dwell;
   if (dwell === "approval" || dwell === "manual") return { kind: dwell };
   const from = stepStartedAt ? Date.parse(stepStartedAt) : NaN;

@@ -137,7 +137,7 @@ describe("scheduled plans", () => {
 
   it("files an approval request at a step until approval and advances once another user approves", { timeout: 180_000 }, async () => {
     const svc = "plan-approval";
-    const id = await begin(svc, "30:approval, 60:manual");
+    const id = await begin(svc, "30:approval, 60:approval");
     assert.equal((await getRelease(env.db, id))!.nextTransition?.kind, "approval");
     const a = analyzer();
     await a.tick(env.db);
@@ -163,6 +163,22 @@ describe("scheduled plans", () => {
     const actions = r.timeline.map((e) => e.action);
     assert.deepEqual(actions.slice(-3), ["release.approval_request", "release.approve", "release.step"]);
     assert.equal((await env.db.approvalRequest.findUnique({ where: { id: pending[0].id } }))!.status, "USED");
+
+    // The last step "until approval": its way out is the promotion, asked for the same way.
+    assert.equal(r.nextTransition?.kind, "approval");
+    await a.tick(env.db);
+    const last = await tickUntil(a, svc, id, (o) => o.action === "awaiting_approval");
+    assert.equal(last.at(-1)?.action, "awaiting_approval", JSON.stringify(last));
+    const promote = await env.db.approvalRequest.findFirst({ where: { releaseId: id, status: "PENDING" } });
+    assert.equal(promote?.kind, "promote");
+    assert.equal(promote?.requestedBy, "system");
+    const { promoteRelease } = await import("@/lib/releases/mutations");
+    await assert.rejects(promoteRelease(env.db, operator, { id }), (e) => isAppError(e) && e.reason === "approval_required");
+    assert.equal((await getRelease(env.db, id))!.status, "OPEN");
+    await approveApproval(env.db, admin, id, { id: promote!.id, comment: "ship it" });
+    const done = (await getRelease(env.db, id))!;
+    assert.equal(done.status, "PROMOTED");
+    assert.equal(done.endedBy, admin.email);
   });
 
   it("rolls back instead of advancing when the analysis is unhealthy", { timeout: 180_000 }, async () => {

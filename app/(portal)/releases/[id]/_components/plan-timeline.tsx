@@ -60,7 +60,7 @@ export function PlanTimeline({ r, canWrite }: { r: ReleaseDetail; canWrite: bool
           {n.kind === "timed" ? (
             <time dateTime={n.at}>{t("nextTimed", { percent: nextPercent ?? 0, at: when(n.at) })}</time>
           ) : n.kind === "approval" ? (
-            t("nextApproval", { percent: nextPercent ?? 0 })
+            nextPercent === undefined ? t("nextApprovalPromote") : t("nextApproval", { percent: nextPercent })
           ) : n.kind === "manual" ? (
             t("nextManual", { percent: nextPercent ?? 0 })
           ) : n.kind === "paused" ? (
