@@ -5,7 +5,7 @@
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
 import { seedService } from "./fixtures/seed";
 
-test("start a release with a plan; next transition time; pause and resume", async ({ page }) => {
+test("start a release with a plan; next transition time; pause and resume", async ({ page, browser }) => {
   test.setTimeout(90_000);
   const service = uniqueName("plan");
   const [a, b, c] = env.backends;
@@ -48,6 +48,15 @@ test("start a release with a plan; next transition time; pause and resume", asyn
   await timeline.getByTestId("plan-resume").click();
   await expect(next).toHaveAttribute("data-kind", "timed");
   await expect(page.getByTestId("timeline-entry").filter({ hasText: "Resumed" })).toHaveCount(1);
+
+  // A MANAGER sees the plan and its next transition, but no pause/resume (the action checks the role on the server too).
+  const mctx = await browser.newContext({ baseURL: env.baseURL });
+  const mpage = await mctx.newPage();
+  await login(mpage, "MANAGER");
+  await mpage.goto(page.url());
+  await expect(mpage.getByTestId("plan-next")).toHaveAttribute("data-kind", "timed");
+  await expect(mpage.getByTestId("plan-pause")).toHaveCount(0);
+  await mctx.close();
 
   await page.getByRole("button", { name: "Roll back", exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
