@@ -135,6 +135,28 @@ describe("scheduled plans", () => {
     );
   });
 
+  it("a paused release with the plain steps list and autoAdvance does not advance either", { timeout: 180_000 }, async () => {
+    const svc = "plan-legacy";
+    const [A, B, C] = env.backends.addrs;
+    await makeService(env, svc, [A, B, C]);
+    const started = await startRelease(env.db, operator, startReleaseSchema.parse({ service: svc, version: "v2", targets: [C], steps: "30, 60", autoAdvance: true }));
+    const id = started.releaseId;
+    await stepRelease(env.db, operator, { id });
+    const legacy = (await getRelease(env.db, id))!;
+    assert.equal(legacy.scheduled, false);
+    assert.deepEqual(legacy.plan.map((p) => p.percent), [30, 60]);
+    await pauseRelease(env.db, operator, { id });
+    const a = new ReleaseAnalyzer(analyzerOptionsFromEnv({ ...process.env, GRAYLANE_AUTO_ADVANCE_DWELL_MS: "0", GRAYLANE_ANALYZE_P95_MIN_DELTA_MS: "60000" }));
+    await a.tick(env.db);
+    const seen = await tickUntil(a, svc, id, () => false, 3);
+    assert.ok(seen.some((o) => o.verdict?.status === "healthy"), JSON.stringify(seen));
+    assert.ok(seen.every((o) => o.action === "none"), JSON.stringify(seen));
+    assert.equal((await getRelease(env.db, id))!.currentStep, 0);
+    await resumeRelease(env.db, operator, { id });
+    const moved = await tickUntil(a, svc, id, (o) => o.action === "advanced");
+    assert.equal(moved.at(-1)?.action, "advanced", "today's auto-advance goes on after resume");
+  });
+
   it("files an approval request at a step until approval and advances once another user approves", { timeout: 180_000 }, async () => {
     const svc = "plan-approval";
     const id = await begin(svc, "30:approval, 60:approval");
