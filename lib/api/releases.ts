@@ -4,9 +4,10 @@ import "server-only";
 // limited to the user's role through lib/rbac and audited with the token's user as actor.
 // The chain (auth, CSRF guard, permission, input, error shape) is lib/api/handler.ts.
 import { promoteRelease, renewTesterLink, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
+import { pauseRelease, resumeRelease } from "@/lib/releases/pause";
 import { getLiveSplit, getRelease, getTesterLinks, listReleases, previewStart, previewStep } from "@/lib/releases/read";
 import { AppError } from "@/lib/errors";
-import { previewQuerySchema, startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
+import { pauseReleaseSchema, previewQuerySchema, startReleaseSchema, stepReleaseSchema, rollbackReleaseSchema, releaseIdSchema, renewTesterLinkSchema } from "@/lib/validations/release";
 import { handle, parseInput, type ApiDeps } from "./handler";
 
 export type { ResolveUser } from "./handler";
@@ -45,6 +46,11 @@ export const releasesApi = {
     handle(req, deps, "releases.write", async ({ db, actor }, body) =>
       rollbackRelease(db, actor, parseInput(rollbackReleaseSchema, { ...(body as object), id })),
     ),
+  /** Pause: the runner stops advancing the release (a breach still rolls it back). */
+  pause: (req: Request, deps: Deps, id: string) =>
+    handle(req, deps, "releases.write", async ({ db, actor }) => pauseRelease(db, actor, parseInput(pauseReleaseSchema, { id }))),
+  resume: (req: Request, deps: Deps, id: string) =>
+    handle(req, deps, "releases.write", async ({ db, actor }) => resumeRelease(db, actor, parseInput(pauseReleaseSchema, { id }))),
   split: (req: Request, deps: Deps, id: string) => handle(req, deps, "releases.read", async ({ db }) => getLiveSplit(db, parseInput(releaseIdSchema, id, "id"))),
   preview: (req: Request, deps: Deps, id: string) =>
     handle(req, deps, "releases.read", async ({ db }) => {

@@ -4,7 +4,7 @@
 // pending per release, the newest wins), audits it on the release timeline and notifies
 // "release.approval_requested". The approved change is consumed in the transaction that makes
 // it (settleApprovals, from the release flow's commit hook); ending the release cancels what
-// is left.
+// is left. A scheduled plan's step "until approval" asks for a request whatever the policy.
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { emit, newPayload, publicUrl } from "@/lib/notifications/events";
@@ -31,9 +31,10 @@ const matches = (change: ApprovalChange) => (change.kind === "step" ? { kind: "s
  * or an approved request for exactly this change exists; otherwise files the request (or
  * keeps the pending one for the same change) and throws approval_required.
  */
-export async function requireApproval(db: Db, actor: Actor, r: ReleaseRef, change: ApprovalChange): Promise<void> {
+export async function requireApproval(db: Db, actor: Actor, r: ReleaseRef, change: ApprovalChange, opts: { always?: boolean } = {}): Promise<void> {
   const policy = await getApprovalPolicy(db, r.service.name);
-  if (!needsApproval(policy, change)) return;
+  // `always`: the release's scheduled plan holds this step "until approval" (lib/releases/schedule.ts).
+  if (!opts.always && !needsApproval(policy, change)) return;
   const approved = await db.approvalRequest.findFirst({ where: { releaseId: r.id, status: "APPROVED", ...matches(change) }, select: { id: true } });
   if (approved) return;
   const id = await db.$transaction(async (tx) => {

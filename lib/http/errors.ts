@@ -26,6 +26,8 @@ const MESSAGES: Record<string, string> = {
   conflict: "The release or its service changed at the same time: read it again and retry.",
   release_not_open: "The release has ended (promoted or rolled back) and cannot be changed.",
   release_already_open: "The service already has an open release: promote or roll it back first.",
+  release_already_paused: "The release is already paused: POST …/resume lets its plan go on.",
+  release_not_paused: "The release is not paused: nothing to resume.",
   approval_required: "The service's policy puts this step or promotion behind an approval: a request was filed (GET …/approval); another user with releases.approve must approve it.",
   approval_not_pending: "The approval request was already decided, used or replaced: read GET …/approval again.",
   approval_not_allowed: "The token's user may not approve releases of this service (ADMIN, or MANAGER where the service's policy allows it).",

@@ -1,7 +1,10 @@
 import "server-only";
 // The automatic analysis of open releases: every tick, read each service's counters from
 // every gateway, compare gray (the targets) with stable over a recent window, roll back on a
-// breach (system actor, with the evidence), optionally advance after a healthy dwell time.
+// breach (system actor, with the evidence), optionally advance after a healthy dwell time:
+// the release's scheduled plan (schedule.ts: per-step dwell, "until approval", "manual"), or
+// for a plain steps list with autoAdvance the one dwell from the environment. A paused
+// release is never advanced (it is still rolled back on a breach).
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
@@ -10,8 +13,9 @@ import type { Db } from "@/lib/db";
 import { loadDesired } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { breachReasons, DEFAULT_THRESHOLDS, describeBreaches, judge, pickBase, windowSides, type ServiceSample, type Thresholds, type Verdict } from "./analysis";
-import { autoRollback, stepRelease } from "./mutations";
+import { autoRollback, promoteRelease, stepRelease } from "./mutations";
 import { isTarget, nextPlannedPercent } from "./plan";
+import { dwellDue, heldForApproval, storedPlan } from "./schedule";
 import type { AnalysisState } from "./read";
 import { readServiceSample } from "./stats-source";
 
@@ -45,7 +49,7 @@ export function analyzerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): An
 export type TickOutcome = {
   releaseId: string;
   service: string;
-  action: "none" | "rolled_back" | "advanced" | "skipped";
+  action: "none" | "rolled_back" | "advanced" | "skipped" | "awaiting_approval";
   verdict: Verdict | null;
 };
 
@@ -78,7 +82,7 @@ export class ReleaseAnalyzer {
   private async analyzeOne(
     db: Db,
     gateways: Awaited<ReturnType<typeof loadGatewayTargets>>,
-    r: { id: string; targets: string[]; steps: number[]; currentStep: number; autoAdvance: boolean; analysis: unknown; service: { name: string } },
+    r: { id: string; targets: string[]; steps: number[]; currentStep: number; autoAdvance: boolean; analysis: unknown; plan: unknown; pausedAt: Date | null; service: { name: string } },
   ): Promise<TickOutcome> {
     const service = r.service.name;
     const desired = await loadDesired(db, service);
@@ -140,6 +144,10 @@ export class ReleaseAnalyzer {
       data: { analysis: next as unknown as Prisma.InputJsonValue },
     });
 
+    if (r.pausedAt) return { releaseId: r.id, service, action: "none", verdict };
+    const plan = storedPlan(r.plan);
+    if (plan) return this.followPlan(db, r, plan, state, verdict, now);
+
     const stepAt = state.stepStartedAt ? Date.parse(state.stepStartedAt) : NaN;
     if (
       r.autoAdvance &&
@@ -158,5 +166,40 @@ export class ReleaseAnalyzer {
       }
     }
     return { releaseId: r.id, service, action: "none", verdict };
+  }
+
+  /**
+   * A scheduled plan: once the step's dwell is over and the analysis is healthy, take the next
+   * step through the same function as a person's click (guards, approvals, notifications). A
+   * step "until approval" makes that call file the approval request (requested by the system)
+   * and advances once another user approved it (at the plan's last step: the promotion); a
+   * "manual" step waits for a person.
+   */
+  private async followPlan(
+    db: Db,
+    r: { id: string; currentStep: number; service: { name: string } },
+    plan: NonNullable<ReturnType<typeof storedPlan>>,
+    state: AnalysisState,
+    verdict: Verdict,
+    now: number,
+  ): Promise<TickOutcome> {
+    const service = r.service.name;
+    // The plan's last step "until approval": the way out is the promotion, asked for the same way.
+    const promote = r.currentStep === plan.length - 1 && heldForApproval(plan, r.currentStep);
+    if (verdict.status !== "healthy" || !(promote || dwellDue(plan, r.currentStep, state.stepStartedAt, now))) {
+      return { releaseId: r.id, service, action: "none", verdict };
+    }
+    try {
+      if (promote) await promoteRelease(db, SYSTEM_ACTOR, { id: r.id });
+      else await stepRelease(db, SYSTEM_ACTOR, { id: r.id, expectedStep: r.currentStep });
+      return { releaseId: r.id, service, action: "advanced", verdict };
+    } catch (e) {
+      if (e instanceof AppError && e.reason === "approval_required") {
+        return { releaseId: r.id, service, action: "awaiting_approval", verdict };
+      }
+      // A guard rail or a concurrent step: stay, a person decides.
+      log.warn("release.plan_advance_refused", { releaseId: r.id, error: e instanceof AppError ? e.message : String(e) });
+      return { releaseId: r.id, service, action: "none", verdict };
+    }
   }
 }

@@ -36,6 +36,7 @@ import {
   testerCookieName,
   type ReleaseSnapshot,
 } from "./plan";
+import { heldForApproval, storedPlan } from "./schedule";
 import { readServiceSample } from "./stats-source";
 import { testerExpiry } from "./tester";
 
@@ -158,6 +159,9 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
   if (open) throw openConflict(input.service, open.id);
   const targets = input.targets.map((t) => current.nodes.find((n) => sameAddr(n.addr, t))!.addr);
   const overridden = enforceGuards(input.service, startRefusals(await healthOf(db, current, targets)), input.override);
+  // A scheduled plan's percentages are the release's steps.
+  const steps = input.plan ? input.plan.map((p) => p.percent) : input.steps;
+  const plan = input.plan ? input.plan.map((p) => ({ percent: p.percent, dwell: p.dwell })) : null;
   const id = newReleaseId();
   const cookie = testerCookieName(id);
   const expires = testerExpiry(input.testerHours);
@@ -174,7 +178,8 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
           version: input.version,
           notes: input.notes,
           targets,
-          steps: input.steps,
+          steps,
+          ...(plan ? { plan: plan as unknown as Json } : {}),
           currentStep: -1,
           status: "OPEN",
           snapshot: snapshotOf(before) as unknown as Json,
@@ -186,7 +191,8 @@ export async function startRelease(db: Db, actor: Actor, input: StartReleaseInpu
           release: {
             version: input.version,
             targets,
-            steps: input.steps,
+            steps,
+            ...(plan ? { plan: plan as unknown as Json } : {}),
             testerCookie: cookie,
             testerExpires: expires.toISOString(),
             autoAdvance: input.autoAdvance,
@@ -232,7 +238,8 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
   const current = await loadDesired(db, r.service.name);
   if (!current) throw serviceNotFound(r.service.name);
   const overridden = enforceGuards(r.service.name, stepRefusals(await healthOf(db, current, r.targets)), input.override);
-  await requireApproval(db, actor, r, { kind: "step", percent });
+  // A plan step "until approval" gates every way out of it (the runner's and a person's).
+  await requireApproval(db, actor, r, { kind: "step", percent }, { always: heldForApproval(storedPlan(r.plan), r.currentStep) });
   const stepIndex = input.percent === undefined ? r.currentStep + 1 : stepIndexFor(r.steps, percent);
   const at = new Date();
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
@@ -249,7 +256,7 @@ export async function stepRelease(db: Db, actor: Actor, input: StepReleaseInput)
 /** Promote: targets join the stable pool, share 0, tester cookie off; the release is done. */
 export async function promoteRelease(db: Db, actor: Actor, input: PromoteReleaseInput): Promise<ReleaseResult> {
   const r = await loadOpen(db, input.id);
-  await requireApproval(db, actor, r, { kind: "promote" });
+  await requireApproval(db, actor, r, { kind: "promote" }, { always: heldForApproval(storedPlan(r.plan), r.currentStep) });
   return commit(db, actor, r.service.name, r.id, async (_tx, before) => ({
     action: "release.promote",
     after: promoteState(before, r.targets, r.snapshot as unknown as ReleaseSnapshot),

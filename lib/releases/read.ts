@@ -9,6 +9,8 @@ import type { ReleaseStatus } from "@/lib/generated/prisma/enums";
 import { pickBase, windowSides, type RollbackReason, type ServiceSample, type Side } from "./analysis";
 import { availableStable, stableHealth, startRefusals, stepRefusals, type GuardRefusal } from "./guards";
 import { isTarget, nextPlannedPercent, previewSplit, startState, stepState, testerCookieName, type SplitPreview } from "./plan";
+import { analyzerOptionsFromEnv } from "./analyzer";
+import { effectivePlan, nextTransition, storedPlan, type NextTransition, type PlanStep } from "./schedule";
 import { readServiceSample } from "./stats-source";
 import { hasTesterKey, testerKey, testerLinks, type TesterLink } from "./tester";
 
@@ -94,6 +96,13 @@ export type ReleaseDetail = ReleaseSummary & {
   timeline: TimelineEntry[];
   split: SplitPreview | null;
   nextPercent: number | null;
+  /** The plan with each step's dwell (a plain steps list reads as today's semantics). */
+  plan: PlanStep[];
+  /** Started with a scheduled plan (else a plain steps list). */
+  scheduled: boolean;
+  paused: { at: string; by: string | null } | null;
+  /** What moves the release next; `at` (ISO) for a timed dwell. Null once it ended. */
+  nextTransition: NextTransition | null;
 };
 
 export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | null> {
@@ -125,6 +134,13 @@ export async function getRelease(db: Db, id: string): Promise<ReleaseDetail | nu
     })),
     split: desired ? previewSplit(desired) : null,
     nextPercent: r.status === "OPEN" ? nextPlannedPercent(r.steps, r.currentStep) : null,
+    plan: effectivePlan(r, analyzerOptionsFromEnv().dwellMs),
+    scheduled: storedPlan(r.plan) !== null,
+    paused: r.pausedAt ? { at: r.pausedAt.toISOString(), by: r.pausedBy } : null,
+    nextTransition:
+      r.status === "OPEN"
+        ? nextTransition(effectivePlan(r, analyzerOptionsFromEnv().dwellMs), r.currentStep, (r.analysis as AnalysisState | null)?.stepStartedAt, r.pausedAt !== null)
+        : null,
   };
 }
 

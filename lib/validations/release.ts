@@ -19,6 +19,54 @@ export const stepsInputSchema = z.preprocess((v) => {
   return t ? t.split(/[\s,;]+/).filter(Boolean).map(Number) : [];
 }, stepsSchema);
 
+/** Longest dwell of a plan step: one week, in minutes. */
+export const MAX_DWELL_MINUTES = 7 * 24 * 60;
+
+/** One step of a scheduled plan: hold `percent` for `dwell` minutes, until an approval, or until a person steps. */
+export const planStepSchema = z.object(
+  {
+    percent: percentSchema,
+    dwell: z.union(
+      [
+        z.literal("approval"),
+        z.literal("manual"),
+        z.coerce.number({ error: "validation.planDwell" }).min(0, { error: "validation.planDwell" }).max(MAX_DWELL_MINUTES, { error: "validation.planDwell" }),
+      ],
+      { error: "validation.planDwell" },
+    ),
+  },
+  { error: "validation.plan" },
+);
+export type PlanStepInput = z.output<typeof planStepSchema>;
+
+/** "1:10, 5:30, 25:approval, 50:manual" → [{percent: 1, dwell: 10}, …] (form input); arrays pass through. */
+function parsePlanText(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const t = v.trim();
+  if (!t) return undefined;
+  return t
+    .split(/[,;\n]+/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(\d+(?:\.\d+)?)\s*%?\s*[:@]\s*(\S+)$/.exec(part);
+      if (!m) return { percent: part, dwell: null };
+      const dwell = m[2].toLowerCase();
+      return { percent: Number(m[1]), dwell: dwell === "approval" || dwell === "manual" ? dwell : dwell.replace(/m(in)?$/, "") };
+    });
+}
+
+export const planSchema = z.preprocess(
+  parsePlanText,
+  z
+    .array(planStepSchema, { error: "validation.plan" })
+    .min(1, { error: "validation.plan" })
+    .max(20, { error: "validation.plan" })
+    .refine((s) => s.every((v, i) => v.percent > 0 && Number.isInteger(v.percent) && (i === 0 || v.percent > s[i - 1].percent)), { error: "validation.plan" })
+    .optional(),
+);
+export type PlanInput = NonNullable<z.output<typeof planSchema>>;
+
 /** Typing the service name and giving a reason lets an operator pass a guard rail. */
 export const overrideSchema = z.object({
   confirm: z.string().trim().min(1, { error: "validation.overrideConfirm" }),
@@ -40,6 +88,8 @@ export const startReleaseSchema = z.object({
   autoAdvance: z.boolean().default(false),
   /** Keep the service's static header/cookie matchers during the release (anyone who sends them reaches gray). */
   keepStaticMatchers: z.boolean().default(false),
+  /** A scheduled plan; when given, its percentages are the release's steps. */
+  plan: planSchema,
   override: overrideSchema.optional(),
 });
 export type StartReleaseInput = z.output<typeof startReleaseSchema>;
@@ -71,3 +121,6 @@ export type RollbackReleaseInput = z.output<typeof rollbackReleaseSchema>;
 /** A new tester link for an open release: hours from now, within the same bounds as at start. */
 export const renewTesterLinkSchema = z.object({ id: releaseIdSchema, hours: startReleaseSchema.shape.testerHours });
 export type RenewTesterLinkInput = z.output<typeof renewTesterLinkSchema>;
+
+export const pauseReleaseSchema = z.object({ id: releaseIdSchema });
+export type PauseReleaseInput = z.output<typeof pauseReleaseSchema>;

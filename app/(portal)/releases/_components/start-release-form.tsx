@@ -53,6 +53,9 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
   const guardErrors = fieldErrors.override ?? [];
   const showOverride = refusals.length > 0 || guardErrors.length > 0;
   const errs = (k: string) => fieldText(fieldErrors[k]);
+  // The plan's errors name a step ("plan.2.dwell"): all shown under the one plan field.
+  const planKeys = Object.keys(fieldErrors).filter((k) => k === "plan" || k.startsWith("plan."));
+  const planErrors = planKeys.length ? fieldText([...new Set(planKeys.flatMap((k) => fieldErrors[k] ?? []))]) : undefined;
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -63,6 +66,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
       targets,
       notes: String(f.get("notes") ?? ""),
       steps: String(f.get("steps") ?? ""),
+      plan: String(f.get("plan") ?? "").trim() || undefined,
       testerHours: Number(f.get("testerHours") || 8),
       autoAdvance: f.get("autoAdvance") === "on",
       keepStaticMatchers: keep,
@@ -117,6 +121,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
         ) : null}
         <TextField label={t("new.version")} name="version" placeholder={t("new.versionPlaceholder")} required errors={errs("version")} />
         <TextField label={t("new.steps")} name="steps" defaultValue="1, 5, 25, 50" hint={t("new.stepsHint")} errors={errs("steps")} />
+        <TextField label={t("new.plan")} name="plan" placeholder="1:10, 5:30, 25:approval, 50:manual" hint={t("new.planHint")} errors={planErrors} />
         <TextField label={t("new.testerHours")} name="testerHours" type="number" min={0.25} max={24} step={0.25} defaultValue={8} errors={errs("testerHours")} />
         <div className="space-y-1">
           <label htmlFor="release-notes" className="block text-sm font-medium text-slate-700">

@@ -14,6 +14,7 @@ import { ReleaseControls } from "../../_components/release-controls";
 import { SplitView } from "../../_components/split-view";
 import { ReleaseStatusBadge } from "../../_components/status-badge";
 import { LiveSplit } from "./live-split";
+import { PlanTimeline } from "./plan-timeline";
 import { ReleaseCharts } from "./release-charts";
 
 /**
@@ -81,6 +82,8 @@ export function ReleaseView({ id, initial, canWrite, tester, approval }: { id: s
           <span className="text-slate-500">{t("detail.notes")}:</span> {r.notes}
         </p>
       ) : null}
+
+      <PlanTimeline r={r} canWrite={canWrite} />
 
       {approval}
 
