@@ -7,10 +7,11 @@ import { percentSchema, serviceNameSchema } from "./service";
 
 export { percentSchema };
 
+/** The plan's steps: whole percentages (a release stores them as integers), ascending, above 0. */
 export const stepsSchema = z
   .array(percentSchema)
   .max(20, { error: "validation.steps" })
-  .refine((s) => s.every((v, i) => v > 0 && (i === 0 || v > s[i - 1])), { error: "validation.steps" });
+  .refine((s) => s.every((v, i) => Number.isInteger(v) && v > 0 && (i === 0 || v > s[i - 1])), { error: "validation.steps" });
 
 /** "1, 5, 25, 50" → [1, 5, 25, 50] (form input); arrays pass through. */
 export const stepsInputSchema = z.preprocess((v) => {

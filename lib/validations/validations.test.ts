@@ -94,3 +94,15 @@ describe("settings schemas", () => {
     assert.equal(createApiTokenSchema.safeParse({ name: "ci", expiresInDays: "-1" }).success, false);
   });
 });
+
+describe("release steps", () => {
+  it("are whole ascending percentages: a release stores them as integers, so 1.5 is refused with the field's message instead of failing in the database", async () => {
+    const { stepsInputSchema } = await import("./release");
+    assert.deepEqual(stepsInputSchema.parse("1, 5, 25, 50"), [1, 5, 25, 50]);
+    for (const bad of ["1.5, 5", [1, 2.25], "5, 1", "0, 5"]) {
+      const r = stepsInputSchema.safeParse(bad);
+      assert.equal(r.success, false, JSON.stringify(bad));
+      assert.equal(r.error!.issues[0].message, "validation.steps");
+    }
+  });
+});
