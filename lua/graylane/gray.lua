@@ -18,6 +18,7 @@ require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
 local ffi = require "ffi"
 local bit = require "bit"
 local calls = require "graylane.balancer.calls"
+local attr = require "graylane.gray_attr"
 
 local ngx = ngx
 local var = ngx.var
@@ -117,6 +118,19 @@ function _M.compile(g)
             out.cidrs[i] = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
         end
         out.any = true
+    end
+    if g.match and g.match ~= null and #g.match > 0 then
+        out.rules = {}
+        for i = 1, #g.match do
+            local r = attr.compile_rule(g.match[i], SCAN, OWN_HEADER_VARS, bytes_of)
+            out.rules[i] = r
+            out.scan = out.scan or r.scan
+        end
+        out.any = true
+    end
+    if g.percent_key and g.percent_key ~= null then
+        out.percent_key = attr.compile_rule(g.percent_key, SCAN, OWN_HEADER_VARS, bytes_of)
+        out.scan = out.scan or out.percent_key.scan
     end
     -- in hundredths of a percent, a whole number (1.1 * 100 is 110.00000000000001)
     out.percent100 = math.floor((g.percent or 0) * 100 + 0.5)
@@ -329,12 +343,25 @@ function _M.match(svc, st)
             return true
         end
     end
+    local rules = g.rules
+    if rules then
+        for i = 1, #rules do
+            local r = rules[i]
+            if attr.test(r, attr.read(r, n, find_header, find_cookie)) then
+                return true
+            end
+        end
+    end
     local cidrs = g.cidrs
     if cidrs and match_cidrs(cidrs) then
         return true
     end
     if g.percent100 > 0 then
-        if _M.client_hash(st) % 10000 < g.percent100 then
+        local pk = g.percent_key
+        -- a request without the key's value falls back to the client IP
+        local v = pk and attr.read(pk, n, find_header, find_cookie)
+        local h = (v and v ~= "") and crc32(v) or _M.client_hash(st)
+        if h % 10000 < g.percent100 then
             return true
         end
     end

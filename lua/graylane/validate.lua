@@ -6,6 +6,7 @@
 local util = require "graylane.util"
 local ip = require "graylane.ip"
 local health_schema = require "graylane.validate.health"
+local match_schema = require "graylane.validate.match"
 local contract = require "graylane.contract"
 local config = require "graylane.config"
 
@@ -187,7 +188,8 @@ end
 
 local HEADER_KEYS = { name = true, value = true }
 local TESTER_KEYS = { cookie = true }
-local GRAY_KEYS = { header = true, cookie = true, cidrs = true, percent = true, tester = true }
+local GRAY_KEYS = { header = true, cookie = true, cidrs = true, percent = true, tester = true,
+                    match = true, percent_key = true }
 
 local function check_pair(v, field, name_pat, kind)
     if v == null then
@@ -284,6 +286,15 @@ function _M.gray(g)
             return fail("invalid_gray", "gray.tester.cookie", "invalid tester cookie name")
         end
         out.tester = { cookie = c }
+    end
+    -- stored only when present: older rules read back exactly as before
+    out.match, err = match_schema.match(g.match)
+    if err then
+        return nil, err
+    end
+    out.percent_key, err = match_schema.percent_key(g.percent_key)
+    if err then
+        return nil, err
     end
     return out
 end
