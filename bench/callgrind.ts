@@ -7,8 +7,10 @@
 // "gateway-list" (issue 16): the gateway variant's rule plus a request-attribute rule with a
 // 1,000-value list (header X-User-Id), every request carrying an X-User-Id that is not listed
 // (a hash lookup that misses, then the rest of the rule, as for the gateway variant).
+// "gateway-header": the gateway variant with every request carrying the rule's header
+// with another value (X-Gray: 0), the header-scan path of a present header.
 //
-//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray,gateway-list]
+//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray,gateway-header,gateway-list]
 //     [--requests 20000] [--warmup 6000] [--idle-ms 5000]  (approximate: wrk runs for requests/2000 s)
 // "without timers" subtracts what the worker executes idle (stats flush and health
 // check timers, per second) over the same wall time, measured just before the traffic.
@@ -25,7 +27,7 @@ import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WEIGHTS = [5, 3, 2];
-const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray", "gateway-list"];
+const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray", "gateway-header", "gateway-list"];
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -223,6 +225,7 @@ async function main() {
       });
       await gw.stop();
       if (v === "gateway-nogray") host = "bench-nogray";
+      if (v === "gateway-header") headers = ["X-Gray: 0"];
       if (v === "gateway-list") {
         host = "bench-list";
         headers = ["X-User-Id: user-100000"];

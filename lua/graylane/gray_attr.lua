@@ -23,13 +23,13 @@ local _M = {}
 
 -- {source, name, values | prefix} (or a percent_key {source, name}) made
 -- ready for read() and test().
-function _M.compile_rule(m, scan_lines, own_header_vars, bytes_of)
+function _M.compile_rule(m, scan_lines, own_header_vars, bytes_of, header_key)
     local out = { source = m.source }
     if m.source == "header" then
         local key = str_lower(m.name):gsub("-", "_")
         out.var = "http_" .. key
         if scan_lines and not own_header_vars[key] then
-            out.key = bytes_of(key)
+            out.key = header_key(key)
             out.scan = true
         end
     elseif m.source == "cookie" then
