@@ -51,7 +51,8 @@ test.describe("request-attribute gray rules", () => {
     await settings.getByTestId("percent-key-source").selectOption("header");
     await settings.getByTestId("percent-key-name").fill("X-User-Id");
     await settings.getByRole("button", { name: "Save and push" }).click();
-    await expect(page.getByTestId("toast-success").last()).toContainText(`✓ ${env.gateway.name}`);
+    const saved = page.getByTestId("toast-success").filter({ hasText: "Gray rule and algorithm saved." });
+    await expect(saved).toContainText(`✓ ${env.gateway.name}`);
 
     const live = (await (await fetch(`${env.gateway.adminUrl}/v1/upstreams/${service}`, { headers: { authorization: `Bearer ${env.gateway.token}` } })).json()) as {
       gray: { match?: unknown; percent_key?: unknown };
