@@ -1,3 +1,5 @@
+-- Over ~400 lines (414): the gray part grew with issue 16; the new request-attribute
+-- checks live in validate/match.lua, what stays here is the service and node schema.
 -- Validation of everything the admin API accepts: the gateway state schema.
 -- The admin API validates the whole new state here before storing it, so the
 -- data plane trusts what it reads. Every limit, enum and pattern of the
