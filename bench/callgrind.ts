@@ -8,9 +8,10 @@
 // 1,000-value list (header X-User-Id), every request carrying an X-User-Id that is not listed
 // (a hash lookup that misses, then the rest of the rule, as for the gateway variant).
 // "gateway-header": the gateway variant with every request carrying the rule's header
-// with another value (X-Gray: 0), the header-scan path of a present header.
+// with another value (X-Gray: 0), the header-scan path of a present header;
+// "gateway-cookie" the same with the rule's cookie (Cookie: gray=0).
 //
-//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray,gateway-header,gateway-list]
+//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray,gateway-header,gateway-cookie,gateway-list]
 //     [--requests 20000] [--warmup 6000] [--idle-ms 5000]  (approximate: wrk runs for requests/2000 s)
 // "without timers" subtracts what the worker executes idle (stats flush and health
 // check timers, per second) over the same wall time, measured just before the traffic.
@@ -27,7 +28,7 @@ import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WEIGHTS = [5, 3, 2];
-const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray", "gateway-header", "gateway-list"];
+const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray", "gateway-header", "gateway-cookie", "gateway-list"];
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -227,6 +228,7 @@ async function main() {
       await gw.stop();
       if (v === "gateway-nogray") host = "bench-nogray";
       if (v === "gateway-header") headers = ["X-Gray: 0"];
+      if (v === "gateway-cookie") headers = ["Cookie: gray=0"];
       if (v === "gateway-list") {
         host = "bench-list";
         headers = ["X-User-Id: user-100000"];
