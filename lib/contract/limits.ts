@@ -48,6 +48,20 @@ export const COOKIE_NAME_RE = new RegExp(`^[${COOKIE_NAME_CHARS}]{1,${MATCH_NAME
 /** A matcher value: no control characters (C0 and DEL) and no ";". */
 export const MATCH_VALUE_RE = /^[^\x00-\x1f\x7f;]+$/;
 
+/**
+ * Request-attribute rules (gray.match, gray.percent_key; docs/design.md, "Gray rule"): where a
+ * rule reads the request. A query argument's name is 1–64 characters of QUERY_NAME_CHARS.
+ */
+export const MATCH_SOURCES = ["header", "cookie", "query"] as const;
+export type MatchSource = (typeof MATCH_SOURCES)[number];
+/** percent_key reads a header or a cookie (a query argument is too easy to change per request). */
+export const PERCENT_KEY_SOURCES = ["header", "cookie"] as const;
+export const QUERY_NAME_CHARS = "A-Za-z0-9_.-";
+export const QUERY_NAME_RE = new RegExp(`^[${QUERY_NAME_CHARS}]{1,${MATCH_NAME_MAX}}$`);
+/** Rules in gray.match; values in one rule's list (each a matcher value, MATCH_VALUE_MAX_BYTES). */
+export const MAX_MATCH_RULES = 16;
+export const MAX_MATCH_VALUES = 1000;
+
 /** managed_by and X-Graylane-Manager: 1–64 characters. */
 export const MANAGER_MAX = 64;
 export const MANAGER_CHARS = "A-Za-z0-9._-";

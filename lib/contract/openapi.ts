@@ -14,6 +14,8 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["Percent", c.percent],
   ["HeaderMatch", c.headerMatch],
   ["CookieMatch", c.cookieMatch],
+  ["AttributeMatch", c.attributeMatch],
+  ["PercentKey", c.percentKey],
 ];
 
 export const CONTRACT_COMPONENT_NAMES = COMPONENTS.map(([name]) => name);

@@ -19,8 +19,13 @@ import {
   HEADER_NAME_RE,
   MANAGER_RE,
   MATCH_VALUE_MAX_BYTES,
+  MATCH_SOURCES,
   MATCH_VALUE_RE,
   MAX_CIDRS,
+  MAX_MATCH_RULES,
+  MAX_MATCH_VALUES,
+  PERCENT_KEY_SOURCES,
+  QUERY_NAME_RE,
   MAX_NODES_PER_SERVICE,
   NODE_STATES,
   PERCENT_DECIMALS,
@@ -72,6 +77,37 @@ export const cookieMatch = z.object({ name: cookieName, value: matchValue }).str
 /** The signed tester cookie of a release; the gateway fills in its default name when absent. */
 export const tester = z.object({ cookie: cookieName.optional() }).strict();
 
+export const queryName = z.string().regex(QUERY_NAME_RE, { error: "validation.matchName" });
+
+/** The name's rule for a source (header names, cookie names, query argument names). */
+function nameFits(source: string, name: unknown): boolean {
+  const re = source === "header" ? HEADER_NAME_RE : source === "cookie" ? COOKIE_NAME_RE : QUERY_NAME_RE;
+  return typeof name === "string" && re.test(name);
+}
+
+/**
+ * One request-attribute rule: the header, cookie or query argument `name` has one of `values`
+ * (exact, a hash lookup on the gateway) or starts with `prefix`. Exactly one of the two.
+ */
+export const attributeMatch = z
+  .object({
+    source: z.enum(MATCH_SOURCES, { error: "validation.matchSource" }),
+    name: z.string({ error: "validation.matchName" }),
+    values: z.array(matchValue).min(1, { error: "validation.matchValues" }).max(MAX_MATCH_VALUES, { error: "validation.matchValues" }).optional(),
+    prefix: matchValue.optional(),
+  })
+  .strict()
+  .refine((m) => nameFits(m.source, m.name), { error: "validation.matchName", path: ["name"] })
+  .refine((m) => (m.values === undefined) !== (m.prefix === undefined), { error: "validation.matchValuesOrPrefix", path: ["values"] });
+
+/** Whose value keys gray.percent instead of the client's IP (requests without it: the client's IP). */
+export const percentKey = z
+  .object({ source: z.enum(PERCENT_KEY_SOURCES, { error: "validation.matchSource" }), name: z.string({ error: "validation.matchName" }) })
+  .strict()
+  .refine((k) => nameFits(k.source, k.name), { error: "validation.matchName", path: ["name"] });
+
+export const attributeMatches = z.array(attributeMatch).max(MAX_MATCH_RULES, { error: "validation.matchCount" });
+
 /** Who reaches the gray pool; a request is gray when any part matches. */
 export const grayRule = z
   .object({
@@ -80,6 +116,8 @@ export const grayRule = z
     cidrs: z.array(cidr).max(MAX_CIDRS, { error: "validation.cidrCount" }).nullable().optional(),
     percent: percent.optional(),
     tester: tester.nullable().optional(),
+    match: attributeMatches.nullable().optional(),
+    percent_key: percentKey.nullable().optional(),
   })
   .strict();
 
@@ -152,6 +190,9 @@ export const storedGrayRule = z.object({
   cidrs: z.array(cidr).max(MAX_CIDRS),
   percent,
   tester: tester.required().nullable().optional(),
+  /** Stored only when the rule has some (an empty list is not stored). */
+  match: attributeMatches.optional(),
+  percent_key: percentKey.optional(),
 });
 
 export const storedHealth = z.object({

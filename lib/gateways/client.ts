@@ -222,6 +222,9 @@ export function parseUpstream(body: unknown): GatewayState {
       cidrs: Array.isArray(gray.cidrs) ? gray.cidrs.map(String) : [],
       percent: Number(gray.percent ?? 0),
       tester: gray.tester && typeof gray.tester === "object" ? { cookie: String(gray.tester.cookie) } : null,
+      // request-attribute rules: kept as the gateway returns them (it validated them), absent when none
+      ...(Array.isArray(gray.match) && gray.match.length > 0 ? { match: gray.match } : {}),
+      ...(gray.percent_key && typeof gray.percent_key === "object" ? { percent_key: gray.percent_key } : {}),
     },
     health:
       health && typeof health === "object"

@@ -21,7 +21,14 @@ export type GrayRule = {
   percent: number;
   /** Signed tester cookie (releases); null when off. */
   tester?: { cookie: string } | null;
+  /** Request-attribute rules (lib/contract/schema.ts attributeMatch); absent when none. */
+  match?: AttributeMatch[];
+  /** Whose value keys percent instead of the client IP; absent: the client IP. */
+  percent_key?: PercentKey;
 };
+
+export type AttributeMatch = { source: "header" | "cookie" | "query"; name: string; values?: string[]; prefix?: string };
+export type PercentKey = { source: "header" | "cookie"; name: string };
 
 /** Active health check of a service's nodes (gateway probes); kept as the gateway returns it. */
 export type HealthCheck = { path: string; interval: number; timeout: number; healthy: number; unhealthy: number };

@@ -2,7 +2,7 @@
 // from the desired one. Pure functions: no database, no network.
 
 import { PORTAL_MANAGER } from "@/lib/contract/manager";
-import type { Algorithm, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateways/types";
+import type { Algorithm, AttributeMatch, GatewayNode, GatewayState, GrayRule, HealthCheck, HealthSettings, NodeState } from "@/lib/gateways/types";
 import { canonicalAddr, canonicalCidr } from "@/lib/validations/addr";
 
 export type DesiredNode = {
@@ -42,6 +42,15 @@ function pair(v: unknown): { name: string; value: string } | null {
   return { name, value: typeof value === "string" ? value : "" };
 }
 
+/** Request-attribute rules and percent_key as stored (validated on every write); absent when none. */
+function attributes(g: Record<string, unknown>): Pick<GrayRule, "match" | "percent_key"> {
+  const out: Pick<GrayRule, "match" | "percent_key"> = {};
+  if (Array.isArray(g.match) && g.match.length > 0) out.match = g.match.map((m: AttributeMatch) => ({ ...m, ...(m.values ? { values: [...m.values] } : {}) }));
+  const k = g.percent_key as GrayRule["percent_key"] | null | undefined;
+  if (k && typeof k === "object") out.percent_key = { source: k.source, name: k.name };
+  return out;
+}
+
 /** The Service.gray JSON column → a complete GrayRule (missing parts → off). */
 export function normalizeGray(json: unknown): GrayRule {
   const g = (json && typeof json === "object" ? json : {}) as Record<string, unknown>;
@@ -53,6 +62,7 @@ export function normalizeGray(json: unknown): GrayRule {
     cidrs: Array.isArray(g.cidrs) ? g.cidrs.filter((c): c is string => typeof c === "string") : [],
     percent,
     tester: typeof tester === "string" ? { cookie: tester } : null,
+    ...attributes(g),
   };
 }
 
@@ -79,6 +89,8 @@ export function toGatewayState(s: DesiredService): GatewayState & { revision: nu
     cidrs: [...s.gray.cidrs],
     percent: s.gray.percent,
     tester: s.gray.tester ? { ...s.gray.tester } : null,
+    // sent only when set: a service without them PUTs exactly what it did before
+    ...attributes(s.gray as unknown as Record<string, unknown>),
   };
   const out: GatewayState & { revision: number } = {
     name: s.name,
@@ -111,6 +123,8 @@ export function fromGatewayState(g: GatewayState): Omit<DesiredService, "revisio
  * - `content`: same revision, different content (changed on the gateway directly, forced);
  * - `in_sync`.
  */
+export type GrayPart = "header" | "cookie" | "cidrs" | "percent" | "tester" | "match" | "percent_key";
+
 export type DriftKind = "in_sync" | "missing" | "revision" | "ahead" | "content";
 export type DriftField = "algorithm" | "nodes" | "gray" | "health" | "managed_by";
 
@@ -124,7 +138,7 @@ export type DriftChange =
   | { kind: "node_extra"; addr: string }
   | { kind: "node"; addr: string; field: "weight" | "state" | "backup"; desired: Scalar; live: Scalar }
   | { kind: "algorithm"; desired: string; live: string }
-  | { kind: "gray"; part: "header" | "cookie" | "cidrs" | "percent" | "tester"; desired: string | number | null; live: string | number | null }
+  | { kind: "gray"; part: GrayPart; desired: string | number | null; live: string | number | null }
   | { kind: "health"; desired: string; live: string | null }
   | { kind: "managed_by"; desired: string; live: string | null };
 
@@ -161,12 +175,16 @@ function nodeChanges(desired: readonly GatewayNode[], live: readonly GatewayNode
 
 const pairText = (p: { name: string; value: string } | null, sep: string) => (p ? `${p.name}${sep}${p.value}` : null);
 
+/** The rules as one line each: "header X-User-Id in [a, b]" / "query uid ^= 9". */
+const matchText = (m: AttributeMatch[] | undefined) =>
+  m?.length ? m.map((r) => `${r.source} ${r.name} ${r.values ? `in [${r.values.join(", ")}]` : `^= ${r.prefix}`}`).join("; ") : null;
+
 function grayChanges(desired: GrayRule, live: GrayRule): DriftChange[] {
   const d = normalizeGray(desired);
   const l = normalizeGray(live);
   const cidrs = (g: GrayRule) => g.cidrs.map((c) => canonicalCidr(c) ?? c).sort().join(", ") || null;
   const out: DriftChange[] = [];
-  const push = (part: "header" | "cookie" | "cidrs" | "percent" | "tester", a: string | number | null, b: string | number | null) => {
+  const push = (part: GrayPart, a: string | number | null, b: string | number | null) => {
     if (a !== b) out.push({ kind: "gray", part, desired: a, live: b });
   };
   push("header", pairText(d.header, ": "), pairText(l.header, ": "));
@@ -174,6 +192,8 @@ function grayChanges(desired: GrayRule, live: GrayRule): DriftChange[] {
   push("cidrs", cidrs(d), cidrs(l));
   push("percent", d.percent, l.percent);
   push("tester", d.tester?.cookie ?? null, l.tester?.cookie ?? null);
+  push("match", matchText(d.match), matchText(l.match));
+  push("percent_key", d.percent_key ? `${d.percent_key.source} ${d.percent_key.name}` : null, l.percent_key ? `${l.percent_key.source} ${l.percent_key.name}` : null);
   return out;
 }
 

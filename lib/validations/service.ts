@@ -4,7 +4,7 @@
 import { z } from "zod";
 import * as contract from "@/lib/contract/schema";
 import { canonicalCidr } from "@/lib/contract/address";
-import { MAX_CIDRS } from "@/lib/contract/limits";
+import { MAX_CIDRS, MAX_MATCH_RULES } from "@/lib/contract/limits";
 
 // Each field is the gateway contract's rule (lib/contract/schema.ts) after the portal's own
 // normalisation: text is trimmed, form numbers are coerced, CIDRs are canonicalised.
@@ -35,16 +35,43 @@ function matchPair(name: z.ZodString) {
 /** A traffic share (contract.percent); form text is coerced to a number first. */
 export const percentSchema = z.coerce.number({ error: "validation.percent" }).pipe(contract.percent);
 
-export const grayRuleSchema = z.object({
-  header: matchPair(contract.headerName),
-  cookie: matchPair(contract.cookieName),
-  cidrs: z
-    .array(z.string().trim().pipe(contract.cidr).transform((v) => canonicalCidr(v) ?? v))
-    .max(MAX_CIDRS, { error: "validation.cidrCount" })
-    .default([]),
-  percent: percentSchema.default(0),
-  tester: z.object({ cookie: contract.cookieName }).nullable().optional(),
-});
+/** A request-attribute rule (contract.attributeMatch) with its name and values trimmed. */
+export const attributeMatchSchema = z
+  .object({
+    source: z.string({ error: "validation.matchSource" }),
+    name: z.string({ error: "validation.matchName" }).trim(),
+    values: z.array(z.string({ error: "validation.matchValue" }).trim()).optional(),
+    prefix: z.string({ error: "validation.matchValue" }).trim().optional(),
+  })
+  .strict()
+  .pipe(contract.attributeMatch);
+
+/** percent_key (contract.percentKey) with its name trimmed. */
+export const percentKeySchema = z
+  .object({ source: z.string({ error: "validation.matchSource" }), name: z.string({ error: "validation.matchName" }).trim() })
+  .strict()
+  .pipe(contract.percentKey);
+
+export const grayRuleSchema = z
+  .object({
+    header: matchPair(contract.headerName),
+    cookie: matchPair(contract.cookieName),
+    cidrs: z
+      .array(z.string().trim().pipe(contract.cidr).transform((v) => canonicalCidr(v) ?? v))
+      .max(MAX_CIDRS, { error: "validation.cidrCount" })
+      .default([]),
+    percent: percentSchema.default(0),
+    tester: z.object({ cookie: contract.cookieName }).nullable().optional(),
+    match: z.array(attributeMatchSchema).max(MAX_MATCH_RULES, { error: "validation.matchCount" }).nullable().optional(),
+    percent_key: percentKeySchema.nullable().optional(),
+  })
+  // no rules and no key are left out, as the gateway stores them: a rule without them is
+  // exactly the rule it was before request-attribute rules existed (and an older gateway takes it)
+  .transform(({ match, percent_key, ...g }) => ({
+    ...g,
+    ...(match && match.length > 0 ? { match } : {}),
+    ...(percent_key ? { percent_key } : {}),
+  }));
 export type GrayRuleInput = z.output<typeof grayRuleSchema>;
 
 /**

@@ -26,6 +26,12 @@ return {
     COOKIE_NAME_PATTERN = "^[A-Za-z0-9_.-]+$",
     MATCH_NAME_MAX = 64,
     MATCH_VALUE_MAX = 256,
+    -- request-attribute rules (gray.match, gray.percent_key): sources, query names, counts
+    MATCH_SOURCES = { "header", "cookie", "query" },
+    PERCENT_KEY_SOURCES = { "header", "cookie" },
+    QUERY_NAME_PATTERN = "^[A-Za-z0-9_.-]+$",
+    MAX_MATCH_RULES = 16,
+    MAX_MATCH_VALUES = 1000,
     -- managed_by and X-Graylane-Manager, at most MANAGER_MAX
     MANAGER_PATTERN = "^[A-Za-z0-9._-]+$",
     MANAGER_MAX = 64,

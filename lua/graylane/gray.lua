@@ -18,6 +18,7 @@ require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
 local ffi = require "ffi"
 local bit = require "bit"
 local calls = require "graylane.balancer.calls"
+local attr = require "graylane.gray_attr"
 
 local ngx = ngx
 local var = ngx.var
@@ -79,6 +80,11 @@ local function bytes_of(s)
     return t
 end
 
+-- a header key for find_header: its length, text and a memo of raw names
+local function header_key(s)
+    return { n = #s, str = s, memo = {}, nmemo = 0 }
+end
+
 -- The gray rule of a service (its stored `gray` object) compiled for match().
 function _M.compile(g)
     local null = util.null
@@ -89,7 +95,7 @@ function _M.compile(g)
         out.header_var = "http_" .. key
         out.header_value = g.header.value
         if SCAN and not OWN_HEADER_VARS[key] then
-            out.header_key = bytes_of(key)
+            out.header_key = header_key(key)
             out.scan = true
         end
         out.any = true
@@ -117,6 +123,19 @@ function _M.compile(g)
             out.cidrs[i] = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
         end
         out.any = true
+    end
+    if g.match and g.match ~= null and #g.match > 0 then
+        out.rules = {}
+        for i = 1, #g.match do
+            local r = attr.compile_rule(g.match[i], SCAN, OWN_HEADER_VARS, bytes_of, header_key)
+            out.rules[i] = r
+            out.scan = out.scan or r.scan
+        end
+        out.any = true
+    end
+    if g.percent_key and g.percent_key ~= null then
+        out.percent_key = attr.compile_rule(g.percent_key, SCAN, OWN_HEADER_VARS, bytes_of, header_key)
+        out.scan = out.scan or out.percent_key.scan
     end
     -- in hundredths of a percent, a whole number (1.1 * 100 is 110.00000000000001)
     out.percent100 = math.floor((g.percent or 0) * 100 + 0.5)
@@ -148,31 +167,41 @@ local function fetch_lines()
     return n
 end
 
+-- The raw header names seen for a key, and whether each is the key (A-Z
+-- lowered, '-' read as '_'); bounded, so odd spellings cannot grow it.
+local MEMO_MAX = 64
+
+local function name_is(k, key)
+    local raw = ffi_str(k.data, k.len)
+    local memo = key.memo
+    local m = memo[raw]
+    if m == nil then
+        m = (str_lower(raw):gsub("-", "_")) == key.str
+        if key.nmemo < MEMO_MAX then
+            memo[raw] = m
+            key.nmemo = key.nmemo + 1
+        end
+    end
+    return m
+end
+
 -- nginx's lookup of $http_<key>: the first line whose name, with A-Z lowered
--- and '-' read as '_', is key (bytes)
+-- and '-' read as '_', is key. A name of the key's length is compared as one
+-- string through a memo.
 local function find_header(n, key)
     local klen = key.n
-    for i = 0, n - 1 do
+    -- every line, last to first, no early exit: a loop left by return or break
+    -- on the line that matches makes LuaJIT abort the trace there until it
+    -- blacklists the loop (measured: ~11k instructions per request)
+    local found = -1
+    for i = n - 1, 0, -1 do
         local k = lines[i].key
-        if k.len == klen then
-            local d = k.data
-            local j = 0
-            while j < klen do
-                local c = d[j]
-                if c >= 65 and c <= 90 then
-                    c = c + 32
-                elseif c == 45 then
-                    c = 95
-                end
-                if c ~= key[j + 1] then
-                    break
-                end
-                j = j + 1
-            end
-            if j == klen then
-                return lines[i].value
-            end
+        if k.len == klen and name_is(k, key) then
+            found = i
         end
+    end
+    if found >= 0 then
+        return lines[found].value
     end
     return nil
 end
@@ -329,12 +358,25 @@ function _M.match(svc, st)
             return true
         end
     end
+    local rules = g.rules
+    if rules then
+        for i = 1, #rules do
+            local r = rules[i]
+            if attr.test(r, attr.read(r, n, find_header, find_cookie)) then
+                return true
+            end
+        end
+    end
     local cidrs = g.cidrs
     if cidrs and match_cidrs(cidrs) then
         return true
     end
     if g.percent100 > 0 then
-        if _M.client_hash(st) % 10000 < g.percent100 then
+        local pk = g.percent_key
+        -- a request without the key's value falls back to the client IP
+        local v = pk and attr.read(pk, n, find_header, find_cookie)
+        local h = (v and v ~= "") and crc32(v) or _M.client_hash(st)
+        if h % 10000 < g.percent100 then
             return true
         end
     end

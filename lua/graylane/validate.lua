@@ -1,3 +1,5 @@
+-- Over ~400 lines (414): the gray part grew with issue 16; the new request-attribute
+-- checks live in validate/match.lua, what stays here is the service and node schema.
 -- Validation of everything the admin API accepts: the gateway state schema.
 -- The admin API validates the whole new state here before storing it, so the
 -- data plane trusts what it reads. Every limit, enum and pattern of the
@@ -6,6 +8,7 @@
 local util = require "graylane.util"
 local ip = require "graylane.ip"
 local health_schema = require "graylane.validate.health"
+local match_schema = require "graylane.validate.match"
 local contract = require "graylane.contract"
 local config = require "graylane.config"
 
@@ -187,7 +190,8 @@ end
 
 local HEADER_KEYS = { name = true, value = true }
 local TESTER_KEYS = { cookie = true }
-local GRAY_KEYS = { header = true, cookie = true, cidrs = true, percent = true, tester = true }
+local GRAY_KEYS = { header = true, cookie = true, cidrs = true, percent = true, tester = true,
+                    match = true, percent_key = true }
 
 local function check_pair(v, field, name_pat, kind)
     if v == null then
@@ -284,6 +288,15 @@ function _M.gray(g)
             return fail("invalid_gray", "gray.tester.cookie", "invalid tester cookie name")
         end
         out.tester = { cookie = c }
+    end
+    -- stored only when present: older rules read back exactly as before
+    out.match, err = match_schema.match(g.match)
+    if err then
+        return nil, err
+    end
+    out.percent_key, err = match_schema.percent_key(g.percent_key)
+    if err then
+        return nil, err
     end
     return out
 end

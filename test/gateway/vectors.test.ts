@@ -27,6 +27,8 @@ const FIELD: Record<Category, RegExp> = {
   cookieNames: /^gray\.cookie\.name$/,
   matchValues: /^gray\.header\.value$/,
   percents: /^gray\.percent$/,
+  matchRules: /^gray\.match\[0\]/,
+  percentKeys: /^gray\.percent_key/,
 };
 
 const service = (category: Category) => `vectors-${category.toLowerCase()}`;

@@ -20,7 +20,7 @@ export type Vector = {
   newNodePolicy?: boolean;
 };
 
-export const CATEGORIES = ["addresses", "names", "cidrs", "headerNames", "cookieNames", "matchValues", "percents"] as const;
+export const CATEGORIES = ["addresses", "names", "cidrs", "headerNames", "cookieNames", "matchValues", "percents", "matchRules", "percentKeys"] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const vectors: Record<Category, Vector[]> = JSON.parse(readFileSync(path.join(import.meta.dirname, "contract.json"), "utf8"));
@@ -42,10 +42,14 @@ export function bodyFor(category: Category, value: unknown): Record<string, unkn
       return { gray: { header: { name: "X-Gray", value } } };
     case "percents":
       return { gray: { percent: value } };
+    case "matchRules":
+      return { gray: { match: [value] } };
+    case "percentKeys":
+      return { gray: { percent_key: value } };
   }
 }
 
-type Stored = { name?: string; nodes?: { addr: string }[]; gray?: { cidrs?: string[]; percent?: number; header?: { name: string; value: string } | null; cookie?: { name: string } | null } };
+type Stored = { name?: string; nodes?: { addr: string }[]; gray?: { cidrs?: string[]; percent?: number; header?: { name: string; value: string } | null; cookie?: { name: string } | null; match?: unknown[]; percent_key?: unknown } };
 
 /** The value as stored, read back from a service document (gateway GET or the portal's parsed body). */
 export function storedOf(category: Category, doc: Stored): unknown {
@@ -64,6 +68,10 @@ export function storedOf(category: Category, doc: Stored): unknown {
       return doc.gray?.header?.value;
     case "percents":
       return doc.gray?.percent;
+    case "matchRules":
+      return doc.gray?.match?.[0];
+    case "percentKeys":
+      return doc.gray?.percent_key;
   }
 }
 

@@ -2,7 +2,8 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { ALGORITHMS, type Algorithm, type GrayRule } from "@/lib/gateways/types";
+import { ALGORITHMS, type Algorithm, type AttributeMatch, type GrayRule } from "@/lib/gateways/types";
+import { MATCH_SOURCES, MAX_MATCH_RULES, PERCENT_KEY_SOURCES } from "@/lib/contract/limits";
 import type { FieldErrors } from "@/lib/errors";
 import { SelectField, TextField } from "../../_components/form";
 import { useFieldErrorText } from "./use-service-action";
@@ -39,6 +40,17 @@ export function GrayRuleFields({ algorithm, gray, fieldErrors, prefix = "" }: { 
           <TextField label={t("form.cookieValue")} name="cookieValue" defaultValue={gray.cookie?.value ?? ""} errors={err("gray.cookie.value")} autoComplete="off" />
         </>
       ) : null}
+      <AttributeRules rules={gray.match ?? []} fieldErrors={fieldErrors} prefix={prefix} />
+      <SelectField
+        label={t("form.percentKeySource")}
+        name="percentKeySource"
+        defaultValue={gray.percent_key?.source ?? ""}
+        options={[{ value: "", label: t("form.percentKeyIp") }, ...PERCENT_KEY_SOURCES.map((s) => ({ value: s, label: t(`form.source.${s}`) }))]}
+        errors={err("gray.percent_key.source")}
+        hint={t("form.percentKeyHint")}
+        data-testid="percent-key-source"
+      />
+      <TextField label={t("form.percentKeyName")} name="percentKeyName" defaultValue={gray.percent_key?.name ?? ""} errors={err("gray.percent_key.name")} autoComplete="off" data-testid="percent-key-name" />
       <div className="space-y-1 sm:col-span-2">
         <label className="block text-sm font-medium text-slate-700" htmlFor={`${prefix}cidrs`}>
           {t("form.cidrs")}
@@ -57,20 +69,86 @@ export function GrayRuleFields({ algorithm, gray, fieldErrors, prefix = "" }: { 
   );
 }
 
-/** The form's fields → the gray rule input the schema validates (empty name = that match off). */
-export function grayFromForm(f: FormData): { header: { name: string; value: string } | null; cookie: { name: string; value: string } | null; cidrs: string[]; percent: string } {
-  const staticOn = f.get("staticMatchers") === "on";
-  const pair = (n: string, v: string) => {
-    const name = staticOn ? String(f.get(n) ?? "").trim() : "";
-    return name ? { name, value: String(f.get(v) ?? "").trim() } : null;
-  };
-  return {
-    header: pair("headerName", "headerValue"),
-    cookie: pair("cookieName", "cookieValue"),
-    cidrs: String(f.get("cidrs") ?? "")
-      .split(/[\s,]+/)
-      .map((c) => c.trim())
-      .filter(Boolean),
-    percent: String(f.get("percent") ?? "0") || "0",
-  };
+export { grayFromForm } from "@/lib/validations/gray-form";
+
+type Row = { id: number; source: string; name: string; mode: "values" | "prefix"; values: string; prefix: string };
+let nextRowId = 0;
+const rowOf = (m?: AttributeMatch): Row => ({
+  id: nextRowId++,
+  source: m?.source ?? "header",
+  name: m?.name ?? "",
+  mode: m?.prefix !== undefined ? "prefix" : "values",
+  values: (m?.values ?? []).join("\n"),
+  prefix: m?.prefix ?? "",
+});
+
+/** Request-attribute rules (gray.match): a header, cookie or query argument in a list or by prefix. */
+function AttributeRules({ rules, fieldErrors, prefix }: { rules: AttributeMatch[]; fieldErrors: FieldErrors; prefix: string }) {
+  const t = useTranslations("services");
+  const fe = useFieldErrorText();
+  const [rows, setRows] = useState<Row[]>(() => rules.map(rowOf));
+  const update = (id: number, patch: Partial<Row>) => setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  return (
+    <fieldset className="space-y-2 sm:col-span-2" data-testid="attribute-rules">
+      <legend className="text-sm font-medium text-slate-700">{t("form.matchTitle")}</legend>
+      <p className="text-xs text-slate-500">{t("form.matchHint")}</p>
+      {rows.map((r, i) => (
+        <div key={r.id} className="grid gap-2 rounded border border-slate-200 p-2 sm:grid-cols-4" data-testid="attribute-rule">
+          <SelectField
+            label={t("form.matchSource")}
+            name={`match.${i}.source`}
+            value={r.source}
+            onChange={(e) => update(r.id, { source: e.target.value })}
+            options={MATCH_SOURCES.map((s) => ({ value: s, label: t(`form.source.${s}`) }))}
+          />
+          <TextField label={t("form.matchName")} name={`match.${i}.name`} value={r.name} onChange={(e) => update(r.id, { name: e.target.value })} autoComplete="off" />
+          <SelectField
+            label={t("form.matchMode")}
+            name={`match.${i}.mode`}
+            value={r.mode}
+            onChange={(e) => update(r.id, { mode: e.target.value === "prefix" ? "prefix" : "values" })}
+            options={[
+              { value: "values", label: t("form.matchModeValues") },
+              { value: "prefix", label: t("form.matchModePrefix") },
+            ]}
+          />
+          <div className="flex items-end">
+            <button type="button" className="btn" onClick={() => setRows((rs) => rs.filter((x) => x.id !== r.id))}>
+              {t("form.matchRemove", { n: i + 1 })}
+            </button>
+          </div>
+          {r.mode === "values" ? (
+            <div className="space-y-1 sm:col-span-4">
+              <label className="block text-sm text-slate-700" htmlFor={`${prefix}match-${r.id}-values`}>
+                {t("form.matchValues")}
+              </label>
+              <textarea
+                id={`${prefix}match-${r.id}-values`}
+                name={`match.${i}.values`}
+                className="input min-h-20 font-mono text-xs"
+                value={r.values}
+                onChange={(e) => update(r.id, { values: e.target.value })}
+              />
+            </div>
+          ) : (
+            <div className="sm:col-span-4">
+              <TextField label={t("form.matchPrefix")} name={`match.${i}.prefix`} value={r.prefix} onChange={(e) => update(r.id, { prefix: e.target.value })} autoComplete="off" />
+            </div>
+          )}
+        </div>
+      ))}
+      {Object.entries(fieldErrors)
+        .filter(([k]) => k.startsWith(`${prefix}gray.match`))
+        .map(([k, v]) => (
+          <p key={k} role="alert" data-testid="field-error" className="text-xs text-red-700">
+            {t("form.matchErrorAt", { n: Number(/^gray\.match\.(\d+)/.exec(k.slice(prefix.length))?.[1] ?? 0) + 1 })} {fe(v)?.join(" ")}
+          </p>
+        ))}
+      {rows.length < MAX_MATCH_RULES ? (
+        <button type="button" className="btn" onClick={() => setRows((rs) => [...rs, rowOf()])} data-testid="add-attribute-rule">
+          {t("form.matchAdd")}
+        </button>
+      ) : null}
+    </fieldset>
+  );
 }
