@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { createDbClient } from "../lib/db";
 import { env, expect, login, test } from "./fixtures/env";
 
 // Every namespace present in the catalogs: a raw key would render as "namespace.some.key".
@@ -69,5 +70,9 @@ test("switching to 中文 translates the portal at once and is saved; no page sh
     await page.goto("/settings");
     await page.getByTestId("language-switch").getByRole("button", { name: "English" }).click();
     await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+    // Back to "no choice saved": the specs after this one (zh-walk) get the browser's language.
+    const cleanup = createDbClient(env.databaseUrl);
+    await cleanup.user.update({ where: { email: env.users.ADMIN.email }, data: { locale: null } });
+    await cleanup.$disconnect();
   }
 });

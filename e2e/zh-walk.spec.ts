@@ -9,7 +9,9 @@ import { seedService, startReleaseInUi } from "./fixtures/seed";
 const ALLOWED = new Set(["Graylane", "p95", "5xx", "IP", "CIDR", "URL", "API", "HTTP", "ms", "OK", "Cookie", "cookie", "Header", "X-Gray", "JSON", "CSV", "PM", "AM", "UTC", "GMT",
   "nginx", "worker", "CI", "CD",
   // the language switch names English in English; an example service name in a hint
-  "English", "shop"]);
+  "English", "shop",
+  // gateway groups are values typed as they are: the hints' examples and the default group
+  "staging", "prod-eu", "default"]);
 
 function englishWords(text: string, data: readonly string[]): string[] {
   // URLs, emails and hex are data too (URLs first: they contain the other data).
@@ -37,18 +39,18 @@ async function dataWords(): Promise<string[]> {
   const db = createDbClient(env.databaseUrl);
   try {
     const [services, releases, users, gateways, tokens, events] = await Promise.all([
-      db.service.findMany({ select: { name: true } }),
+      db.service.findMany({ select: { name: true, groups: true } }),
       db.release.findMany({ select: { version: true } }),
       db.user.findMany({ select: { name: true, email: true } }),
-      db.gateway.findMany({ select: { name: true } }),
+      db.gateway.findMany({ select: { name: true, group: true } }),
       db.apiToken.findMany({ select: { name: true } }),
       db.auditEvent.findMany({ select: { targetName: true, reason: true, userAgent: true }, distinct: ["targetName", "reason", "userAgent"] }),
     ]);
     return [
-      ...services.map((x) => x.name),
+      ...services.flatMap((x) => [x.name, ...x.groups]),
       ...releases.map((x) => x.version),
       ...users.flatMap((x) => [x.email, x.name ?? ""]),
-      ...gateways.map((x) => x.name),
+      ...gateways.flatMap((x) => [x.name, x.group]),
       ...tokens.map((x) => x.name),
       ...events.flatMap((x) => [x.targetName, x.reason ?? "", x.userAgent]),
       ...env.backends,
