@@ -11,7 +11,11 @@ const ALLOWED = new Set(["Graylane", "p95", "5xx", "IP", "CIDR", "URL", "API", "
   // the language switch names English in English; an example service name in a hint
   "English", "shop",
   // gateway groups are values typed as they are: the hints' examples and the default group
-  "staging", "prod-eu", "default"]);
+  "staging", "prod-eu", "default",
+  // the keywords of a plan ("25:approval, 50:manual"), typed as they are
+  "approval", "manual",
+  // names of products, protocols and settings
+  "NAT", "Webhook", "Slack", "Lark", "GRAYLANE_PORTAL_URL"]);
 
 function englishWords(text: string, data: readonly string[]): string[] {
   // URLs, emails and hex are data too (URLs first: they contain the other data).
@@ -75,7 +79,7 @@ test("every page in zh-CN has no stray English (ADMIN, who sees them all)", asyn
   await login(zp, "ADMIN");
   await zp.goto("/audit");
   const firstEvent = await zp.locator('main a[href^="/audit/"]').first().getAttribute("href");
-  const pages = ["/services", "/services/new", `/services/${encodeURIComponent(service)}`, "/releases", "/releases/history", "/audit", firstEvent ?? "/audit", "/gateways", "/users", "/settings"];
+  const pages = ["/services", "/services/new", `/services/${encodeURIComponent(service)}`, "/releases", "/releases/history", "/audit", firstEvent ?? "/audit", "/gateways", "/users", "/settings", "/settings/notifications", "/settings/approvals"];
   for (const p of pages) {
     await zp.goto(p);
     await expect(zp.locator("html")).toHaveAttribute("lang", "zh-CN");
