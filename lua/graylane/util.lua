@@ -25,6 +25,15 @@ local _M = {}
 local ARRAY_MT = { __graylane_array = true }
 _M.null = cjson.null
 
+-- An array of names as a set ({ "a", "b" } -> { a = true, b = true }).
+function _M.set_of(list)
+    local set = {}
+    for i = 1, #list do
+        set[list[i]] = true
+    end
+    return set
+end
+
 -- Marks a table as a JSON array, so an empty one encodes as [] and not {}.
 function _M.array(t)
     return setmetatable(t or {}, ARRAY_MT)

@@ -38,14 +38,8 @@ local MATCH_NAME_MAX = contract.MATCH_NAME_MAX
 local MATCH_VALUE_MAX = contract.MATCH_VALUE_MAX
 local MANAGER_MAX = contract.MANAGER_MAX
 
--- array of names -> set, and "a, b or c" / "a, b, c" for messages
-local function set_of(list)
-    local set = {}
-    for i = 1, #list do
-        set[list[i]] = true
-    end
-    return set
-end
+-- enums as sets, and "a, b or c" / "a, b, c" for messages
+local set_of = util.set_of
 local ALGORITHMS = set_of(contract.ALGORITHMS)
 local NODE_STATES = set_of(contract.NODE_STATES)
 local ALGORITHM_LIST = concat(contract.ALGORITHMS, ", ", 1, #contract.ALGORITHMS - 1)

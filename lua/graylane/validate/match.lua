@@ -24,13 +24,7 @@ local NAME_PATTERNS = {
     cookie = contract.COOKIE_NAME_PATTERN,
     query = contract.QUERY_NAME_PATTERN,
 }
-local function set_of(list)
-    local s = {}
-    for i = 1, #list do
-        s[list[i]] = true
-    end
-    return s
-end
+local set_of = util.set_of
 local MATCH_SOURCES = set_of(contract.MATCH_SOURCES)
 local KEY_SOURCES = set_of(contract.PERCENT_KEY_SOURCES)
 local MATCH_SOURCE_LIST = table.concat(contract.MATCH_SOURCES, ", ")
