@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Graylane needs on Debian/Ubuntu, idempotently: nginx + the Lua module
 # (skipped when an `openresty` binary is on PATH), npm packages, the Prisma client,
-# and with --chromium Debian's Chromium for the browser tests.
+# and with --chromium what only the tests need: Debian's Chromium for the browser tests and
+# strace for the snapshot test that watches the gateway fsync its state directory.
 # Usage: scripts/setup.sh [--chromium] [--wrk]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ if command -v openresty >/dev/null 2>&1; then
 else
   for p in nginx-light libnginx-mod-http-lua lua-cjson; do need_pkg "$p"; done
 fi
-[ "$want_chromium" = 1 ] && need_pkg chromium
+[ "$want_chromium" = 1 ] && need_pkg chromium && need_pkg strace
 [ "$want_wrk" = 1 ] && need_pkg wrk
 
 if [ ${#missing[@]} -gt 0 ]; then
