@@ -15,7 +15,9 @@ const ALLOWED = new Set(["Graylane", "p95", "5xx", "IP", "CIDR", "URL", "API", "
   // the keywords of a plan ("25:approval, 50:manual"), typed as they are
   "approval", "manual",
   // names of products, protocols and settings
-  "NAT", "Webhook", "Slack", "Lark", "GRAYLANE_PORTAL_URL"]);
+  "NAT", "Webhook", "Slack", "Lark", "GRAYLANE_PORTAL_URL",
+  // the brief's gateway call, and the managed_by value the portal writes (shown as stored)
+  "upstream_add", "portal"]);
 
 function englishWords(text: string, data: readonly string[]): string[] {
   // URLs, emails and hex are data too (URLs first: they contain the other data).
@@ -42,12 +44,13 @@ async function readableText(page: import("@playwright/test").Page): Promise<stri
 async function dataWords(): Promise<string[]> {
   const db = createDbClient(env.databaseUrl);
   try {
-    const [services, releases, users, gateways, tokens, events] = await Promise.all([
+    const [services, releases, users, gateways, tokens, enrollTokens, events] = await Promise.all([
       db.service.findMany({ select: { name: true, groups: true } }),
       db.release.findMany({ select: { version: true } }),
       db.user.findMany({ select: { name: true, email: true } }),
       db.gateway.findMany({ select: { name: true, group: true } }),
       db.apiToken.findMany({ select: { name: true } }),
+      db.enrollToken.findMany({ select: { name: true } }),
       db.auditEvent.findMany({ select: { targetName: true, reason: true, userAgent: true }, distinct: ["targetName", "reason", "userAgent"] }),
     ]);
     return [
@@ -56,6 +59,7 @@ async function dataWords(): Promise<string[]> {
       ...users.flatMap((x) => [x.email, x.name ?? ""]),
       ...gateways.flatMap((x) => [x.name, x.group]),
       ...tokens.map((x) => x.name),
+      ...enrollTokens.map((x) => x.name),
       ...events.flatMap((x) => [x.targetName, x.reason ?? "", x.userAgent]),
       ...env.backends,
     ]
