@@ -20,6 +20,7 @@
 --                                which needs lua_ssl_trusted_certificate)
 local config = require "graylane.config"
 local util = require "graylane.util"
+local ipaddr = require "graylane.ip"
 local cjson = require "cjson.safe"
 
 local ngx = ngx
@@ -31,7 +32,7 @@ local str_lower = string.lower
 local tonumber = tonumber
 local math_min, math_random = math.min, math.random
 
-local _M = { _test = {} }
+local _M = {}
 
 local MIN_TOKEN_LENGTH = 16
 local TOKEN_FILE = "admin.token"
@@ -81,30 +82,6 @@ local function parse_url(url)
     path = path:gsub("/+$", "")
     return { scheme = scheme, host = str_lower(host), port = port, path = path }
 end
-_M._test.parse_url = parse_url
-
--- A host from /etc/hosts (cosockets only use nginx's `resolver`, which ignores that file).
-local function from_hosts(host)
-    if host == "localhost" then
-        return "127.0.0.1"
-    end
-    local text = util.read_file("/etc/hosts")
-    if not text then
-        return nil
-    end
-    for line in text:gmatch("[^\n]+") do
-        line = line:gsub("#.*$", "")
-        local addr, names = line:match("^%s*(%S+)%s+(.+)$")
-        if addr then
-            for n in names:gmatch("%S+") do
-                if str_lower(n) == host then
-                    return addr
-                end
-            end
-        end
-    end
-    return nil
-end
 
 local function dechunk(body)
     local out, pos = {}, 1
@@ -141,14 +118,13 @@ local function parse_response(raw)
     end
     return status, body
 end
-_M._test.parse_response = parse_response
 
 -- One HTTP/1.1 POST with Connection: close; status, body or nil, err.
 local function post(url, bearer, payload)
     local u = url
     local sock = ngx.socket.tcp()
     sock:settimeouts(CONNECT_TIMEOUT, SEND_TIMEOUT, READ_TIMEOUT)
-    local addr = u.host:match("^[%d.]+$") and u.host or u.host:find(":", 1, true) and u.host or from_hosts(u.host) or u.host
+    local addr = u.host:match("^[%d.]+$") and u.host or u.host:find(":", 1, true) and u.host or ipaddr.read_hosts()[u.host] or u.host
     local ok, err = sock:connect(addr, u.port)
     if not ok then
         return nil, "connect " .. u.host .. ":" .. u.port .. ": " .. tostring(err)

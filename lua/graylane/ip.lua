@@ -267,4 +267,35 @@ function _M.parse_cidr(s)
     return { text = text, family = family, bytes = net, bits = n }
 end
 
+-- /etc/hosts as { name = address }: IPv4 as written, IPv6 in brackets ("[::1]"),
+-- the first line naming a host wins; "localhost" is always 127.0.0.1. Used where
+-- nginx's resolver is not (node addresses by name, the enrollment call).
+function _M.read_hosts()
+    local map = { localhost = "127.0.0.1" }
+    local data = require("graylane.util").read_file("/etc/hosts")
+    if not data then
+        return map
+    end
+    for line in data:gmatch("[^\n]+") do
+        line = line:gsub("#.*$", "")
+        local addr, rest = line:match("^%s*(%S+)%s+(.+)$")
+        if addr then
+            for name in rest:gmatch("%S+") do
+                name = name:lower()
+                if not map[name] then
+                    if _M.parse_ipv4(addr) then
+                        map[name] = addr
+                    else
+                        local v6 = _M.parse_ipv6(addr)
+                        if v6 and name ~= "localhost" then
+                            map[name] = "[" .. _M.format_ipv6(v6) .. "]"
+                        end
+                    end
+                end
+            end
+        end
+    end
+    return map
+end
+
 return _M

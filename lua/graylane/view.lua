@@ -17,42 +17,12 @@ local calls = require "graylane.balancer.calls"
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
 local STATS = ngx.shared.graylane_stats
-local str_lower = string.lower
 local HUGE = math.huge
 
 local _M = {}
 
 local services = {}
 local cached_ver = -1
-
-local function read_hosts()
-    local map = { localhost = "127.0.0.1" }
-    local data = util.read_file("/etc/hosts")
-    if not data then
-        return map
-    end
-    for line in data:gmatch("[^\n]+") do
-        line = line:gsub("#.*$", "")
-        local ip, rest = line:match("^%s*(%S+)%s+(.+)$")
-        if ip then
-            for name in rest:gmatch("%S+") do
-                name = str_lower(name)
-                if not map[name] then
-                    local v4 = ipaddr.parse_ipv4(ip)
-                    if v4 then
-                        map[name] = ip
-                    else
-                        local v6 = ipaddr.parse_ipv6(ip)
-                        if v6 and name ~= "localhost" then
-                            map[name] = "[" .. ipaddr.format_ipv6(v6) .. "]"
-                        end
-                    end
-                end
-            end
-        end
-    end
-    return map
-end
 
 local MAX_TRIES = 5
 
@@ -155,7 +125,7 @@ local function refresh(ver)
                 ngx.log(ngx.ERR, "graylane: cannot decode service ", name, ": ", err)
                 return
             end
-            hosts = hosts or read_hosts()
+            hosts = hosts or ipaddr.read_hosts()
             fresh[name] = build(st, seq, hosts)
         end
     end
