@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
-import { makeService, setup, type Env } from "./helpers";
-import { seedUser } from "../../prisma/seed";
+import { apiTokenCallers, makeService, setup, type Env } from "./helpers";
 
 let env: Env;
 let resolveUser: ResolveUser;
@@ -28,15 +27,7 @@ async function json(res: Response) {
 
 before(async () => {
   env = await setup(2);
-  // lib/api-tokens uses the app's db: point it at this test's database before first use.
-  process.env.DATABASE_URL = env.url;
-  const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
-  resolveUser = (req) => verifyApiToken(req.headers.get("authorization"));
-  deps = { db: env.db, resolveUser };
-  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
-  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
-  operatorToken = (await createApiToken(op.id, "pipeline")).token;
-  managerToken = (await createApiToken(mgr.id, "reports")).token;
+  ({ resolveUser, deps, operatorToken, managerToken } = await apiTokenCallers(env));
   await makeService(env, "api", env.backends.addrs);
 });
 

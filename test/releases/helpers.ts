@@ -13,7 +13,7 @@ import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { createService } from "@/lib/services/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { createServiceSchema } from "@/lib/validations/node";
-import { seedGateway } from "../../prisma/seed";
+import { seedGateway, seedUser } from "../../prisma/seed";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 import type { GatewayHandle } from "../../scripts/lib/gateway";
 import { freshDatabase } from "../support/database";
@@ -148,3 +148,22 @@ export async function followTesterLink(env: Env, releaseId: string): Promise<str
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The automation API's callers for `env`: an OPERATOR's and a MANAGER's API token and the
+ * deps that resolve them. lib/api-tokens uses the app's db, so it is pointed at this test's
+ * database before its first import.
+ */
+export async function apiTokenCallers(env: Env) {
+  process.env.DATABASE_URL = env.url;
+  const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
+  const resolveUser = (req: Request) => verifyApiToken(req.headers.get("authorization"));
+  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
+  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
+  return {
+    resolveUser,
+    deps: { db: env.db, resolveUser },
+    operatorToken: (await createApiToken(op.id, "pipeline")).token,
+    managerToken: (await createApiToken(mgr.id, "reports")).token,
+  };
+}

@@ -8,8 +8,7 @@ import { after, before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
-import { makeService, setup, type Env } from "./helpers";
-import { seedUser } from "../../prisma/seed";
+import { apiTokenCallers, makeService, setup, type Env } from "./helpers";
 
 let env: Env;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
@@ -37,13 +36,7 @@ async function json(res: Response) {
 
 before(async () => {
   env = await setup(2);
-  process.env.DATABASE_URL = env.url;
-  const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
-  deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
-  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
-  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
-  operatorToken = (await createApiToken(op.id, "pipeline")).token;
-  managerToken = (await createApiToken(mgr.id, "reports")).token;
+  ({ deps, operatorToken, managerToken } = await apiTokenCallers(env));
   await makeService(env, "papi", env.backends.addrs);
 });
 after(async () => {
