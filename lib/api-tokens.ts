@@ -1,18 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { SessionUser } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isRole } from "@/lib/rbac";
 import { auditChange, type Actor } from "@/lib/audit/append";
+import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, tokenCreated, tokenRevoked } from "@/lib/secret-tokens";
 
-// Personal API tokens for automation (CI/CD calling the portal). The token is shown once;
-// the database keeps its SHA-256 (a 256-bit random token needs no slow hash) and a short
-// prefix so people can tell their tokens apart.
+// Personal API tokens for automation (CI/CD calling the portal): "glt_" secret tokens
+// (lib/secret-tokens.ts), shown once, kept as their SHA-256 and a short prefix.
 
-const TOKEN_PREFIX = "glt_";
-const PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
-// lastUsedAt is informative: write it at most once a minute per token.
-const LAST_USED_RESOLUTION_MS = 60_000;
+const KIND = secretTokenKind("glt_");
 
 export type ApiTokenView = {
   id: string;
@@ -26,13 +22,8 @@ export type ApiTokenView = {
 
 const VIEW_SELECT = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
 
-export function hashApiToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-export function generateApiToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
-}
+export const hashApiToken = hashSecretToken;
+export const generateApiToken = KIND.generate;
 
 /** Creates a token for `userId`; the plaintext is in the result and nowhere else. */
 export async function createApiToken(
@@ -43,25 +34,17 @@ export async function createApiToken(
   const token = generateApiToken();
   const apiToken = await db.$transaction(async (tx) => {
     const created = await tx.apiToken.create({
-      data: { userId, name, prefix: token.slice(0, PREFIX_LENGTH), tokenHash: hashApiToken(token), expiresAt: opts.expiresAt ?? null },
+      data: { userId, name, ...KIND.stored(token), expiresAt: opts.expiresAt ?? null },
       select: VIEW_SELECT,
     });
-    if (opts.actor) {
-      await auditChange(tx, opts.actor, {
-        action: "api_token.create",
-        targetType: "api_token",
-        targetName: `${created.name} (${created.prefix}…)`,
-        before: null,
-        after: { name: created.name, prefix: created.prefix, expiresAt: created.expiresAt?.toISOString() ?? null },
-      });
-    }
+    if (opts.actor) await auditChange(tx, opts.actor, tokenCreated("api_token", created));
     return created;
   });
   return { token, apiToken };
 }
 
 export async function listApiTokens(userId: string): Promise<ApiTokenView[]> {
-  return db.apiToken.findMany({ where: { userId }, select: VIEW_SELECT, orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }] });
+  return db.apiToken.findMany({ where: { userId }, select: VIEW_SELECT, orderBy: [...TOKEN_ORDER] });
 }
 
 /** Revokes one of the user's own tokens (the owner condition is in the where). */
@@ -71,15 +54,7 @@ export async function revokeApiToken(userId: string, id: string, actor?: Actor):
     if (!token) throw new AppError("not_found", `api token ${id} not found for ${userId}`);
     if (token.revokedAt) return token;
     const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
-    if (actor) {
-      await auditChange(tx, actor, {
-        action: "api_token.revoke",
-        targetType: "api_token",
-        targetName: `${token.name} (${token.prefix}…)`,
-        before: { name: token.name, prefix: token.prefix },
-        after: null,
-      });
-    }
+    if (actor) await auditChange(tx, actor, tokenRevoked("api_token", token));
     return revoked;
   });
 }
@@ -89,8 +64,8 @@ export async function revokeApiToken(userId: string, id: string, actor?: Actor):
  * token is unknown, revoked, expired, or its user is disabled.
  */
 export async function verifyApiToken(bearer: string | null | undefined, now = new Date()): Promise<SessionUser | null> {
-  const token = bearer?.replace(/^Bearer\s+/i, "").trim();
-  if (!token || !token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const token = KIND.fromBearer(bearer);
+  if (!token) return null;
   const row = await db.apiToken.findUnique({
     where: { tokenHash: hashApiToken(token) },
     select: {
@@ -104,7 +79,7 @@ export async function verifyApiToken(bearer: string | null | undefined, now = ne
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   const { user } = row;
   if (user.disabled || !isRole(user.role)) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+  if (lastUsedDue(row.lastUsedAt, now)) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
   return { id: user.id, email: user.email, name: user.name, role: user.role, locale: user.locale, timeZone: user.timeZone };

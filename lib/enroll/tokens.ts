@@ -1,17 +1,15 @@
 import "server-only";
-import { createHash, randomBytes } from "node:crypto";
 import { AppError } from "@/lib/errors";
 import { auditChange, type Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
+import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, tokenCreated, tokenRevoked } from "@/lib/secret-tokens";
 
 // Enrollment tokens (issue 15): a gateway started with one registers itself with the portal
-// (POST /api/v1/gateways/enroll). Made like API tokens (lib/api-tokens.ts): 256 random bits,
-// shown once, only the SHA-256 and a short prefix kept. Created, listed and revoked by ADMINs
-// on the Gateways page (gateways.write), every change audited.
+// (POST /api/v1/gateways/enroll). "gle_" secret tokens like the API tokens (lib/secret-tokens.ts):
+// 256 random bits, shown once, only the SHA-256 and a short prefix kept. Created, listed and
+// revoked by ADMINs on the Gateways page (gateways.write), every change audited.
 
-const TOKEN_PREFIX = "gle_";
-const PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
-const LAST_USED_RESOLUTION_MS = 60_000;
+const KIND = secretTokenKind("gle_");
 
 export type EnrollTokenView = {
   id: string;
@@ -43,13 +41,7 @@ function view({ _count, ...row }: Row): EnrollTokenView {
   return { ...row, gateways: _count.gateways };
 }
 
-export function hashEnrollToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-export function generateEnrollToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
-}
+export const hashEnrollToken = hashSecretToken;
 
 /** A new enrollment token by `actor`; the plaintext is in the result and nowhere else. */
 export async function createEnrollToken(
@@ -57,33 +49,26 @@ export async function createEnrollToken(
   actor: Actor,
   input: { name: string; expiresAt?: Date | null },
 ): Promise<{ token: string; enrollToken: EnrollTokenView }> {
-  const token = generateEnrollToken();
+  const token = KIND.generate();
   const created = await db.$transaction(async (tx) => {
     const row = await tx.enrollToken.create({
       data: {
         name: input.name,
-        prefix: token.slice(0, PREFIX_LENGTH),
-        tokenHash: hashEnrollToken(token),
+        ...KIND.stored(token),
         createdById: actor.id,
         createdByEmail: actor.email,
         expiresAt: input.expiresAt ?? null,
       },
       select: VIEW_SELECT,
     });
-    await auditChange(tx, actor, {
-      action: "enroll_token.create",
-      targetType: "enroll_token",
-      targetName: `${row.name} (${row.prefix}…)`,
-      before: null,
-      after: { name: row.name, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null },
-    });
+    await auditChange(tx, actor, tokenCreated("enroll_token", row));
     return row;
   });
   return { token, enrollToken: view(created) };
 }
 
 export async function listEnrollTokens(db: Db): Promise<EnrollTokenView[]> {
-  const rows = await db.enrollToken.findMany({ select: VIEW_SELECT, orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }] });
+  const rows = await db.enrollToken.findMany({ select: VIEW_SELECT, orderBy: [...TOKEN_ORDER] });
   return rows.map(view);
 }
 
@@ -94,13 +79,7 @@ export async function revokeEnrollToken(db: Db, actor: Actor, id: string): Promi
     if (!token) throw new AppError("not_found", `enrollment token ${id} not found`);
     if (token.revokedAt) return view(token);
     const revoked = await tx.enrollToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
-    await auditChange(tx, actor, {
-      action: "enroll_token.revoke",
-      targetType: "enroll_token",
-      targetName: `${token.name} (${token.prefix}…)`,
-      before: { name: token.name, prefix: token.prefix },
-      after: null,
-    });
+    await auditChange(tx, actor, tokenRevoked("enroll_token", token));
     return view(revoked);
   });
 }
@@ -111,14 +90,14 @@ export type EnrollTokenCheck =
 
 /** What a bearer enrollment token is worth: the token row, or why it is refused. */
 export async function checkEnrollToken(db: Db, bearer: string | null | undefined, now = new Date()): Promise<EnrollTokenCheck> {
-  const token = bearer?.replace(/^Bearer\s+/i, "").trim();
-  if (!token) return { ok: false, code: "enroll_token_missing" };
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { ok: false, code: "enroll_token_unknown" };
+  const token = KIND.fromBearer(bearer);
+  if (token === "") return { ok: false, code: "enroll_token_missing" };
+  if (token === null) return { ok: false, code: "enroll_token_unknown" };
   const row = await db.enrollToken.findUnique({ where: { tokenHash: hashEnrollToken(token) } });
   if (!row) return { ok: false, code: "enroll_token_unknown" };
   if (row.revokedAt) return { ok: false, code: "enroll_token_revoked" };
   if (row.expiresAt && row.expiresAt <= now) return { ok: false, code: "enroll_token_expired" };
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+  if (lastUsedDue(row.lastUsedAt, now)) {
     await db.enrollToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
   return { ok: true, id: row.id, name: row.name, prefix: row.prefix, createdById: row.createdById, createdByEmail: row.createdByEmail };
