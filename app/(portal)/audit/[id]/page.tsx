@@ -134,28 +134,17 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
         {diff.length === 0 ? (
           <p className="text-sm text-slate-500">{t("detail.noDiff")}</p>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full min-w-[480px] font-mono text-xs" data-testid="audit-diff">
-              <thead className="bg-slate-50 text-left font-sans text-xs text-slate-500">
-                <tr>
-                  <th className="px-3 py-2">{t("detail.field")}</th>
-                  <th className="px-3 py-2">{t("detail.before")}</th>
-                  <th className="px-3 py-2">{t("detail.after")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {diff.map((l) => (
-                  <tr key={l.path} className={`border-t border-slate-100 align-top ${DIFF_STYLE[l.kind]}`} data-kind={l.kind}>
-                    <td className="px-3 py-1.5 break-all">{l.path}</td>
-                    <td className={`px-3 py-1.5 break-all ${l.kind === "changed" || l.kind === "removed" ? "text-red-800 line-through decoration-red-300" : ""}`}>
-                      {l.before === undefined ? "" : show(l.before)}
-                    </td>
-                    <td className={`px-3 py-1.5 break-all ${l.kind === "changed" || l.kind === "added" ? "text-emerald-800" : ""}`}>{l.after === undefined ? "" : show(l.after)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="audit-diff" minWidth="min-w-[480px]" text="font-mono text-xs" columns={[t("detail.field"), t("detail.before"), t("detail.after")]}>
+            {diff.map((l) => (
+              <tr key={l.path} className={`border-t border-slate-100 align-top ${DIFF_STYLE[l.kind]}`} data-kind={l.kind}>
+                <td className="px-3 py-1.5 break-all">{l.path}</td>
+                <td className={`px-3 py-1.5 break-all ${l.kind === "changed" || l.kind === "removed" ? "text-red-800 line-through decoration-red-300" : ""}`}>
+                  {l.before === undefined ? "" : show(l.before)}
+                </td>
+                <td className={`px-3 py-1.5 break-all ${l.kind === "changed" || l.kind === "added" ? "text-emerald-800" : ""}`}>{l.after === undefined ? "" : show(l.after)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
     </div>

@@ -9,6 +9,7 @@ import { rollbackReasonText } from "@/lib/releases/reason-text";
 import { DataTable } from "../../_components/data-table";
 import { DateTime } from "../../_components/date-time";
 import { Badge, EmptyState, PageHeader } from "../../_components/states";
+import { ReleaseNameCells } from "../_components/release-name-cells";
 import { ReleaseStatusBadge } from "../_components/status-badge";
 import { ReleaseCharts } from "./_components/release-charts";
 
@@ -138,16 +139,7 @@ export default async function ReleaseHistoryPage({ searchParams }: PageProps<"/r
           <DataTable testId="history-list" minWidth="min-w-[960px]" columns={[t("list.service"), t("list.version"), t("list.outcome"), t("list.timeInGray"), t("list.steps"), t("list.started"), t("list.ended"), t("list.events")]}>
             {history.rows.map((r) => (
               <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="history-row" data-release={r.id} data-status={r.status}>
-                <td className="px-3 py-2">
-                  <Link href={link({ service: r.service })} className="hover:underline">
-                    {r.service}
-                  </Link>
-                </td>
-                <td className="px-3 py-2">
-                  <Link href={`/releases/${r.id}`} className="font-medium text-sky-700 hover:underline">
-                    {r.version}
-                  </Link>
-                </td>
+                <ReleaseNameCells id={r.id} service={r.service} version={r.version} serviceHref={link({ service: r.service })} />
                 <td className="px-3 py-2">
                   <div className="flex flex-wrap items-center gap-1 whitespace-nowrap">
                     <ReleaseStatusBadge status={r.status} />

@@ -11,6 +11,7 @@ import { impactOfChange, type NodeChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
 import { nodeHealth, type NodeHealth } from "@/lib/metrics/health";
 import { useLiveStats } from "@/lib/swr/use-live-stats";
+import { DataTable } from "../../_components/data-table";
 import { ConfirmButton } from "../../_components/dialog";
 import { FieldError } from "../../_components/form";
 import { Badge } from "../../_components/states";
@@ -29,67 +30,66 @@ export function NodeTable({ service, revision, nodes, canWrite, releaseTargets =
   const dash = <span className="text-slate-400">—</span>;
 
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="w-full min-w-[720px] text-sm" data-testid="node-table">
-        <thead className="bg-slate-50 text-left text-xs text-slate-500">
-          <tr>
-            <th className="px-3 py-2">{t("nodes.addr")}</th>
-            <th className="px-3 py-2">{t("nodes.weight")}</th>
-            <th className="px-3 py-2">{t("nodes.state")}</th>
-            <th className="px-3 py-2">{t("nodes.health")}</th>
-            <th className="px-3 py-2 text-right">{t("nodes.inFlight")}</th>
-            <th className="px-3 py-2 text-right">{t("nodes.rps")}</th>
-            <th className="px-3 py-2 text-right">{t("nodes.errorRate")}</th>
-            {canWrite ? <th className="hidden px-3 py-2 sm:table-cell">{t("nodes.actions")}</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {nodes.map((n) => {
-            const s = live?.nodes[n.addr];
-            return (
-              <tr key={n.addr} className="border-t border-slate-100 align-top" data-testid={`node-${n.addr}`}>
-                <td className="px-3 py-2 font-mono text-xs break-all">
-                  {n.addr}
-                  {canWrite ? (
-                    // Narrow screens: the actions as a menu in the first column, reachable without scrolling the table sideways.
-                    <details className="mt-1 font-sans sm:hidden" data-testid="node-menu">
-                      <summary className="btn btn-sm cursor-pointer">{t("nodes.actions")}</summary>
-                      <div className="mt-2">
-                        <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
-                      </div>
-                    </details>
-                  ) : null}
-                </td>
-                <td className="px-3 py-2 tabular-nums">{n.weight}</td>
-                <td className="px-3 py-2">
-                  <span className="flex flex-wrap gap-1">
-                    <NodeStateBadge state={n.state} />
-                    {n.backup ? <Badge tone="blue">{t("nodes.backup")}</Badge> : null}
-                    {releaseTargets.some((a) => a.toLowerCase() === n.addr.toLowerCase()) ? <Badge tone="violet">{t("release.target")}</Badge> : null}
-                  </span>
-                </td>
-                <td className="px-3 py-2">
-                  {!s ? dash : <HealthBadge health={nodeHealth(s)} />}
-                </td>
-                <td className="px-3 py-2 text-right tabular-nums">{s ? format.number(s.inFlight) : dash}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{s && s.rps !== null ? format.number(s.rps, { maximumFractionDigits: 1 }) : dash}</td>
-                <td className="px-3 py-2 text-right tabular-nums">
-                  {s && s.errorRate !== null ? format.number(s.errorRate, { style: "percent", maximumFractionDigits: 1 }) : dash}
-                </td>
-                {canWrite ? (
-                  <td className="hidden px-3 py-2 sm:table-cell">
+    <DataTable
+      testId="node-table"
+      minWidth="min-w-[720px]"
+      columns={[
+        t("nodes.addr"),
+        t("nodes.weight"),
+        t("nodes.state"),
+        t("nodes.health"),
+        { right: t("nodes.inFlight") },
+        { right: t("nodes.rps") },
+        { right: t("nodes.errorRate") },
+        canWrite ? { label: t("nodes.actions"), className: "hidden sm:table-cell" } : null,
+      ]}
+      footer={
+        <p className="border-t border-slate-100 px-3 py-1.5 text-xs text-slate-500" aria-live="polite">
+          {error && !data ? t("live.unavailable") : data ? t("live.updated", { count: data.gateways.filter((g) => g.reachable).length, total: data.gateways.length }) : t("live.measuring")}
+        </p>
+      }
+    >
+      {nodes.map((n) => {
+        const s = live?.nodes[n.addr];
+        return (
+          <tr key={n.addr} className="border-t border-slate-100 align-top" data-testid={`node-${n.addr}`}>
+            <td className="px-3 py-2 font-mono text-xs break-all">
+              {n.addr}
+              {canWrite ? (
+                // Narrow screens: the actions as a menu in the first column, reachable without scrolling the table sideways.
+                <details className="mt-1 font-sans sm:hidden" data-testid="node-menu">
+                  <summary className="btn btn-sm cursor-pointer">{t("nodes.actions")}</summary>
+                  <div className="mt-2">
                     <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <p className="border-t border-slate-100 px-3 py-1.5 text-xs text-slate-500" aria-live="polite">
-        {error && !data ? t("live.unavailable") : data ? t("live.updated", { count: data.gateways.filter((g) => g.reachable).length, total: data.gateways.length }) : t("live.measuring")}
-      </p>
-    </div>
+                  </div>
+                </details>
+              ) : null}
+            </td>
+            <td className="px-3 py-2 tabular-nums">{n.weight}</td>
+            <td className="px-3 py-2">
+              <span className="flex flex-wrap gap-1">
+                <NodeStateBadge state={n.state} />
+                {n.backup ? <Badge tone="blue">{t("nodes.backup")}</Badge> : null}
+                {releaseTargets.some((a) => a.toLowerCase() === n.addr.toLowerCase()) ? <Badge tone="violet">{t("release.target")}</Badge> : null}
+              </span>
+            </td>
+            <td className="px-3 py-2">
+              {!s ? dash : <HealthBadge health={nodeHealth(s)} />}
+            </td>
+            <td className="px-3 py-2 text-right tabular-nums">{s ? format.number(s.inFlight) : dash}</td>
+            <td className="px-3 py-2 text-right tabular-nums">{s && s.rps !== null ? format.number(s.rps, { maximumFractionDigits: 1 }) : dash}</td>
+            <td className="px-3 py-2 text-right tabular-nums">
+              {s && s.errorRate !== null ? format.number(s.errorRate, { style: "percent", maximumFractionDigits: 1 }) : dash}
+            </td>
+            {canWrite ? (
+              <td className="hidden px-3 py-2 sm:table-cell">
+                <NodeActions service={service} revision={revision} nodes={nodes} node={n} />
+              </td>
+            ) : null}
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
 

@@ -4,6 +4,7 @@ import { useFormatter, useTranslations } from "next-intl";
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { Point } from "@/lib/metrics/series";
 import { useNodeSeries } from "@/lib/swr/use-series";
+import { DataTable } from "../../../_components/data-table";
 
 type Metric = "rps" | "errorRate" | "p95Ms";
 
@@ -31,39 +32,27 @@ export function NodeGraphs({ service, nodes }: { service: string; nodes: string[
     <section className="space-y-2" data-testid="node-graphs">
       <h2 className="text-lg font-semibold">{t("title")}</h2>
       <p className="text-xs text-slate-500">{error && !data ? t("unavailable") : t("hint")}</p>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full min-w-[640px] text-sm">
-          <thead className="bg-slate-50 text-left text-xs text-slate-500">
-            <tr>
-              <th className="px-3 py-2">{t("node")}</th>
-              <th className="px-3 py-2">{t("rps")}</th>
-              <th className="px-3 py-2">{t("errorRate")}</th>
-              <th className="px-3 py-2">{t("p95")}</th>
+      <DataTable testId="graphs-table" minWidth="min-w-[640px]" columns={[t("node"), t("rps"), t("errorRate"), t("p95")]}>
+        {nodes.map((addr) => {
+          const points = pointsOf(addr);
+          const last = points.at(-1);
+          return (
+            <tr key={addr} className="border-t border-slate-100" data-testid={`node-graph-${addr}`} data-points={points.length}>
+              <td className="px-3 py-2 font-mono text-xs break-all">{addr}</td>
+              {(["rps", "errorRate", "p95Ms"] as const).map((m) => (
+                <td key={m} className="px-3 py-2">
+                  <div className="flex items-center gap-2">
+                    <Sparkline points={points} metric={m} from={data?.from} to={data?.to} format={(v) => value(m, v)} />
+                    <span className="w-20 text-right text-xs tabular-nums text-slate-600" data-testid={`last-${m}`}>
+                      {value(m, last?.[m])}
+                    </span>
+                  </div>
+                </td>
+              ))}
             </tr>
-          </thead>
-          <tbody>
-            {nodes.map((addr) => {
-              const points = pointsOf(addr);
-              const last = points.at(-1);
-              return (
-                <tr key={addr} className="border-t border-slate-100" data-testid={`node-graph-${addr}`} data-points={points.length}>
-                  <td className="px-3 py-2 font-mono text-xs break-all">{addr}</td>
-                  {(["rps", "errorRate", "p95Ms"] as const).map((m) => (
-                    <td key={m} className="px-3 py-2">
-                      <div className="flex items-center gap-2">
-                        <Sparkline points={points} metric={m} from={data?.from} to={data?.to} format={(v) => value(m, v)} />
-                        <span className="w-20 text-right text-xs tabular-nums text-slate-600" data-testid={`last-${m}`}>
-                          {value(m, last?.[m])}
-                        </span>
-                      </div>
-                    </td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }
