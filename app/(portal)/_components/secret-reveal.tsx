@@ -2,6 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { Modal } from "./dialog";
 
 /** A secret shown exactly once (new password, API token), with a copy button. */
 export function SecretReveal({ label, value, warning }: { label: string; value: string; warning: string }) {
@@ -31,5 +32,19 @@ export function SecretReveal({ label, value, warning }: { label: string; value: 
       </div>
       <p className="text-xs text-amber-800">{warning}</p>
     </div>
+  );
+}
+
+/** A dialog that shows a secret once (a webhook's signing secret, a reset password) until closed. */
+export function SecretModal({ title, label, value, warning, closeLabel, onClose }: { title: string; label: string; value: string; warning: string; closeLabel: string; onClose: () => void }) {
+  return (
+    <Modal open onClose={onClose} title={title}>
+      <SecretReveal label={label} value={value} warning={warning} />
+      <div className="mt-4 flex justify-end">
+        <button type="button" className="btn" onClick={onClose}>
+          {closeLabel}
+        </button>
+      </div>
+    </Modal>
   );
 }

@@ -7,8 +7,8 @@ import { resetUserPasswordAction } from "@/lib/actions/reset-user-password";
 import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";
 import { updateUserRoleAction } from "@/lib/actions/update-user-role";
 import { ROLES, type Role } from "@/lib/rbac";
-import { ConfirmButton, ConfirmDialog, Modal } from "../../_components/dialog";
-import { SecretReveal } from "../../_components/secret-reveal";
+import { ConfirmButton, ConfirmDialog } from "../../_components/dialog";
+import { SecretModal } from "../../_components/secret-reveal";
 import { useAction } from "../../_components/use-action";
 
 type Row = { id: string; email: string; role: Role; disabled: boolean };
@@ -82,16 +82,16 @@ export function UserRowActions({ user, isSelf }: { user: Row; isSelf: boolean })
         confirmLabel={t("resetPassword")}
         onConfirm={() => reset.run({ id: user.id })}
       />
-      <Modal open={newPassword !== null} onClose={() => setNewPassword(null)} title={t("resetDone.title", { email: user.email })}>
-        <div className="space-y-4 text-left">
-          {newPassword ? <SecretReveal label={t("resetDone.label")} value={newPassword} warning={t("form.shownOnce")} /> : null}
-          <div className="flex justify-end">
-            <button type="button" className="btn" onClick={() => setNewPassword(null)}>
-              {tc("close")}
-            </button>
-          </div>
-        </div>
-      </Modal>
+      {newPassword !== null ? (
+        <SecretModal
+          title={t("resetDone.title", { email: user.email })}
+          label={t("resetDone.label")}
+          value={newPassword}
+          warning={t("form.shownOnce")}
+          closeLabel={tc("close")}
+          onClose={() => setNewPassword(null)}
+        />
+      ) : null}
     </div>
   );
 }

@@ -9,13 +9,12 @@ import { EVENT_TYPES, WEBHOOK_FORMATS } from "@/lib/notifications/constants";
 import type { WebhookView } from "@/lib/notifications/webhooks";
 import { Modal } from "../../../_components/dialog";
 import { FieldError, SelectField, SubmitButton, TextField } from "../../../_components/form";
-import { SecretReveal } from "../../../_components/secret-reveal";
+import { SecretModal } from "../../../_components/secret-reveal";
 import { formToObject, useAction } from "../../../_components/use-action";
 
 /** Add (mode "create") or edit a webhook. URL and robot secret are write-only: empty keeps them. */
 export function WebhookFormButton(props: { mode: "create" } | { mode: "edit"; webhook: WebhookView }) {
   const t = useTranslations("notifications");
-  const tc = useTranslations("common");
   const [open, setOpen] = useState(false);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   return (
@@ -33,17 +32,17 @@ export function WebhookFormButton(props: { mode: "create" } | { mode: "edit"; we
         />
       </Modal>
       {created ? (
-        <Modal open onClose={() => setCreated(null)} title={t("secretLabel", { name: created.name })}>
-          <SecretReveal label={t("secretLabel", { name: created.name })} value={created.secret} warning={t("secretShownOnce")} />
-          <div className="mt-4 flex justify-end">
-            <button type="button" className="btn" onClick={() => setCreated(null)}>
-              {tc("dismiss")}
-            </button>
-          </div>
-        </Modal>
+        <WebhookSecretModal name={created.name} secret={created.secret} onClose={() => setCreated(null)} />
       ) : null}
     </>
   );
+}
+
+/** A webhook's signing secret, shown once: after the webhook is created and after a rotation. */
+export function WebhookSecretModal({ name, secret, onClose }: { name: string; secret: string; onClose: () => void }) {
+  const t = useTranslations("notifications");
+  const tc = useTranslations("common");
+  return <SecretModal title={t("secretLabel", { name })} label={t("secretLabel", { name })} value={secret} warning={t("secretShownOnce")} closeLabel={tc("dismiss")} onClose={onClose} />;
 }
 
 function WebhookForm(props: ({ mode: "create" } | { mode: "edit"; webhook: WebhookView }) & { onDone: (created: { name: string; secret: string } | null) => void }) {

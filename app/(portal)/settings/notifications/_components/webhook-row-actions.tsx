@@ -7,15 +7,13 @@ import { deleteWebhookAction } from "@/lib/notifications/actions/delete-webhook"
 import { rotateWebhookSecretAction } from "@/lib/notifications/actions/rotate-webhook-secret";
 import { sendTestWebhookAction } from "@/lib/notifications/actions/send-test-webhook";
 import type { WebhookView } from "@/lib/notifications/webhooks";
-import { ConfirmButton, Modal } from "../../../_components/dialog";
-import { SecretReveal } from "../../../_components/secret-reveal";
+import { ConfirmButton } from "../../../_components/dialog";
 import { useToast } from "../../../_components/toaster";
 import { useAction } from "../../../_components/use-action";
-import { WebhookFormButton } from "./webhook-form";
+import { WebhookFormButton, WebhookSecretModal } from "./webhook-form";
 
 export function WebhookRowActions({ webhook }: { webhook: WebhookView }) {
   const t = useTranslations("notifications");
-  const tc = useTranslations("common");
   const router = useRouter();
   const toast = useToast();
   const [secret, setSecret] = useState<string | null>(null);
@@ -56,14 +54,7 @@ export function WebhookRowActions({ webhook }: { webhook: WebhookView }) {
         onConfirm={() => remove.run({ id: webhook.id })}
       />
       {secret ? (
-        <Modal open onClose={() => setSecret(null)} title={t("secretLabel", { name: webhook.name })}>
-          <SecretReveal label={t("secretLabel", { name: webhook.name })} value={secret} warning={t("secretShownOnce")} />
-          <div className="mt-4 flex justify-end">
-            <button type="button" className="btn" onClick={() => setSecret(null)}>
-              {tc("dismiss")}
-            </button>
-          </div>
-        </Modal>
+        <WebhookSecretModal name={webhook.name} secret={secret} onClose={() => setSecret(null)} />
       ) : null}
     </span>
   );
