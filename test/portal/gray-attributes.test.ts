@@ -79,23 +79,16 @@ after(async () => {
 
 describe("request-attribute gray rules through the portal", () => {
   it("the settings form's fields (server action body) store, push and route by them", async () => {
+    // The form's rows of rules, as its fields name them: match.<i>.source|name|mode|values|prefix.
+    const rows = [
+      { source: "header", name: " X-User-Id ", mode: "values", values: "alice\r\n bob \n\n" },
+      { source: "query", name: "", mode: "values" }, // an empty name: the row is off
+      { source: "cookie", name: "team", mode: "prefix", prefix: "qa-" },
+    ];
+    const fields = { algorithm: "round_robin", percent: "0", cidrs: "", percentKeySource: "cookie", percentKeyName: "uid" };
     const f = new FormData();
-    f.set("algorithm", "round_robin");
-    f.set("percent", "0");
-    f.set("cidrs", "");
-    f.set("match.0.source", "header");
-    f.set("match.0.name", " X-User-Id ");
-    f.set("match.0.mode", "values");
-    f.set("match.0.values", "alice\r\n bob \n\n");
-    f.set("match.1.source", "query"); // an empty name: the row is off
-    f.set("match.1.name", "");
-    f.set("match.1.mode", "values");
-    f.set("match.2.source", "cookie");
-    f.set("match.2.name", "team");
-    f.set("match.2.mode", "prefix");
-    f.set("match.2.prefix", "qa-");
-    f.set("percentKeySource", "cookie");
-    f.set("percentKeyName", "uid");
+    for (const [k, v] of Object.entries(fields)) f.set(k, v);
+    rows.forEach((row, i) => Object.entries(row).forEach(([k, v]) => f.set(`match.${i}.${k}`, v)));
     const input = updateServiceSchema.parse({ service: "shop", revision: await revision(), algorithm: "round_robin", gray: grayFromForm(f) });
     const r = await updateService(db, actor, input);
     assert.ok(r.outcomes.every((o) => o.ok), JSON.stringify(r.outcomes));
