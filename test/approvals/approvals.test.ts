@@ -3,7 +3,7 @@
 // notified); another user with releases.approve decides through the automation API (API
 // tokens, the routes' own chain); self-approval and unconfigured MANAGERs are refused.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { approvalsApi } from "@/lib/api/approvals";
 import { setApprovalPolicy } from "@/lib/approvals/policy";
 import { approvalPolicySchema } from "@/lib/approvals/schema";
@@ -15,10 +15,9 @@ import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
 import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, type Env } from "../releases/helpers";
+import { makeService, operator, withEnv, type Env } from "../releases/helpers";
 import { startReceiver, type Receiver } from "../notifications/receiver";
 
-let env: Env;
 let rx: Receiver;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 const tokens: Record<"adminA" | "adminB" | "manager" | "operator", string> = { adminA: "", adminB: "", manager: "", operator: "" };
@@ -45,8 +44,7 @@ async function policy(p: { promotion?: boolean; above?: number | null; managers?
   await setApprovalPolicy(env.db, adminActor, approvalPolicySchema.parse({ serviceName: SVC, promotionNeedsApproval: p.promotion ?? true, stepsAbovePercent: p.above === undefined ? 25 : p.above, managersMayApprove: p.managers ?? false }));
 }
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   process.env.DATABASE_URL = env.url;
   const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
   deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
@@ -64,10 +62,7 @@ before(async () => {
 });
 
 after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
   await rx?.stop();
-  await env?.stop();
 });
 
 describe("approvals", () => {

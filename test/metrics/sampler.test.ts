@@ -2,22 +2,15 @@
 // per-node rows; the graphs' reads turn them into rates, 5xx shares and p95 per node and gray
 // vs stable per release; old rows go after the retention.
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import { getNodeSeries, getReleaseSeries } from "@/lib/metrics/series";
 import { invalidateShared } from "@/lib/metrics/shared-read";
 import { Sampler } from "@/lib/metrics/sampler";
 import { rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, sleep, spread, type Env } from "../releases/helpers";
+import { makeService, operator, sleep, spread, withEnv } from "../releases/helpers";
 
-let env: Env;
-
-before(async () => {
-  env = await setup(3);
-});
-
-after(async () => {
-  await env?.stop();
+const env = withEnv(3, async (env) => {
 });
 
 it("turns gateway counters into per-node samples and series, gray vs stable per release, with retention", async () => {

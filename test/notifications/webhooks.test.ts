@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { decrypt } from "@/lib/crypto";
 import { checkGatewaySync } from "@/lib/notifications/gateway-alerts";
 import type { NotificationPayload } from "@/lib/notifications/events";
@@ -20,7 +20,7 @@ import { reconcileOnce } from "@/lib/reconcile/reconcile";
 import { autoRollback, promoteRelease, rollbackRelease, startRelease, stepRelease } from "@/lib/releases/mutations";
 import type { Actor } from "@/lib/audit/append";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, sleep, type Env } from "../releases/helpers";
+import { makeService, operator, sleep, withEnv } from "../releases/helpers";
 import { startReceiver, type Receiver } from "./receiver";
 
 const adminActor: Actor = { id: null, email: "admin@example.test", role: "ADMIN", clientIp: "203.0.113.9", userAgent: "notify-test" };
@@ -34,7 +34,6 @@ function assertDocumented(body: unknown) {
   assert.ok(validatePayload(body), `payload does not match openapi webhooks: ${JSON.stringify(validatePayload.errors)}\n${JSON.stringify(body)}`);
 }
 
-let env: Env;
 let rx: Receiver;
 let A: string, B: string, C: string;
 
@@ -55,8 +54,7 @@ function start(service: string, targets: string[]) {
   return startRelease(env.db, operator, startReleaseSchema.parse({ service, version: "v2", targets, steps: "10,50" }));
 }
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   [A, B, C] = env.backends.addrs;
   rx = await startReceiver();
   await makeService(env, "shop", [A, B, C]);
@@ -65,7 +63,6 @@ before(async () => {
 
 after(async () => {
   await rx?.stop();
-  await env?.stop();
 });
 
 describe("webhooks", () => {

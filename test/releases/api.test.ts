@@ -1,11 +1,10 @@
 // The automation API with per-user API tokens: the route handlers' operations, called with
 // real Requests, a real token store and the same verification the routes use.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
-import { apiTokenCallers, makeService, setup, type Env } from "./helpers";
+import { apiTokenCallers, makeService, withEnv, type Env } from "./helpers";
 
-let env: Env;
 let resolveUser: ResolveUser;
 let operatorToken: string;
 let managerToken: string;
@@ -25,16 +24,9 @@ async function json(res: Response) {
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-before(async () => {
-  env = await setup(2);
+const env = withEnv(2, async (env) => {
   ({ resolveUser, deps, operatorToken, managerToken } = await apiTokenCallers(env));
   await makeService(env, "api", env.backends.addrs);
-});
-
-after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
-  await env?.stop();
 });
 
 describe("release API with API tokens", () => {

@@ -2,7 +2,7 @@
 // Lua module) and real backends: tester access, traffic steps, promote, roll back, the
 // automatic rollback and the guard rails.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { ReleaseAnalyzer } from "@/lib/releases/analyzer";
 import { DEFAULT_THRESHOLDS, type RollbackReason } from "@/lib/releases/analysis";
@@ -11,9 +11,8 @@ import { getReleaseLive } from "@/lib/releases/live";
 import { getRelease, getTesterLinks, previewStep } from "@/lib/releases/read";
 import { testerCookieValue } from "@/lib/releases/tester";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { clientAddr, followTesterLink, hit, makeService, operator, setup, sleep, spread, type Env } from "./helpers";
+import { clientAddr, followTesterLink, hit, makeService, operator, sleep, spread, withEnv } from "./helpers";
 
-let env: Env;
 let A: string, B: string, C: string;
 
 async function expectAppError(p: Promise<unknown>, code: string) {
@@ -30,13 +29,8 @@ function start(service: string, targets: string[], extra: Record<string, unknown
   return startRelease(env.db, operator, startReleaseSchema.parse({ service, version: "v2", targets, ...extra }));
 }
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   [A, B, C] = env.backends.addrs;
-});
-
-after(async () => {
-  await env?.stop();
 });
 
 describe("release flow", () => {

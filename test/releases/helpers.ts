@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import { after, before } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,7 +12,7 @@ import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { createService } from "@/lib/services/mutations";
-import { getTesterLinks } from "@/lib/releases/read";
+import { getTesterLinks, type ReleaseDetail } from "@/lib/releases/read";
 import { createServiceSchema } from "@/lib/validations/node";
 import { seedGateway, seedUser } from "../../prisma/seed";
 import type { BackendsHandle } from "../../scripts/lib/backends";
@@ -166,4 +167,40 @@ export async function apiTokenCallers(env: Env) {
     operatorToken: (await createApiToken(op.id, "pipeline")).token,
     managerToken: (await createApiToken(mgr.id, "reports")).token,
   };
+}
+
+/**
+ * This test file's env: a fresh setup(nBackends) before its tests, then `init(env)`; after
+ * them the app's db client (when the file pointed lib/db at this env's database) is closed
+ * and the env stopped. The returned object is filled in by the before hook.
+ */
+export function withEnv(nBackends = 3, init?: (env: Env) => Promise<void>): Env {
+  const env = {} as Env;
+  before(async () => {
+    Object.assign(env, await setup(nBackends));
+    await init?.(env);
+  });
+  after(async () => {
+    if (env.url && process.env.DATABASE_URL === env.url) {
+      const { db } = await import("@/lib/db");
+      await db.$disconnect();
+    }
+    await env.stop?.();
+  });
+  return env;
+}
+
+/**
+ * The release's last event, checked to be a step the analyzer (the system) took by itself to
+ * step `at.step` (`at.percent`), pushed to env's gateway.
+ */
+export function assertSystemStep(env: Env, release: ReleaseDetail, at: { step: number; percent: number }): ReleaseDetail["timeline"][number] {
+  assert.equal(release.currentStep, at.step);
+  assert.equal(release.percent, at.percent);
+  const ev = release.timeline.at(-1)!;
+  assert.equal(ev.action, "release.step");
+  assert.equal(ev.actorEmail, "system");
+  assert.equal(ev.actorRole, "SYSTEM");
+  assert.deepEqual(ev.outcomes.map((o) => [o.gatewayName, o.ok]), [[env.gw.name, true]]);
+  return ev;
 }

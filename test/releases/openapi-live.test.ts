@@ -5,14 +5,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import type { SessionUser } from "@/lib/auth";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { gatewaysApi } from "@/lib/api/gateways";
 import { servicesApi } from "@/lib/api/services";
-import { makeService, setup, type Env } from "./helpers";
+import { makeService, withEnv, type Env } from "./helpers";
 import { seedUser } from "../../prisma/seed";
 
 const SPEC_ID = "https://graylane.test/openapi.json";
@@ -38,7 +38,6 @@ async function conforms(apiPath: string, method: string, res: Response): Promise
   return body;
 }
 
-let env: Env;
 let user: SessionUser | null;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 const ORIGIN = "http://portal.test";
@@ -47,20 +46,13 @@ const req = (method: string, p: string, body?: unknown) =>
   // The session stand-in: a change with the session must be the portal's own JSON (same origin).
   new Request(BASE + p, { method, headers: { "content-type": "application/json", origin: ORIGIN }, body: body === undefined ? undefined : JSON.stringify(body) });
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   // The gateway list reads the app's db (lib/gateways): this test's database.
   process.env.DATABASE_URL = env.url;
   const op = await seedUser(env.db, { email: "spec@example.test", name: "Spec", role: "OPERATOR" });
   user = { id: op.id, email: op.email, name: op.name, role: "OPERATOR", locale: null, timeZone: null };
   deps = { db: env.db, resolveUser: async () => user };
   await makeService(env, "spec", env.backends.addrs);
-});
-
-after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
-  await env?.stop();
 });
 
 it("parses without stray keys (a flow mapping with an unquoted comma makes one)", () => {

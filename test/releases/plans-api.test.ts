@@ -4,13 +4,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
-import { apiTokenCallers, makeService, setup, type Env } from "./helpers";
+import { apiTokenCallers, makeService, withEnv, type Env } from "./helpers";
 
-let env: Env;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 let operatorToken: string;
 let managerToken: string;
@@ -34,15 +33,9 @@ async function json(res: Response) {
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-before(async () => {
-  env = await setup(2);
+const env = withEnv(2, async (env) => {
   ({ deps, operatorToken, managerToken } = await apiTokenCallers(env));
   await makeService(env, "papi", env.backends.addrs);
-});
-after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
-  await env?.stop();
 });
 
 describe("plans through the API", () => {

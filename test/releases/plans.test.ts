@@ -5,7 +5,7 @@
 // analysis rolls back instead of advancing. No wall-clock speed is asserted: the order of
 // events and the states are.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { approveApproval } from "@/lib/approvals/decide";
 import type { Actor } from "@/lib/audit/append";
 import { isAppError } from "@/lib/errors";
@@ -15,19 +15,14 @@ import { startRelease, stepRelease } from "@/lib/releases/mutations";
 import { pauseRelease, resumeRelease } from "@/lib/releases/pause";
 import { getRelease } from "@/lib/releases/read";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, sleep, spread, type Env } from "./helpers";
+import { assertSystemStep, makeService, operator, sleep, spread, withEnv } from "./helpers";
 
-let env: Env;
 let gw: GatewayClient;
 const admin: Actor = { id: null, email: "approver@example.test", role: "ADMIN", clientIp: "", userAgent: "plans-test" };
 let base = 60;
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   gw = createGatewayClient({ adminUrl: env.gw.adminUrl, token: env.gw.token });
-});
-after(async () => {
-  await env?.stop();
 });
 
 // Health is the 5xx rate here (see auto-advance.test.ts: p95 jumps on a busy machine).
@@ -75,14 +70,8 @@ describe("scheduled plans", () => {
     const seen = await tickUntil(a, svc, id, (o) => o.action === "advanced");
     assert.equal(seen.at(-1)?.action, "advanced", JSON.stringify(seen));
     const r1 = (await getRelease(env.db, id))!;
-    assert.equal(r1.currentStep, 1);
-    assert.equal(r1.percent, 60);
-    const ev = r1.timeline.at(-1)!;
-    assert.equal(ev.action, "release.step");
-    assert.equal(ev.actorEmail, "system");
-    assert.equal(ev.actorRole, "SYSTEM");
+    const ev = assertSystemStep(env, r1, { step: 1, percent: 60 });
     assert.ok(Date.parse(ev.at) >= stepStarted + 0.03 * 60_000, "not before the dwell was over");
-    assert.deepEqual(ev.outcomes.map((o) => [o.gatewayName, o.ok]), [[env.gw.name, true]]);
     assert.equal((await gw.getUpstream(svc))!.gray.percent, 60, "the gateway got the step");
     assert.equal(r1.nextTransition?.kind, "manual");
 

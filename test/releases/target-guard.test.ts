@@ -1,22 +1,15 @@
 // While a release is open, node actions on its targets are refused with a reason naming the
 // release (lib/releases/target-guard.ts); other nodes and other changes go on as usual.
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import { isAppError } from "@/lib/errors";
 import { rollbackRelease, startRelease } from "@/lib/releases/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { removeNode, setNodeState, updateNode } from "@/lib/services/mutations";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, type Env } from "./helpers";
+import { makeService, operator, withEnv } from "./helpers";
 
-let env: Env;
-
-before(async () => {
-  env = await setup(3);
-});
-
-after(async () => {
-  await env?.stop();
+const env = withEnv(3, async (env) => {
 });
 
 const revision = async (svc: string) => (await loadDesired(env.db, svc))!.revision;

@@ -4,37 +4,21 @@
 // tokens. A release's link also stops working when the release ends, even under a later
 // release of the same service (links are signed for their release's cookie name).
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { promoteRelease, renewTesterLink, startRelease } from "@/lib/releases/mutations";
 import { getRelease } from "@/lib/releases/read";
 import { renewTesterLinkSchema, startReleaseSchema } from "@/lib/validations/release";
-import { clientAddr, followTesterLink, hit, makeService, openTesterLink, operator, setup, testerLinkOf, type Env } from "./helpers";
-import { seedUser } from "../../prisma/seed";
+import { apiTokenCallers, clientAddr, followTesterLink, hit, makeService, openTesterLink, operator, testerLinkOf, withEnv, type Env } from "./helpers";
 
 const SVC = "tl";
-let env: Env;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 let operatorToken: string;
 let managerToken: string;
 
-before(async () => {
-  env = await setup(3);
-  // lib/api-tokens uses the app's db: point it at this test's database before first use.
-  process.env.DATABASE_URL = env.url;
-  const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
-  deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
-  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
-  const mgr = await seedUser(env.db, { email: "boss@example.test", name: "Boss", role: "MANAGER" });
-  operatorToken = (await createApiToken(op.id, "pipeline")).token;
-  managerToken = (await createApiToken(mgr.id, "reports")).token;
+const env = withEnv(3, async (env) => {
+  ({ deps, operatorToken, managerToken } = await apiTokenCallers(env));
   await makeService(env, SVC, env.backends.addrs);
-});
-
-after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
-  await env?.stop();
 });
 
 /** Where 20 requests with `cookie` from distinct client addresses went. */

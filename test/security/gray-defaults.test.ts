@@ -2,16 +2,15 @@
 // backends: nobody reaches gray by sending a well-known header or cookie unless an operator
 // opted in — not for a new service, not after adopting one, not during a release.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { promoteRelease, rollbackRelease, startRelease } from "@/lib/releases/mutations";
 import { previewStart } from "@/lib/releases/read";
 import { adoptService, createService } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { createServiceSchema } from "@/lib/validations/node";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { followTesterLink, hit, operator, setup, type Env } from "../releases/helpers";
+import { followTesterLink, hit, operator, withEnv } from "../releases/helpers";
 
-let env: Env;
 let A: string, B: string, C: string;
 
 const STATIC = { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: [], percent: 0 };
@@ -37,13 +36,8 @@ function start(service: string, extra: Record<string, unknown> = {}) {
   return startRelease(env.db, operator, startReleaseSchema.parse({ service, version: "v2", targets: [C], ...extra }));
 }
 
-before(async () => {
-  env = await setup(3);
+const env = withEnv(3, async (env) => {
   [A, B, C] = env.backends.addrs;
-});
-
-after(async () => {
-  await env?.stop();
 });
 
 describe("gray exposure", () => {

@@ -2,17 +2,15 @@
 // ids, filters and bodies, nonsense percentages, and a portal without GRAYLANE_TESTER_KEY.
 // The release API's operations are called with real Requests and API tokens, as the routes do.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { releasesApi, type ResolveUser } from "@/lib/api/releases";
 import { startRelease } from "@/lib/releases/mutations";
 import { getTesterLinks } from "@/lib/releases/read";
 import { startupProblems } from "@/lib/startup-check";
 import { addNodeSchema, createServiceSchema } from "@/lib/validations/node";
 import { startReleaseSchema } from "@/lib/validations/release";
-import { makeService, operator, setup, type Env } from "../releases/helpers";
-import { seedUser } from "../../prisma/seed";
+import { apiTokenCallers, makeService, operator, withEnv, type Env } from "../releases/helpers";
 
-let env: Env;
 let deps: { db: Env["db"]; resolveUser: ResolveUser };
 let token: string;
 let releaseId: string;
@@ -28,21 +26,10 @@ async function call(op: (req: Request) => Promise<Response>, method: string, pat
   return { status: res.status, body: (await res.json()) as { error?: { code: string; fields?: Record<string, string[]> } } };
 }
 
-before(async () => {
-  env = await setup(2);
-  process.env.DATABASE_URL = env.url; // lib/api-tokens uses the app's db
-  const { createApiToken, verifyApiToken } = await import("@/lib/api-tokens");
-  deps = { db: env.db, resolveUser: (req) => verifyApiToken(req.headers.get("authorization")) };
-  const op = await seedUser(env.db, { email: "ci@example.test", name: "CI", role: "OPERATOR" });
-  token = (await createApiToken(op.id, "pipeline")).token;
+const env = withEnv(2, async (env) => {
+  ({ deps, operatorToken: token } = await apiTokenCallers(env));
   await makeService(env, "inputs", env.backends.addrs);
   releaseId = (await startRelease(env.db, operator, startReleaseSchema.parse({ service: "inputs", version: "v2", targets: [env.backends.addrs[1]] }))).releaseId;
-});
-
-after(async () => {
-  const { db } = await import("@/lib/db");
-  await db.$disconnect();
-  await env?.stop();
 });
 
 describe("release preview ?percent=", () => {
