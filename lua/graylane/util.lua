@@ -226,6 +226,15 @@ function _M.check_keys(obj, allowed, prefix)
     return true
 end
 
+-- true when v is a JSON object with only `allowed` keys (an unknown one is named after
+-- `prefix`); a failure `code` naming `field` with `message` when it is not an object.
+function _M.check_object(v, allowed, prefix, code, field, message)
+    if not _M.is_object(v) then
+        return _M.fail(code, field, message)
+    end
+    return _M.check_keys(v, allowed, prefix)
+end
+
 function _M.is_integer(v)
     return type(v) == "number" and floor(v) == v and v > -9007199254740992
         and v < 9007199254740992

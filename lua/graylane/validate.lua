@@ -13,12 +13,13 @@ local contract = require "graylane.contract"
 local config = require "graylane.config"
 
 local type = type
+local ipairs = ipairs
 local tostring = tostring
 local concat = table.concat
 local array = util.array
 local null = util.null
 local fail = util.fail
-local check_keys = util.check_keys
+local check_object = util.check_object
 
 local _M = {}
 
@@ -105,6 +106,27 @@ local function check_state(s, field)
     return true
 end
 
+-- The optional fields a node and a node PATCH share: true, or the first failure (weight,
+-- state, backup in that order), its field named after `prefix`.
+local function check_node_fields(obj, prefix)
+    if obj.weight ~= nil then
+        local ok, err = check_weight(obj.weight, prefix .. "weight")
+        if not ok then
+            return nil, err
+        end
+    end
+    if obj.state ~= nil then
+        local ok, err = check_state(obj.state, prefix .. "state")
+        if not ok then
+            return nil, err
+        end
+    end
+    if obj.backup ~= nil and type(obj.backup) ~= "boolean" then
+        return fail("invalid_backup", prefix .. "backup", prefix .. "backup must be true or false")
+    end
+    return true
+end
+
 local NODE_KEYS = { addr = true, weight = true, state = true, backup = true,
                     -- read-only fields of GET responses, accepted and ignored
                     in_flight = true, ejected_until = true,
@@ -114,10 +136,8 @@ local PATCH_KEYS = { weight = true, state = true, backup = true, force = true }
 -- A full node (PUT, POST): defaults applied, addr canonicalised.
 function _M.node(obj, prefix)
     prefix = prefix or ""
-    if not util.is_object(obj) then
-        return fail("invalid_node", prefix ~= "" and prefix:sub(1, -2) or "body", "a node must be a JSON object")
-    end
-    local ok, err = check_keys(obj, NODE_KEYS, prefix)
+    local field = prefix ~= "" and prefix:sub(1, -2) or "body"
+    local ok, err = check_object(obj, NODE_KEYS, prefix, "invalid_node", field, "a node must be a JSON object")
     if not ok then
         return nil, err
     end
@@ -128,53 +148,24 @@ function _M.node(obj, prefix)
     if not a then
         return fail("invalid_addr", prefix .. "addr", aerr)
     end
-    local node = { addr = a.addr, weight = 1, state = "active", backup = false }
-    if obj.weight ~= nil then
-        ok, err = check_weight(obj.weight, prefix .. "weight")
-        if not ok then
-            return nil, err
-        end
-        node.weight = obj.weight
+    ok, err = check_node_fields(obj, prefix)
+    if not ok then
+        return nil, err
     end
-    if obj.state ~= nil then
-        ok, err = check_state(obj.state, prefix .. "state")
-        if not ok then
-            return nil, err
-        end
-        node.state = obj.state
-    end
-    if obj.backup ~= nil then
-        if type(obj.backup) ~= "boolean" then
-            return fail("invalid_backup", prefix .. "backup", prefix .. "backup must be true or false")
-        end
-        node.backup = obj.backup
-    end
-    return node
+    return { addr = a.addr, weight = obj.weight or 1, state = obj.state or "active",
+             backup = obj.backup or false }
 end
 
 -- A PATCH body: only weight, state, backup (and force).
 function _M.node_patch(obj)
-    if not util.is_object(obj) then
-        return fail("invalid_body", "body", "body must be a JSON object")
-    end
-    local ok, err = check_keys(obj, PATCH_KEYS, "")
+    local ok, err = check_object(obj, PATCH_KEYS, "", "invalid_body", "body",
+                                 "body must be a JSON object")
     if not ok then
         return nil, err
     end
-    if obj.weight ~= nil then
-        ok, err = check_weight(obj.weight, "weight")
-        if not ok then
-            return nil, err
-        end
-    end
-    if obj.state ~= nil then
-        ok, err = check_state(obj.state, "state")
-        if not ok then
-            return nil, err
-        end
-    end
-    if obj.backup ~= nil and type(obj.backup) ~= "boolean" then
-        return fail("invalid_backup", "backup", "backup must be true or false")
+    ok, err = check_node_fields(obj, "")
+    if not ok then
+        return nil, err
     end
     if obj.force ~= nil and type(obj.force) ~= "boolean" then
         return fail("invalid_force", "force", "force must be true or false")
@@ -187,14 +178,15 @@ local TESTER_KEYS = { cookie = true }
 local GRAY_KEYS = { header = true, cookie = true, cidrs = true, percent = true, tester = true,
                     match = true, percent_key = true }
 
+-- The static matchers of a gray rule: field and name pattern.
+local STATIC_MATCHERS = { { "header", HEADER_NAME_PATTERN }, { "cookie", COOKIE_NAME_PATTERN } }
+
 local function check_pair(v, field, name_pat, kind)
     if v == null then
         return null
     end
-    if not util.is_object(v) then
-        return fail("invalid_gray", field, field .. " must be an object {name, value} or null")
-    end
-    local ok, err = check_keys(v, HEADER_KEYS, field .. ".")
+    local ok, err = check_object(v, HEADER_KEYS, field .. ".", "invalid_gray", field,
+                                 field .. " must be an object {name, value} or null")
     if not ok then
         return nil, err
     end
@@ -224,23 +216,18 @@ function _M.gray(g)
     if g == nil then
         return out
     end
-    if not util.is_object(g) then
-        return fail("invalid_gray", "gray", "gray must be an object")
-    end
-    local ok, err = check_keys(g, GRAY_KEYS, "gray.")
+    local ok, err = check_object(g, GRAY_KEYS, "gray.", "invalid_gray", "gray",
+                                 "gray must be an object")
     if not ok then
         return nil, err
     end
-    if g.header ~= nil then
-        out.header, err = check_pair(g.header, "gray.header", HEADER_NAME_PATTERN, "header")
-        if not out.header then
-            return nil, err
-        end
-    end
-    if g.cookie ~= nil then
-        out.cookie, err = check_pair(g.cookie, "gray.cookie", COOKIE_NAME_PATTERN, "cookie")
-        if not out.cookie then
-            return nil, err
+    for _, m in ipairs(STATIC_MATCHERS) do
+        local k = m[1]
+        if g[k] ~= nil then
+            out[k], err = check_pair(g[k], "gray." .. k, m[2], k)
+            if not out[k] then
+                return nil, err
+            end
         end
     end
     if g.cidrs ~= nil and g.cidrs ~= null then
@@ -267,10 +254,8 @@ function _M.gray(g)
         out.percent = p
     end
     if g.tester ~= nil and g.tester ~= null then
-        if not util.is_object(g.tester) then
-            return fail("invalid_gray", "gray.tester", "gray.tester must be an object {cookie} or null")
-        end
-        ok, err = check_keys(g.tester, TESTER_KEYS, "gray.tester.")
+        ok, err = check_object(g.tester, TESTER_KEYS, "gray.tester.", "invalid_gray", "gray.tester",
+                               "gray.tester must be an object {cookie} or null")
         if not ok then
             return nil, err
         end
@@ -313,10 +298,8 @@ end
 -- normalised: defaults filled in, addresses canonical, no unknown fields.
 -- The caller sets `version`.
 function _M.service(obj, path_name)
-    if not util.is_object(obj) then
-        return fail("invalid_body", "body", "body must be a JSON object")
-    end
-    local ok, err = check_keys(obj, SERVICE_KEYS, "")
+    local ok, err = check_object(obj, SERVICE_KEYS, "", "invalid_body", "body",
+                                 "body must be a JSON object")
     if not ok then
         return nil, err
     end

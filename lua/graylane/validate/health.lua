@@ -6,7 +6,7 @@ local util = require "graylane.util"
 local type = type
 local ipairs = ipairs
 local fail = util.fail
-local check_keys = util.check_keys
+local check_object = util.check_object
 local null = util.null
 
 local _M = {}
@@ -14,6 +14,8 @@ local _M = {}
 local DEFAULT_HEALTH = { max_fails = 3, fail_timeout = 10 }
 local HEALTH_KEYS = { max_fails = true, fail_timeout = true, check = true }
 local CHECK_KEYS = { path = true, interval = true, timeout = true, healthy = true, unhealthy = true }
+-- The check's times: field, fewest and most seconds.
+local CHECK_SECONDS = { { "interval", 0.5, 3600 }, { "timeout", 0.05, 60 } }
 local DEFAULT_CHECK = { path = "/healthz", interval = 2, timeout = 1, healthy = 2, unhealthy = 2 }
 
 local function check_seconds(v, field, min, max)
@@ -35,10 +37,8 @@ local function health_check(c)
     if c == nil or c == null then
         return nil
     end
-    if not util.is_object(c) then
-        return fail("invalid_health", "health.check", "health.check must be an object or null")
-    end
-    local ok, err = check_keys(c, CHECK_KEYS, "health.check.")
+    local ok, err = check_object(c, CHECK_KEYS, "health.check.", "invalid_health", "health.check",
+                                 "health.check must be an object or null")
     if not ok then
         return nil, err
     end
@@ -54,19 +54,15 @@ local function health_check(c)
         end
         out.path = p
     end
-    if c.interval ~= nil then
-        ok, err = check_seconds(c.interval, "health.check.interval", 0.5, 3600)
-        if not ok then
-            return nil, err
+    for _, s in ipairs(CHECK_SECONDS) do
+        local k = s[1]
+        if c[k] ~= nil then
+            ok, err = check_seconds(c[k], "health.check." .. k, s[2], s[3])
+            if not ok then
+                return nil, err
+            end
+            out[k] = c[k]
         end
-        out.interval = c.interval
-    end
-    if c.timeout ~= nil then
-        ok, err = check_seconds(c.timeout, "health.check.timeout", 0.05, 60)
-        if not ok then
-            return nil, err
-        end
-        out.timeout = c.timeout
     end
     if out.timeout > out.interval then
         return fail("invalid_health", "health.check.timeout",
@@ -89,10 +85,8 @@ function _M.health(h)
     if h == nil or h == null then
         return out
     end
-    if not util.is_object(h) then
-        return fail("invalid_health", "health", "health must be an object")
-    end
-    local ok, err = check_keys(h, HEALTH_KEYS, "health.")
+    local ok, err = check_object(h, HEALTH_KEYS, "health.", "invalid_health", "health",
+                                 "health must be an object")
     if not ok then
         return nil, err
     end

@@ -8,7 +8,7 @@ local contract = require "graylane.contract"
 
 local type = type
 local fail = util.fail
-local check_keys = util.check_keys
+local check_object = util.check_object
 local null = util.null
 local array = util.array
 
@@ -49,10 +49,8 @@ local function check_source_name(m, field, sources, list)
 end
 
 local function check_rule(m, field)
-    if not util.is_object(m) then
-        return fail("invalid_gray", field, field .. " must be an object {source, name, values | prefix}")
-    end
-    local ok, err = check_keys(m, RULE_KEYS, field .. ".")
+    local ok, err = check_object(m, RULE_KEYS, field .. ".", "invalid_gray", field,
+                                 field .. " must be an object {source, name, values | prefix}")
     if not ok then
         return nil, err
     end
@@ -117,10 +115,8 @@ function _M.percent_key(k)
         return nil
     end
     local field = "gray.percent_key"
-    if not util.is_object(k) then
-        return fail("invalid_gray", field, field .. " must be an object {source, name} or null")
-    end
-    local ok, err = check_keys(k, KEY_KEYS, field .. ".")
+    local ok, err = check_object(k, KEY_KEYS, field .. ".", "invalid_gray", field,
+                                 field .. " must be an object {source, name} or null")
     if not ok then
         return nil, err
     end
