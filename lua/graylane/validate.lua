@@ -106,19 +106,19 @@ local function check_state(s, field)
     return true
 end
 
--- The optional fields a node and a node PATCH share: true, or the first failure (weight,
--- state, backup in that order), its field named after `prefix`.
+-- The optional fields a node and a node PATCH share, in the order they are checked.
+local NODE_FIELDS = { { "weight", check_weight }, { "state", check_state } }
+
+-- true, or the first failure of the shared node fields (weight, state, backup), its field
+-- named after `prefix`.
 local function check_node_fields(obj, prefix)
-    if obj.weight ~= nil then
-        local ok, err = check_weight(obj.weight, prefix .. "weight")
-        if not ok then
-            return nil, err
-        end
-    end
-    if obj.state ~= nil then
-        local ok, err = check_state(obj.state, prefix .. "state")
-        if not ok then
-            return nil, err
+    for _, f in ipairs(NODE_FIELDS) do
+        local k = f[1]
+        if obj[k] ~= nil then
+            local ok, err = f[2](obj[k], prefix .. k)
+            if not ok then
+                return nil, err
+            end
         end
     end
     if obj.backup ~= nil and type(obj.backup) ~= "boolean" then
