@@ -62,11 +62,16 @@ export function formToObject(form: HTMLFormElement): Record<string, string> {
 
 /**
  * onSubmit for a form the browser must not post itself: stops the submit and hands the form's
- * values (as formToObject reads them) and the form to `handler`.
+ * fields (FormData: repeated names, the gray rule rows) and the form to `handler`.
  */
-export function submitValues(handler: (values: Record<string, string>, form: HTMLFormElement) => void) {
+export function submitForm(handler: (fields: FormData, form: HTMLFormElement) => void) {
   return (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    handler(formToObject(e.currentTarget), e.currentTarget);
+    handler(new FormData(e.currentTarget), e.currentTarget);
   };
+}
+
+/** submitForm with the form's values as formToObject reads them. */
+export function submitValues(handler: (values: Record<string, string>, form: HTMLFormElement) => void) {
+  return submitForm((_, form) => handler(formToObject(form), form));
 }

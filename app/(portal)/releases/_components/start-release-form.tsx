@@ -3,11 +3,12 @@
 import { useTranslations } from "next-intl";
 import Link from "@/app/(portal)/_components/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import useSWR from "swr";
 import { startReleaseAction } from "@/lib/actions/start-release";
 import type { StepPreview } from "@/lib/releases/read";
 import { FieldError, SelectField, SubmitButton, TextField } from "../../_components/form";
+import { submitForm } from "../../_components/use-action";
 import { GuardPanel, type OverrideValue } from "./guard-panel";
 import { SplitView, staticMatcherText } from "./split-view";
 import { useReleaseAction, useReleaseFieldText } from "./use-release-action";
@@ -57,9 +58,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
   const planKeys = Object.keys(fieldErrors).filter((k) => k === "plan" || k.startsWith("plan."));
   const planErrors = planKeys.length ? fieldText([...new Set(planKeys.flatMap((k) => fieldErrors[k] ?? []))]) : undefined;
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  const onSubmit = submitForm((f) => {
     void run({
       service,
       version: String(f.get("version") ?? ""),
@@ -72,7 +71,7 @@ export function StartReleaseForm({ services, initialService }: { services: Servi
       keepStaticMatchers: keep,
       override: showOverride && (override.confirm || override.reason) ? override : undefined,
     });
-  }
+  });
 
   if (!services.length) return <p className="text-sm text-slate-500">{t("new.noServices")}</p>;
 

@@ -8,6 +8,7 @@ import { NODE_STATES, type NodeState } from "@/lib/gateways/types";
 import { impactOfChange } from "@/lib/services/impact";
 import type { DesiredNode } from "@/lib/services/state";
 import { SelectField, SubmitButton, TextField } from "../../_components/form";
+import { submitForm } from "../../_components/use-action";
 import { ImpactText } from "./impact-text";
 import { useFieldErrorText, useServiceAction } from "./use-service-action";
 
@@ -46,16 +47,14 @@ export function AddNodeForm({ service, revision, nodes }: { service: string; rev
       aria-label={t("addNode.title")}
       // The app's inline errors in the chosen language, not the browser's bubbles in its own.
       noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      onSubmit={submitForm((f) => {
         void run({
           service,
           revision,
           force,
           node: { addr: String(f.get("addr") ?? ""), weight: String(f.get("weight") ?? "1"), state, backup: f.get("backup") === "on" },
         });
-      }}
+      })}
     >
       <TextField label={t("nodes.addr")} name="addr" placeholder="127.0.0.1:8081" value={addr} onChange={(e) => setAddr(e.target.value)} errors={fe(fieldErrors["node.addr"])} required autoComplete="off" />
       <TextField label={t("nodes.weight")} name="weight" type="number" min={WEIGHT_MIN} max={WEIGHT_MAX} defaultValue={1} errors={fe(fieldErrors["node.weight"])} />

@@ -8,6 +8,7 @@ import { NODE_STATES, type Algorithm, type NodeState } from "@/lib/gateways/type
 import { computeImpact } from "@/lib/services/impact";
 import { DEFAULT_GRAY } from "@/lib/services/state";
 import { SubmitButton, TextField } from "../../_components/form";
+import { submitForm } from "../../_components/use-action";
 import { GrayRuleFields, grayFromForm } from "./gray-rule-fields";
 import { ImpactText } from "./impact-text";
 import { useFieldErrorText, useServiceAction } from "./use-service-action";
@@ -33,9 +34,7 @@ export function NewServiceForm() {
   return (
     <form
       className="space-y-6"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      onSubmit={submitForm((f) => {
         void run({
           name,
           algorithm: String(f.get("algorithm")) as Algorithm,
@@ -44,7 +43,7 @@ export function NewServiceForm() {
           force,
           groups: String(f.get("groups") ?? ""),
         });
-      }}
+      })}
     >
       <TextField label={t("form.name")} name="name" value={name} onChange={(e) => setName(e.target.value)} errors={fe(fieldErrors.name)} hint={t("form.nameHint")} required autoComplete="off" />
       <TextField label={t("form.groups")} name="groups" defaultValue="default" errors={fe(fieldErrors.groups)} hint={t("form.groupsHint")} autoComplete="off" />
