@@ -3,24 +3,14 @@ import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isRole } from "@/lib/rbac";
 import { auditChange, type Actor } from "@/lib/audit/append";
-import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, tokenCreated, tokenRevoked } from "@/lib/secret-tokens";
+import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, TOKEN_VIEW_SELECT, tokenCreated, tokenRevoked, type SecretTokenView } from "@/lib/secret-tokens";
 
 // Personal API tokens for automation (CI/CD calling the portal): "glt_" secret tokens
 // (lib/secret-tokens.ts), shown once, kept as their SHA-256 and a short prefix.
 
 const KIND = secretTokenKind("glt_");
 
-export type ApiTokenView = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-};
-
-const VIEW_SELECT = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+export type ApiTokenView = SecretTokenView;
 
 export const hashApiToken = hashSecretToken;
 export const generateApiToken = KIND.generate;
@@ -35,7 +25,7 @@ export async function createApiToken(
   const apiToken = await db.$transaction(async (tx) => {
     const created = await tx.apiToken.create({
       data: { userId, name, ...KIND.stored(token), expiresAt: opts.expiresAt ?? null },
-      select: VIEW_SELECT,
+      select: TOKEN_VIEW_SELECT,
     });
     if (opts.actor) await auditChange(tx, opts.actor, tokenCreated("api_token", created));
     return created;
@@ -44,16 +34,16 @@ export async function createApiToken(
 }
 
 export async function listApiTokens(userId: string): Promise<ApiTokenView[]> {
-  return db.apiToken.findMany({ where: { userId }, select: VIEW_SELECT, orderBy: [...TOKEN_ORDER] });
+  return db.apiToken.findMany({ where: { userId }, select: TOKEN_VIEW_SELECT, orderBy: [...TOKEN_ORDER] });
 }
 
 /** Revokes one of the user's own tokens (the owner condition is in the where). */
 export async function revokeApiToken(userId: string, id: string, actor?: Actor): Promise<ApiTokenView> {
   return db.$transaction(async (tx) => {
-    const token = await tx.apiToken.findFirst({ where: { id, userId }, select: VIEW_SELECT });
+    const token = await tx.apiToken.findFirst({ where: { id, userId }, select: TOKEN_VIEW_SELECT });
     if (!token) throw new AppError("not_found", `api token ${id} not found for ${userId}`);
     if (token.revokedAt) return token;
-    const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: VIEW_SELECT });
+    const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: TOKEN_VIEW_SELECT });
     if (actor) await auditChange(tx, actor, tokenRevoked("api_token", token));
     return revoked;
   });

@@ -36,7 +36,21 @@ export function lastUsedDue(lastUsedAt: Date | null, now: Date): boolean {
   return !lastUsedAt || now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS;
 }
 
-type TokenRow = { name: string; prefix: string; expiresAt: Date | null };
+/** What the token lists show of a token (never its hash). */
+export type SecretTokenView = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+};
+
+/** The Prisma select of SecretTokenView. */
+export const TOKEN_VIEW_SELECT = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+
+type TokenRow = Pick<SecretTokenView, "name" | "prefix" | "expiresAt">;
 
 /** The audit entry of a token's creation (`targetType` "api_token", "enroll_token"). */
 export function tokenCreated(targetType: string, row: TokenRow): AuditChange {

@@ -2,7 +2,7 @@ import "server-only";
 import { AppError } from "@/lib/errors";
 import { auditChange, type Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
-import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, tokenCreated, tokenRevoked } from "@/lib/secret-tokens";
+import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, TOKEN_VIEW_SELECT, tokenCreated, tokenRevoked, type SecretTokenView } from "@/lib/secret-tokens";
 
 // Enrollment tokens (issue 15): a gateway started with one registers itself with the portal
 // (POST /api/v1/gateways/enroll). "gle_" secret tokens like the API tokens (lib/secret-tokens.ts):
@@ -11,31 +11,12 @@ import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, tokenCreate
 
 const KIND = secretTokenKind("gle_");
 
-export type EnrollTokenView = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdByEmail: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  gateways: number;
-};
+/** A token as the Gateways page lists it: who made it and how many gateways it enrolled. */
+export type EnrollTokenView = SecretTokenView & { createdByEmail: string; gateways: number };
 
-const VIEW_SELECT = {
-  id: true,
-  name: true,
-  prefix: true,
-  createdByEmail: true,
-  createdAt: true,
-  lastUsedAt: true,
-  expiresAt: true,
-  revokedAt: true,
-  _count: { select: { gateways: true } },
-} as const;
+const VIEW_SELECT = { ...TOKEN_VIEW_SELECT, createdByEmail: true, _count: { select: { gateways: true } } } as const;
 
-type Row = { id: string; name: string; prefix: string; createdByEmail: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null; _count: { gateways: number } };
+type Row = SecretTokenView & { createdByEmail: string; _count: { gateways: number } };
 
 function view({ _count, ...row }: Row): EnrollTokenView {
   return { ...row, gateways: _count.gateways };

@@ -38,6 +38,21 @@ test("npm run gateway refuses to start without GRAYLANE_ADMIN_TOKEN and says how
   assert.match(p.out(), /export GRAYLANE_ADMIN_TOKEN=/);
 });
 
+/** `npm run gateway` with the test token on free ports and a fresh state dir; its admin API listens on `adminHost`. */
+async function runGateway(adminHost: string, workers: string) {
+  const dir = await tempDir("cli");
+  await fs.chmod(dir, 0o711); // the gateway's unprivileged workers must reach the state dir inside
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  const gw = run("gateway.ts", {
+    GRAYLANE_ADMIN_TOKEN: TOKEN,
+    GRAYLANE_LISTEN: `127.0.0.1:${proxyPort}`,
+    GRAYLANE_ADMIN_LISTEN: `${adminHost}:${adminPort}`,
+    GRAYLANE_STATE_DIR: path.join(dir, "gateway"),
+    GRAYLANE_WORKERS: workers,
+  });
+  return { dir, proxyPort, adminPort, gw };
+}
+
 test("npm run gateway refuses an admin token shorter than 16 characters", async () => {
   for (const token of ["x", "fifteen-chars-x"]) {
     const p = run("gateway.ts", { GRAYLANE_ADMIN_TOKEN: token });
@@ -48,16 +63,7 @@ test("npm run gateway refuses an admin token shorter than 16 characters", async 
 });
 
 test("npm run gateway warns loudly (structured log) for a non-loopback admin listener", async () => {
-  const dir = await tempDir("cli");
-  await fs.chmod(dir, 0o711); // the gateway's unprivileged workers must reach the state dir inside
-  const [proxyPort, adminPort] = [await freePort(), await freePort()];
-  const gw = run("gateway.ts", {
-    GRAYLANE_ADMIN_TOKEN: TOKEN,
-    GRAYLANE_LISTEN: `127.0.0.1:${proxyPort}`,
-    GRAYLANE_ADMIN_LISTEN: `0.0.0.0:${adminPort}`,
-    GRAYLANE_STATE_DIR: path.join(dir, "gateway"),
-    GRAYLANE_WORKERS: "1",
-  });
+  const { dir, adminPort, gw } = await runGateway("0.0.0.0", "1");
   try {
     assert.ok(await eventually(async () => /"msg":"ready"/.test(gw.out()), 20_000), gw.out());
     const warn = gw.out().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((e) => e.level === "warn");
@@ -73,17 +79,9 @@ test("npm run gateway warns loudly (structured log) for a non-loopback admin lis
 });
 
 test("npm run gateway + npm run backends: env config, JSON logs, SIGTERM stops nginx", async () => {
-  const dir = await tempDir("cli");
-  await fs.chmod(dir, 0o711); // the gateway's unprivileged workers must reach the state dir inside
-  const [proxyPort, adminPort, bePort] = [await freePort(), await freePort(), await freePort()];
+  const bePort = await freePort();
   const be = run("backends.ts", { GRAYLANE_BACKENDS: `127.0.0.1:${bePort}`, GRAYLANE_BACKEND_VERSION: "v9" });
-  const gw = run("gateway.ts", {
-    GRAYLANE_ADMIN_TOKEN: TOKEN,
-    GRAYLANE_LISTEN: `127.0.0.1:${proxyPort}`,
-    GRAYLANE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-    GRAYLANE_STATE_DIR: path.join(dir, "gateway"),
-    GRAYLANE_WORKERS: "2",
-  });
+  const { dir, proxyPort, adminPort, gw } = await runGateway("127.0.0.1", "2");
   let master = 0;
   try {
     const ready = await eventually(async () => /"msg":"ready"/.test(gw.out()) && /"msg":"node ready"/.test(be.out()), 20_000);
