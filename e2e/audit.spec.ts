@@ -4,6 +4,7 @@ import { createDbClient } from "../lib/db";
 import { encrypt, parseSecretKey } from "../lib/crypto";
 import { freePort } from "../scripts/lib/net";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { createServiceInUi } from "./fixtures/seed";
 
 test.describe("a gateway down", () => {
   const service = uniqueName("down");
@@ -26,10 +27,7 @@ test.describe("a gateway down", () => {
 
   test("the action reports the failed gateway and the audit records it", async ({ page }) => {
     const op = await login(page, "OPERATOR");
-    await page.goto("/services/new");
-    await page.getByLabel("Name", { exact: true }).fill(service);
-    await page.getByLabel("Address").first().fill(env.backends[0]);
-    await page.getByRole("button", { name: "Create service" }).click();
+    await createServiceInUi(page, service, env.backends[0]);
 
     const toast = page.getByTestId("toast-error");
     await expect(toast).toContainText(`✓ ${env.gateway.name}`);

@@ -1,16 +1,14 @@
 import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
 import { type ActionCall, captureAction, replayAction } from "./fixtures/actions";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, openDialog, test, uniqueName } from "./fixtures/env";
 
 // The UI hides what a MANAGER may not do, but only the server decides: a server action
 // replayed with a MANAGER's session must be refused, while the same replay with an
 // ADMIN's session works (so the replay itself is proven sound).
 
 async function captureCreateGatewayCall(page: Page): Promise<ActionCall> {
-  await page.goto("/gateways");
-  await page.getByRole("button", { name: "Add gateway" }).click();
-  const dialog = page.getByRole("dialog");
+  const dialog = await openDialog(page, "/gateways", "Add gateway");
   await dialog.getByLabel("Name").fill("bad name!");
   await dialog.getByLabel("Admin API URL").fill(env.gateway.adminUrl);
   await dialog.getByLabel("Admin token").fill(env.gateway.token);

@@ -2,7 +2,7 @@
 // service's fleet-groups form. What was typed is what gets stored.
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-import { seedService } from "./fixtures/seed";
+import { openSeededService } from "./fixtures/seed";
 
 test("the profile form stores the name and time zone typed", async ({ page }) => {
   const db = createDbClient(env.databaseUrl);
@@ -26,9 +26,7 @@ test("a service's groups form stores the groups typed", async ({ page }) => {
   const db = createDbClient(env.databaseUrl);
   const service = uniqueName("groups");
   try {
-    await seedService(service, ["127.0.0.1:9"]);
-    await login(page, "OPERATOR");
-    await page.goto(`/services/${service}`);
+    await openSeededService(page, service, ["127.0.0.1:9"]);
     const form = page.getByTestId("service-groups-form");
     await form.getByLabel("Groups").fill("default, staging");
     await form.getByRole("button", { name: "Save groups" }).click();

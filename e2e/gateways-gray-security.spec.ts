@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
 import { createDbClient } from "../lib/db";
 import { type ActionCall, captureAction, replayAction } from "./fixtures/actions";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, openDialog, test, uniqueName } from "./fixtures/env";
 
 test.describe("gray exposure", () => {
   test("a new service has no static matcher; opting in shows the warning (en and zh-CN)", async ({ page, browser }) => {
@@ -148,9 +148,7 @@ test.describe("gateways", () => {
 
 test.describe("NUL bytes", () => {
   async function captureCreateGatewayCall(page: Page): Promise<ActionCall> {
-    await page.goto("/gateways");
-    await page.getByRole("button", { name: "Add gateway" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = await openDialog(page, "/gateways", "Add gateway");
     await dialog.getByLabel("Name").fill("bad name!");
     return captureAction(page, () => dialog.getByRole("button", { name: "Add gateway" }).click());
   }

@@ -1,5 +1,5 @@
 import { createDbClient } from "../lib/db";
-import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, openDialog, test, uniqueName } from "./fixtures/env";
 
 test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches the browser", async ({ page }) => {
   const db = createDbClient(env.databaseUrl);
@@ -12,9 +12,7 @@ test("an ADMIN adds, tests, edits and removes a gateway; the token never reaches
   });
   try {
     await login(page, "ADMIN");
-    await page.goto("/gateways");
-    await page.getByRole("button", { name: "Add gateway" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = await openDialog(page, "/gateways", "Add gateway");
 
     // Invalid input: errors next to the fields, nothing saved.
     await dialog.getByLabel("Name").fill("no spaces allowed");

@@ -4,6 +4,7 @@
 import { request as httpRequest } from "node:http";
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
+import { createServiceInUi } from "./fixtures/seed";
 
 function viaGateway(service: string, headers: Record<string, string>): Promise<string | null> {
   const url = new URL(env.gateway.proxyUrl);
@@ -30,10 +31,7 @@ test.describe("request-attribute gray rules", () => {
   test("a header list and a percent key are saved, pushed, routed by and shown again", async ({ page }) => {
     await login(page, "ADMIN");
     const [first, second] = env.backends;
-    await page.goto("/services/new");
-    await page.getByLabel("Name", { exact: true }).fill(service);
-    await page.getByLabel("Address").first().fill(first);
-    await page.getByRole("button", { name: "Create service" }).click();
+    await createServiceInUi(page, service, first);
     await page.waitForURL(`**/services/${service}`);
     const addForm = page.getByRole("form", { name: "Add a node" });
     await addForm.getByLabel("Address").fill(second);

@@ -2,7 +2,7 @@ import type { Page } from "@playwright/test";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { createDbClient } from "../lib/db";
-import { env, expect, login, test } from "./fixtures/env";
+import { env, expect, login, openDialog, test } from "./fixtures/env";
 
 // Every namespace present in the catalogs: a raw key would render as "namespace.some.key".
 const NAMESPACES = readdirSync(path.join(process.cwd(), "messages", "en")).map((f) => f.replace(/\.json$/, ""));
@@ -59,9 +59,7 @@ test("switching to 中文 translates the portal at once and is saved; no page sh
     }
 
     // Validation messages are translated too.
-    await page.goto("/gateways");
-    await page.getByRole("button", { name: "添加网关" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = await openDialog(page, "/gateways", "添加网关");
     await dialog.getByLabel("名称").fill("bad name");
     await dialog.getByRole("button", { name: "添加网关" }).click();
     await expect(dialog.getByText("请使用 1–64 个字母、数字、点、短横线或下划线。")).toBeVisible();

@@ -2,7 +2,7 @@
 // the user's zone, so browsers in any time zone hydrate without errors (React #418 before);
 // the site has a favicon, a logo and robots.txt, served without a session.
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-import { seedService, startReleaseInUi } from "./fixtures/seed";
+import { openSeededService, seedService, startReleaseInUi } from "./fixtures/seed";
 
 test("favicon, logo and robots.txt are served without a session", async ({ request }) => {
   const icon = await request.get("/favicon.ico");
@@ -64,9 +64,7 @@ test.describe("tester link expiry in three browser time zones", () => {
 test("node forms keep the app's own inline errors: Weight… stays open with the value, Add a node has no browser bubbles", async ({ page }) => {
   const service = uniqueName("forms");
   const [a, b] = env.backends;
-  await seedService(service, [a, b]);
-  await login(page, "OPERATOR");
-  await page.goto(`/services/${encodeURIComponent(service)}`);
+  await openSeededService(page, service, [a, b]);
 
   const row = page.getByTestId(`node-${a}`);
   await expect(row.getByText("Unknown")).toBeVisible(); // no request reached it yet: not "OK"
@@ -91,10 +89,8 @@ test("node forms keep the app's own inline errors: Weight… stays open with the
 test("on a 390 px screen every node has its actions in a menu within reach", async ({ page }) => {
   const service = uniqueName("narrow");
   const [a, b] = env.backends;
-  await seedService(service, [a, b]);
   await page.setViewportSize({ width: 390, height: 844 });
-  await login(page, "OPERATOR");
-  await page.goto(`/services/${encodeURIComponent(service)}`);
+  await openSeededService(page, service, [a, b]);
   const row = page.getByTestId(`node-${b}`);
   const menu = row.getByTestId("node-menu");
   await menu.locator("summary").click();

@@ -3,7 +3,7 @@
 // shows each step with the right actor.
 import { createDbClient } from "../lib/db";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-import { viaGateway } from "./fixtures/seed";
+import { createServiceInUi, viaGateway } from "./fixtures/seed";
 
 async function addrsServed(service: string, n: number): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -33,10 +33,7 @@ test.describe("services", () => {
     const [first, second] = env.backends;
 
     // Create the service with one node.
-    await page.goto("/services/new");
-    await page.getByLabel("Name", { exact: true }).fill(service);
-    await page.getByLabel("Address").first().fill(first);
-    await page.getByRole("button", { name: "Create service" }).click();
+    await createServiceInUi(page, service, first);
     await page.waitForURL(`**/services/${service}`);
     await expect(page.getByTestId("toast-success")).toContainText(`✓ ${env.gateway.name}`);
     await expect(page.getByTestId(`node-${first}`)).toBeVisible();

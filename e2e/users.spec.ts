@@ -1,14 +1,12 @@
 import { createDbClient } from "../lib/db";
-import { env, expect, login, submitLogin, test, uniqueName } from "./fixtures/env";
+import { env, expect, login, openDialog, submitLogin, test, uniqueName } from "./fixtures/env";
 
 test("an ADMIN creates a user, changes the role, resets the password and disables the account", async ({ page, browser }) => {
   const db = createDbClient(env.databaseUrl);
   const email = `${uniqueName("user")}@e2e.graylane.test`;
   try {
     await login(page, "ADMIN");
-    await page.goto("/users");
-    await page.getByRole("button", { name: "Add user" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = await openDialog(page, "/users", "Add user");
     await dialog.getByLabel("Email").fill("not-an-email");
     await dialog.getByRole("button", { name: "Add user" }).click();
     await expect(dialog.getByText("Enter a valid email address.")).toBeVisible();

@@ -4,7 +4,7 @@
 import type { Page, Request } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { env, expect, login, test, uniqueName } from "./fixtures/env";
-import { seedService, startReleaseInUi } from "./fixtures/seed";
+import { openSeededService, seedService, startReleaseInUi } from "./fixtures/seed";
 
 test.describe("after sign-in", () => {
   for (const [role, landing] of [
@@ -74,9 +74,7 @@ test("a page load prefetches no link; hovering or focusing one prefetches that o
 test("a Down node can be drained; a change that leaves no stable node needs the force box, every time", async ({ page }) => {
   const service = uniqueName("down");
   const [a, b] = env.backends;
-  await seedService(service, [a, b]);
-  await login(page, "OPERATOR");
-  await page.goto(`/services/${encodeURIComponent(service)}`);
+  await openSeededService(page, service, [a, b]);
   const rowA = page.getByTestId(`node-${a}`);
   const rowB = page.getByTestId(`node-${b}`);
   const dialog = page.getByRole("dialog");
