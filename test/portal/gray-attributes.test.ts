@@ -5,42 +5,44 @@
 // the drift view compares them; a rule the contract refuses changes nothing and names the field;
 // clearing them leaves a rule the gateway stores exactly as before they existed.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { SessionUser } from "@/lib/auth";
 import type { Db } from "@/lib/db";
-import { createGatewayClient } from "@/lib/gateways/client";
 import { createService, updateService } from "@/lib/services/mutations";
 import { loadDesired } from "@/lib/services/read";
 import { diffState } from "@/lib/services/state";
 import { grayFromForm } from "@/lib/validations/gray-form";
 import { createServiceSchema } from "@/lib/validations/node";
 import { updateServiceSchema } from "@/lib/validations/service";
-import { startBackends, type BackendsHandle } from "../../scripts/lib/backends";
-import { freePort } from "../../scripts/lib/net";
-import { freshDatabase } from "../support/database";
 import { request } from "../support/http";
-import { actor, addGateway, type TestGateway } from "./helpers";
+import { withEnv } from "../releases/helpers";
+import { actor } from "./helpers";
 
 const ORIGIN = "http://portal.test:3000";
-let db: Db;
-let drop: () => Promise<void>;
-let gw: TestGateway;
-let be: BackendsHandle;
 let A: string, G: string;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let api: any;
 let deps: { db: Db; resolveUser: () => Promise<SessionUser> };
 
-const live = () => createGatewayClient({ adminUrl: gw.adminUrl, token: gw.token }).getUpstream("shop");
+const env = withEnv(2, async (env) => {
+  process.env.DATABASE_URL = env.url; // lib/db (the gateway list) is the app's client
+  [A, G] = env.backends.addrs;
+  const user = await env.db.user.create({ data: { email: "op@example.test", name: "Op", role: "OPERATOR", passwordHash: "x" } });
+  deps = { db: env.db, resolveUser: async () => ({ id: user.id, email: user.email, name: user.name, role: "OPERATOR", locale: null, timeZone: null }) };
+  ({ servicesApi: api } = await import("@/lib/api/services"));
+  await createService(env.db, actor, createServiceSchema.parse({ name: "shop", nodes: [{ addr: A }, { addr: G, state: "gray" }] }));
+});
+
+const live = () => env.admin.getUpstream("shop");
 
 async function side(headers: Record<string, string> = {}, path = "/"): Promise<"gray" | "stable"> {
-  const r = await request(gw.proxyUrl + path, { host: "shop", headers });
+  const r = await request(env.gw.proxyUrl + path, { host: "shop", headers });
   assert.equal(r.status, 200, r.text);
   return String(r.headers["x-backend-addr"]) === G ? "gray" : "stable";
 }
 
 async function revision(): Promise<number> {
-  return (await db.service.findUniqueOrThrow({ where: { name: "shop" } })).revision;
+  return (await env.db.service.findUniqueOrThrow({ where: { name: "shop" } })).revision;
 }
 
 function put(gray: unknown): Promise<Response> {
@@ -55,28 +57,6 @@ function put(gray: unknown): Promise<Response> {
   );
 }
 
-before(async () => {
-  const t = await freshDatabase();
-  process.env.DATABASE_URL = t.url; // lib/db (the gateway list) is the app's client
-  db = t.db;
-  drop = t.stop;
-  gw = await addGateway(db, "gw-attr");
-  be = await startBackends({ ports: [await freePort(), await freePort()], version: "v1" });
-  [A, G] = be.addrs;
-  const user = await db.user.create({ data: { email: "op@example.test", name: "Op", role: "OPERATOR", passwordHash: "x" } });
-  deps = { db, resolveUser: async () => ({ id: user.id, email: user.email, name: user.name, role: "OPERATOR", locale: null, timeZone: null }) };
-  ({ servicesApi: api } = await import("@/lib/api/services"));
-  await createService(db, actor, createServiceSchema.parse({ name: "shop", nodes: [{ addr: A }, { addr: G, state: "gray" }] }));
-});
-
-after(async () => {
-  const { db: appDb } = await import("@/lib/db");
-  await appDb.$disconnect();
-  await be?.stop().catch(() => undefined);
-  await gw?.stop().catch(() => undefined);
-  await drop?.();
-});
-
 describe("request-attribute gray rules through the portal", () => {
   it("the settings form's fields (server action body) store, push and route by them", async () => {
     // The form's rows of rules, as its fields name them: match.<i>.source|name|mode|values|prefix.
@@ -90,17 +70,17 @@ describe("request-attribute gray rules through the portal", () => {
     for (const [k, v] of Object.entries(fields)) f.set(k, v);
     rows.forEach((row, i) => Object.entries(row).forEach(([k, v]) => f.set(`match.${i}.${k}`, v)));
     const input = updateServiceSchema.parse({ service: "shop", revision: await revision(), algorithm: "round_robin", gray: grayFromForm(f) });
-    const r = await updateService(db, actor, input);
+    const r = await updateService(env.db, actor, input);
     assert.ok(r.outcomes.every((o) => o.ok), JSON.stringify(r.outcomes));
     const want = [
       { source: "header", name: "X-User-Id", values: ["alice", "bob"] },
       { source: "cookie", name: "team", prefix: "qa-" },
     ];
-    assert.deepEqual((await loadDesired(db, "shop"))?.gray.match, want, "stored in the database, trimmed");
+    assert.deepEqual((await loadDesired(env.db, "shop"))?.gray.match, want, "stored in the database, trimmed");
     const state = await live();
     assert.deepEqual(state?.gray.match, want, "pushed to the gateway");
     assert.deepEqual(state?.gray.percent_key, { source: "cookie", name: "uid" });
-    assert.equal(diffState((await loadDesired(db, "shop"))!, state).kind, "in_sync");
+    assert.equal(diffState((await loadDesired(env.db, "shop"))!, state).kind, "in_sync");
     assert.equal(await side({ "X-User-Id": "bob" }), "gray");
     assert.equal(await side({ cookie: "team=qa-1" }), "gray");
     assert.equal(await side({ "X-User-Id": "carol" }), "stable");
@@ -121,7 +101,7 @@ describe("request-attribute gray rules through the portal", () => {
   });
 
   it("a drifted rule on the gateway is named in the drift view", async () => {
-    const desired = (await loadDesired(db, "shop"))!;
+    const desired = (await loadDesired(env.db, "shop"))!;
     const changed = { ...(await live())!, gray: { ...(await live())!.gray, match: [{ source: "query" as const, name: "uid", prefix: "u" }] } };
     const d = diffState(desired, changed);
     assert.equal(d.kind, "content");
@@ -150,7 +130,7 @@ describe("request-attribute gray rules through the portal", () => {
     assert.equal(res.status, 200, await res.clone().text());
     const state = await live();
     assert.deepEqual(Object.keys(state!.gray).sort(), ["cidrs", "cookie", "header", "percent", "tester"]);
-    const stored = await db.service.findUniqueOrThrow({ where: { name: "shop" } });
+    const stored = await env.db.service.findUniqueOrThrow({ where: { name: "shop" } });
     assert.deepEqual(Object.keys(stored.gray as object).sort(), ["cidrs", "cookie", "header", "percent"]);
   });
 });
