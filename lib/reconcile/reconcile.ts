@@ -11,7 +11,7 @@ import { log } from "@/lib/log";
 import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { loadAllDesired, type StoredService } from "@/lib/services/read";
-import { releaseSyncLeases, takeSyncLeases } from "./lease";
+import { withSyncLeases } from "./lease";
 import { forgetGatewaysBut } from "./summary";
 import { syncGateway, type GatewaySyncReport } from "./sync";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
@@ -111,20 +111,17 @@ const state = ((globalThis as unknown as { graylaneReconcile?: { running: Promis
  * each under its sync lease; a gateway whose lease another sync holds is skipped (busy).
  */
 export async function reconcileGateways(db: Db, actor: Actor, targets: readonly GatewayTarget[], settleMs: number): Promise<GatewayReconcile[]> {
-  const leased = await takeSyncLeases(db, targets.flatMap((t) => (t.id ? [t.id] : [])));
-  try {
+  return withSyncLeases(db, targets.flatMap((t) => (t.id ? [t.id] : [])), async (leased) => {
     // Every service's desired state, read once for all the gateways.
     const desired = await loadAllDesired(db);
-    return await Promise.all(
+    return Promise.all(
       targets.map((t) =>
         t.id && !leased.has(t.id)
           ? { gatewayId: t.id, gatewayName: t.name, error: null, repaired: [], inSync: 0, settling: 0, busy: true }
           : reconcileGateway(db, actor, t, settleMs, desired),
       ),
     );
-  } finally {
-    await releaseSyncLeases(db, leased).catch((e: unknown) => log.error("reconcile.lease_release_failed", { error: e instanceof Error ? e.message : String(e) }));
-  }
+  });
 }
 
 async function pass(db: Db, actor: Actor, settleMs: number): Promise<ReconcileReport> {
