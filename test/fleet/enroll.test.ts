@@ -77,7 +77,14 @@ describe("enrollment", () => {
     const client = createGatewayClient({ adminUrl: row.adminUrl, token: adminToken });
     // The enrollment started the gateway's first sync: no reconcile pass needed.
     await waitFor("shop on edge-1", async () => (await client.getUpstream("shop"))?.revision === 1);
-    const report = await reconcileOnce(db, undefined, { settleMs: 0 });
+    // Once that sync is over (a pass meanwhile leaves the gateway to it: busy), nothing is left to do.
+    const report = await waitFor("the enrollment's sync over", async () => {
+      const r = await reconcileOnce(db, undefined, { settleMs: 0 });
+      return r.gateways.some((g) => g.busy) ? null : r;
+    });
+    const sync = await db.auditEvent.findFirstOrThrow({ where: { action: "service.sync", targetName: "edge-1" } });
+    assert.equal(sync.serviceName, "shop");
+    assert.equal(sync.actorEmail, "system");
     assert.deepEqual(report.gateways.map((g) => [g.gatewayName, g.repaired.length, g.inSync]), [["edge-1", 0, 1]]);
   });
 

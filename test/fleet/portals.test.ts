@@ -104,7 +104,11 @@ it("one reconciler at a time; a gateway enrolled through the real route gets the
   assert.equal(await client.getUpstream("shop"), null);
   await waitFor(`portal ${other} takes over`, async () => leaderLine(portals[other]!), 60_000);
   await waitFor("the new leader repairs the gateway", async () => (await client.getUpstream("shop"))?.revision === 1, 60_000);
-  const repairs = await db.auditEvent.findMany({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "asc" } });
+  // The sync's event is written once its pushes are seen to land: just after the gateway has it.
+  const repairs = await waitFor("the repair's event", async () => {
+    const all = await db.auditEvent.findMany({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "asc" } });
+    return all.length > repairsBefore ? all : null;
+  }, 10_000);
   assert.equal(repairs.length, repairsBefore + 1, `repair events: ${JSON.stringify(repairs.map((e) => [e.actorEmail, e.reason]))}`);
   assert.equal(repairs.at(-1)?.actorEmail, "system");
 });
