@@ -2,18 +2,17 @@ import "server-only";
 // Repairing one gateway: every service whose copy there is missing or differs from the
 // desired state is pushed again, and what one sync did there is one service.sync event. Used
 // by "sync now" (a person), the background reconciler (./reconcile.ts, SYSTEM_ACTOR) and the
-// first sync of a gateway that just enrolled (./enrolled.ts).
+// first sync of a gateway that just enrolled (reconcileEnrolled, ./reconcile.ts).
 import { auditChange, type Actor } from "@/lib/audit/append";
 import { appendAuditOutcomes } from "@/lib/audit/outcomes";
 import type { Db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { createGatewayClient, type GatewayClient } from "@/lib/gateways/client";
 import { toGatewayError } from "@/lib/gateways/errors";
-import type { GatewayTarget } from "@/lib/gateways/fanout";
+import { fanOut, type GatewayTarget } from "@/lib/gateways/fanout";
 import type { GatewayState } from "@/lib/gateways/types";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import { fanOut } from "@/lib/gateways/fanout";
 import { putDesiredState, recordSyncRows, syncRow, toOutcome, type PushOutcome } from "@/lib/services/push";
 import { loadAllDesired, type StoredService } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
@@ -32,9 +31,9 @@ export type GatewaySyncReport = {
 };
 
 /**
- * Brings one gateway to the desired state of every service: each service that is missing
- * or differs there is pushed (and audited as service.sync); services the database does
- * not know are left alone. Reusable by reconciliation with SYSTEM_ACTOR.
+ * Brings one gateway to the desired state of every service ("sync now"): each service that
+ * is missing or differs there is pushed, the sync audited as one service.sync event; services
+ * the database does not know are left alone.
  */
 export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): Promise<GatewaySyncReport> {
   const [target] = await loadGatewayTargets(db, { id: gatewayId });
@@ -171,8 +170,8 @@ async function pushPlanned(db: Db, target: GatewayTarget, p: Planned): Promise<R
 const listedInEvent = (r: Repair) => r.outcome.ok || !r.streak;
 
 /**
- * Records the pushes of a sync: their sync rows, and its one service.sync event, in one
- * transaction. The event is written after the pushes, from their observed outcomes: it never
+ * Records the pushes of a sync: their sync rows (one statement), then its one service.sync
+ * event with an outcome row per listed push (one transaction). The event is written after the pushes, from their observed outcomes: it never
  * lists as repaired a push that did not succeed. Returns its id, or null when there was
  * nothing to list (or the records could not be written: the pushes stand).
  */
@@ -199,10 +198,14 @@ async function recordRepairs(db: Db, actor: Actor, target: GatewayTarget, repair
     repaired: ok.map((r) => ({ service: r.service, revision: r.revision, version: r.outcome.version })),
     failed: failed.map((r) => ({ service: r.service, revision: r.revision, code: r.outcome.code, message: r.outcome.message })),
   };
+  // The gateway changed; failing to record that must not turn into "push failed". The sync
+  // rows first, on their own: an audit write that fails leaves the sync status true.
+  await recordSyncRows(db, repairs.flatMap((r) => syncRow(r.outcome, r.serviceId, r.revision))).catch((e: unknown) =>
+    log.error("sync.record_failed", { gateway: target.name, services: repairs.map((r) => r.service), error: e instanceof Error ? e.message : String(e) }),
+  );
+  if (!listed.length) return null;
   try {
     return await db.$transaction(async (tx) => {
-      await recordSyncRows(tx, repairs.flatMap((r) => syncRow(r.outcome, r.serviceId, r.revision)));
-      if (!listed.length) return null;
       const event = await auditChange(tx, actor, {
         action: "service.sync",
         targetType: "gateway",
@@ -217,8 +220,7 @@ async function recordRepairs(db: Db, actor: Actor, target: GatewayTarget, repair
       return event.id;
     });
   } catch (e) {
-    // The gateway changed; failing to record that must not turn into "push failed".
-    log.error("sync.record_failed", { gateway: target.name, services: repairs.map((r) => r.service), error: e instanceof Error ? e.message : String(e) });
+    log.error("sync.audit_failed", { gateway: target.name, services: listed.map((r) => r.service), error: e instanceof Error ? e.message : String(e) });
     return null;
   }
 }
@@ -230,7 +232,7 @@ async function recordRepairs(db: Db, actor: Actor, target: GatewayTarget, repair
  * fetched and compared.
  *
  * Audit: one service.sync event per sync of a gateway, written after its pushes (see
- * auditRepairs). With `streaks` (the background reconciler), a service whose last push to
+ * recordRepairs). With `streaks` (the background reconciler), a service whose last push to
  * this gateway failed is in a failure streak whose failure is on record already: a retry that
  * fails again is not listed, and the retry that lands is (reason ending in RECOVERED). So a
  * service that keeps failing is listed once per streak, not once per pass. A person's
