@@ -62,6 +62,9 @@ async function markInSync(db: Db, gatewayId: string, seen: readonly { service: s
     SELECT ${gatewayId}, s."id", v.revision, true, NULL, now(), now()
     FROM unnest(${names}::text[], ${revisions}::int[]) AS v(name, revision)
     JOIN "Service" s ON s."name" = v.name
+    LEFT JOIN "GatewaySync" g ON g."gatewayId" = ${gatewayId} AND g."serviceId" = s."id"
+    -- A row that says ok at this revision already is not touched (most of them, at rest).
+    WHERE g."gatewayId" IS NULL OR NOT (g."ok" AND g."pushedRevision" = v.revision)
     ON CONFLICT ("gatewayId", "serviceId") DO UPDATE SET
       "pushedRevision" = EXCLUDED."pushedRevision",
       "ok" = true,
