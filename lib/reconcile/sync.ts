@@ -120,6 +120,7 @@ async function planRepairs(db: Db, target: GatewayTarget, client: GatewayClient,
   const now = aheadOf.length ? new Map((await db.service.findMany({ where: { name: { in: aheadOf } }, select: { name: true, revision: true } })).map((r) => [r.name, r.revision])) : new Map<string, number>();
   for (const { desired, row: r, live } of seen) {
     if (!desired || !r) continue; // deleted meanwhile; its own delete cleans the gateways
+    if (!servesGateway(desired.groups, target.group)) continue; // moved to other groups meanwhile: that change handles it
     const line = (drift: string, revision = desired.revision) => lines.push({ service: desired.name, revision, drift, outcome: null, eventId: null });
     const drift = diffState(desired, live);
     if (drift.kind === "in_sync") {
@@ -171,9 +172,10 @@ const listedInEvent = (r: Repair) => r.outcome.ok || !r.streak;
 
 /**
  * Records the pushes of a sync: their sync rows (one statement), then its one service.sync
- * event with an outcome row per listed push (one transaction). The event is written after the pushes, from their observed outcomes: it never
- * lists as repaired a push that did not succeed. Returns its id, or null when there was
- * nothing to list (or the records could not be written: the pushes stand).
+ * event with an outcome row per listed push (one transaction). The event is written after
+ * the pushes, from their observed outcomes: it never lists as repaired a push that did not
+ * succeed. Returns its id, or null when there was nothing to list (or the records could not
+ * be written: the pushes stand).
  */
 async function recordRepairs(db: Db, actor: Actor, target: GatewayTarget, repairs: readonly Repair[]): Promise<bigint | null> {
   if (!repairs.length) return null;
