@@ -4,8 +4,8 @@
 // /api/v1/services/{name}/nodes/{addr} operation with a real API token) and the time until every
 // gateway holds the change is measured, as is one reconciliation pass over N × S.
 // Baseline in the same run: the same node change on a service of a group with 1 gateway.
-// Last, one more gateway enrolls into the running fleet: the time until the reconciler has
-// filled it with every service of its group.
+// Last, one more gateway enrolls into the running fleet: the time until it holds every service
+// of its group (its enrollment starts its first sync).
 //
 //   npm run bench:fleet -- [--gateways 100] [--services 200] [--rounds 5]
 // Needs PostgreSQL (DATABASE_URL or the local server; a throwaway database is created).
@@ -125,7 +125,13 @@ async function measure(label: string, db: Db, api: typeof import("@/lib/api/serv
   }
   if (ROUNDS % 2 === 1) await nodeChange(db, api, apiToken, gws, "active", service);
   const passes: number[] = [];
-  for (let i = 0; reconcile && i < 3; i++) {
+  // Pushes that timed out on a loaded machine are repaired first (counted, not measured).
+  for (let i = 0; reconcile && i < 10; i++) {
+    const rep = await reconcileOnce(db, undefined, { settleMs: 0 });
+    if (!rep.repairs && !rep.failures) break;
+    say(`converging before the passes at rest: ${rep.repairs} repairs, ${rep.failures} failures in ${rep.durationMs} ms`);
+  }
+  for (let i = 0; reconcile && i < 5; i++) {
     const rep = await reconcileOnce(db, undefined, { settleMs: 0 });
     if (rep.failures || rep.repairs) throw new Error(`reconcile at rest: ${rep.repairs} repairs, ${rep.failures} failures`);
     passes.push(rep.durationMs);
@@ -177,22 +183,33 @@ async function main(): Promise<void> {
     const baseline = await measure("baseline (1 gateway)", db, servicesApi, apiToken, solo, "solo-000", false);
     const atFleet = await measure(`fleet (${GATEWAYS} gateways)`, db, servicesApi, apiToken, fleet, "svc-000", true);
 
-    // One more gateway enrolls into the running fleet: passes until it holds every service.
+    // One more gateway enrolls into the running fleet: its enrollment starts its first sync
+    // (reconcileEnrolled, in this process as in a portal's); the time until it holds every service.
     t0 = performance.now();
     const late = await startEnrolled(1, GATEWAYS + 1, server.url, enrollToken, dir);
     gws.push(...late);
-    while ((await db.gateway.count()) < GATEWAYS + 2) await sleep(50);
+    let row = null;
+    while (!(row = await db.gateway.findUnique({ where: { name: late[0].name } }))) await sleep(20);
     const enrolledMs = Math.round(performance.now() - t0);
+    const lateClient = createGatewayClient({ adminUrl: late[0].handle.adminUrl, token: late[0].token, timeoutMs: 5000 });
+    while ((await lateClient.getSummary()).length < SERVICES) {
+      if (performance.now() - t0 > 120_000) throw new Error("the late gateway was not filled within 120 s");
+      await sleep(20);
+    }
+    const fillMs = Math.round(performance.now() - t0);
+    const afterEnrollMs = Date.now() - row.enrolledAt!.getTime();
+    // Then passes find nothing to do (the first may find the enrollment's sync still recording: busy).
     const fillPasses: number[] = [];
     for (;;) {
       const rep = await reconcileOnce(db, undefined, { settleMs: 0 });
       fillPasses.push(rep.durationMs);
-      if (!rep.repairs && !rep.failures) break;
-      if (fillPasses.length > 20) throw new Error("the late gateway did not converge in 20 passes");
+      if (rep.repairs || rep.failures) throw new Error(`after the fill: ${rep.repairs} repairs, ${rep.failures} failures`);
+      if (!rep.gateways.some((g) => g.busy)) break;
+      if (fillPasses.length > 50) throw new Error("the late gateway's sync did not end");
     }
-    const fillMs = Math.round(performance.now() - t0);
-    say(`late gateway: enrolled ${enrolledMs} ms after start, holds all ${SERVICES} services ${fillMs} ms after start (${fillPasses.length} passes: ${fillPasses.join(", ")} ms)`);
-    say(`RESULT ${JSON.stringify({ baseline, fleet: atFleet, lateGateway: { enrolledMs, filledMs: fillMs, passes: fillPasses } })}`);
+    const events = await db.auditEvent.count({ where: { action: "service.sync", targetName: late[0].name } });
+    say(`late gateway: enrolled ${enrolledMs} ms after start, holds all ${SERVICES} services ${fillMs} ms after start (${afterEnrollMs} ms after its enrollment), ${events} service.sync event(s); passes after: ${fillPasses.join(", ")} ms`);
+    say(`RESULT ${JSON.stringify({ baseline, fleet: atFleet, lateGateway: { enrolledMs, filledMs: fillMs, afterEnrollMs, events, passes: fillPasses } })}`);
   } finally {
     server?.close();
     for (const g of gws) await g.handle.stop().catch(() => undefined);

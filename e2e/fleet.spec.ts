@@ -63,3 +63,36 @@ test("an ADMIN creates an enrollment token (shown once, stored hashed) and revok
     await db.$disconnect();
   }
 });
+
+test("the Gateways table updates by itself: a new gateway appears, and shows lost, then seen, without a reload", async ({ page }) => {
+  const db = createDbClient(env.databaseUrl);
+  const name = uniqueName("gw-live");
+  try {
+    await login(page, "OPERATOR");
+    await page.goto("/gateways");
+    await expect(page.getByTestId(`gateway-row-${env.gateway.name}`)).toBeVisible();
+    let reloaded = false;
+    page.on("framenavigated", (f) => {
+      if (f === page.mainFrame()) reloaded = true;
+    });
+    // A box registered while the page is open (a group of its own: no service is pushed to it);
+    // nothing answers at its admin URL and it was never seen: lost.
+    const row = await db.gateway.create({ data: { name, adminUrl: "http://127.0.0.1:9", tokenEnc: "not-a-token", group: `live-${name}` } });
+    const listed = page.getByTestId(`gateway-row-${name}`);
+    await expect(listed).toBeVisible({ timeout: 15_000 });
+    await expect(listed.getByTestId("gateway-lost")).toBeVisible();
+    await expect(listed.getByTestId("gateway-last-seen")).toContainText("Never");
+    // Seen a moment ago (what a reconcile pass records): no longer lost.
+    await db.gateway.update({ where: { id: row.id }, data: { lastSeenAt: new Date() } });
+    await expect(listed.getByTestId("gateway-lost")).toHaveCount(0, { timeout: 15_000 });
+    await expect(listed.getByTestId("gateway-last-seen")).not.toContainText("Never");
+    // And again not seen for longer than the lost time (GRAYLANE_GATEWAY_LOST_AFTER, 5 min by default).
+    await db.gateway.update({ where: { id: row.id }, data: { lastSeenAt: new Date(Date.now() - 24 * 3_600_000) } });
+    await expect(listed.getByTestId("gateway-lost")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("gateway-groups")).toContainText(`live-${name}`);
+    expect(reloaded, "no navigation: the table polled").toBe(false);
+  } finally {
+    await db.gateway.deleteMany({ where: { name } });
+    await db.$disconnect();
+  }
+});

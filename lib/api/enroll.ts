@@ -11,6 +11,7 @@ import type { Db } from "@/lib/db";
 import { enrollGateway, enrollmentActor } from "@/lib/enroll/enroll";
 import { enrollSchema } from "@/lib/enroll/schema";
 import { checkEnrollToken } from "@/lib/enroll/tokens";
+import { reconcileEnrolled } from "@/lib/reconcile/reconcile";
 
 const TOKEN_MESSAGES: Record<string, string> = {
   enroll_token_missing: "Send the enrollment token as 'Authorization: Bearer gle_…' (GRAYLANE_ENROLL_TOKEN on the gateway).",
@@ -45,6 +46,8 @@ export async function enrollRoute(req: Request, deps: { db: Db }): Promise<Respo
     }
     const input = parseInput(enrollSchema, raw);
     const result = await enrollGateway(deps.db, token, enrollmentActor(token, { clientIp: ip, userAgent: req.headers.get("user-agent") ?? "" }), input);
+    // Its group's services right away, not at the next pass; the gateway is answered first.
+    void reconcileEnrolled(deps.db, result.gateway.id);
     return json(result.created ? 201 : 200, result);
   } catch (e) {
     if (e instanceof AppError && e.reason && MESSAGES[e.reason]) {

@@ -10,7 +10,7 @@ import { MANAGER_HEADER, PORTAL_MANAGER } from "@/lib/contract/manager";
 import { gatewayAllowList } from "@/lib/address-policy";
 import { httpRequest, type HttpResponse } from "@/lib/http-request";
 import { GatewayError } from "./errors";
-import type { GatewayState, GatewayStats, GatewayStatus, NodeStats } from "./types";
+import type { GatewayState, GatewayStats, GatewayStatus, GatewaySummary, NodeStats } from "./types";
 
 export type GatewayClientOptions = {
   adminUrl: string;
@@ -29,6 +29,8 @@ export type PutOptions = {
 export type GatewayClient = {
   readonly adminUrl: string;
   getUpstreams(): Promise<GatewayState[]>;
+  /** GET /v1/summary: each service's revision, version and digest of its stored document. */
+  getSummary(): Promise<GatewaySummary[]>;
   /** null when the gateway does not know the service (404). */
   getUpstream(name: string): Promise<GatewayState | null>;
   putUpstream(name: string, state: GatewayState, opts?: PutOptions): Promise<GatewayState>;
@@ -149,6 +151,10 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       const { body } = await call("GET", "/v1/upstreams");
       return parseUpstreamList(body);
     },
+    async getSummary() {
+      const { body } = await call("GET", "/v1/summary");
+      return parseSummary(body);
+    },
     async getUpstream(name) {
       const { status, body } = await call("GET", `/v1/upstreams/${enc(name)}`, { allow404: true });
       if (status === 404) return null;
@@ -236,6 +242,15 @@ export function parseUpstream(body: unknown): GatewayState {
         : null,
     managed_by: typeof v.managed_by === "string" ? v.managed_by : null,
   };
+}
+
+export function parseSummary(body: unknown): GatewaySummary[] {
+  const list = (body as { services?: unknown } | undefined)?.services;
+  if (!Array.isArray(list)) throw new GatewayError("bad_response", "summary: unexpected JSON shape");
+  return list.map((v: { name?: unknown; revision?: unknown; version?: unknown; digest?: unknown }) => {
+    if (typeof v?.name !== "string" || typeof v.digest !== "string") throw new GatewayError("bad_response", "summary: unexpected JSON shape");
+    return { name: v.name, revision: typeof v.revision === "number" ? v.revision : null, version: typeof v.version === "number" ? v.version : null, digest: v.digest };
+  });
 }
 
 function parseUpstreamList(body: unknown): GatewayState[] {

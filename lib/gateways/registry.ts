@@ -118,10 +118,11 @@ export async function listGatewaysWithStatus(): Promise<GatewayWithProbe[]> {
   return Promise.all(
     rows.map(async (row) => {
       const probe = await probeGateway(row);
-      const { tokenEnc: _secret, updatedAt: _u, enrollTokenId: _e, ...view } = row;
+      const { tokenEnc: _secret, updatedAt: _u, enrollTokenId: _e, syncLeaseUntil: _l, ...view } = row;
       void _secret;
       void _u;
       void _e;
+      void _l;
       return {
         ...view,
         lastSeenAt: probe.reachable ? new Date() : view.lastSeenAt,

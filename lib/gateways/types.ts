@@ -55,6 +55,12 @@ export type GatewayState = {
   managed_by?: string | null;
 };
 
+/**
+ * One service in GET /v1/summary: `digest` (MD5 of the document the gateway stores) changes
+ * on every write to it, so an unchanged digest means an unchanged document.
+ */
+export type GatewaySummary = { name: string; revision: number | null; version: number | null; digest: string };
+
 /** Per-node counters from GET /v1/stats. Fields the gateway does not report stay undefined. */
 export type NodeStats = {
   requests: number;

@@ -23,13 +23,21 @@ export async function getGatewaySyncSummaries(db: Db): Promise<GatewaySyncSummar
     db.service.findMany({ select: { id: true, name: true, revision: true, groups: true }, orderBy: { name: "asc" } }),
     db.gatewaySync.findMany(),
   ]);
+  // Keyed once: a lookup per gateway × service, not a scan of every sync row.
+  const byPair = new Map(syncs.map((r) => [`${r.gatewayId}\0${r.serviceId}`, r]));
+  const byGroup = new Map<string, typeof gatewayServices>();
+  const servicesOf = (group: string) => {
+    let list = byGroup.get(group);
+    if (!list) byGroup.set(group, (list = gatewayServices.filter((s) => servesGateway(s.groups, group))));
+    return list;
+  };
   return gateways.map(({ id, group }) => {
-    const services = gatewayServices.filter((s) => servesGateway(s.groups, group));
+    const services = servicesOf(group);
     const counts: GatewaySyncSummary["counts"] = { ok: 0, failed: 0, stale: 0, never: 0 };
     const failing: GatewaySyncSummary["failing"] = [];
     let lastSuccess: number | null = null;
     for (const s of services) {
-      const info = syncInfo(syncs.find((r) => r.gatewayId === id && r.serviceId === s.id), s.revision);
+      const info = syncInfo(byPair.get(`${id}\0${s.id}`), s.revision);
       counts[info.status]++;
       if (info.status === "failed") failing.push({ service: s.name, error: info.lastError });
       if (info.lastSuccessAt) lastSuccess = Math.max(lastSuccess ?? 0, Date.parse(info.lastSuccessAt));

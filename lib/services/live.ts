@@ -207,10 +207,12 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
     loadGatewayTargets(db).then((all) => gatewaysForService(all, service.groups)),
     db.gatewaySync.findMany({ where: { serviceId: service.id } }),
     db.auditEvent.findMany({
-      where: { serviceName: name, action: "service.sync" },
+      // An event of one gateway's sync names the service when it is the only one; otherwise
+      // it lists it (lib/reconcile/sync.ts).
+      where: { action: "service.sync", OR: [{ serviceName: name }, { serviceName: null, before: { path: ["services"], array_contains: [{ service: name }] } }] },
       orderBy: { id: "desc" },
       take: RECENT_REPAIRS,
-      select: { id: true, createdAt: true, actorEmail: true, reason: true, outcomes: { select: { gatewayName: true, ok: true, code: true, message: true } } },
+      select: { id: true, createdAt: true, actorEmail: true, reason: true, before: true, outcomes: { select: { gatewayName: true, ok: true, code: true, message: true } } },
     }),
   ]);
   const reads = await sharedFanOut(`upstream:${name}`, targets, (c) => c.getUpstream(name), { timeoutMs: LIVE_TIMEOUT_MS, version: service.revision });
@@ -233,15 +235,18 @@ export async function getServiceDetail(db: Db, name: string): Promise<ServiceDet
     drifted: gateways.some((g) => g.drift && g.drift.kind !== "in_sync"),
     outOfSync: gateways.some((g) => g.sync.status !== "ok"),
     repairs: repairs.map((e) => {
-      const o = e.outcomes[0];
+      const entry = ((e.before as { services?: { service?: unknown; reason?: unknown }[] } | null)?.services ?? []).find((s) => s.service === name);
+      const mine = e.outcomes.find((o) => o.message === name || o.message.startsWith(`${name}: `));
+      const o = mine ?? e.outcomes[0];
+      const message = mine ? o.message.slice(name.length + 2) : o?.message;
       return {
         eventId: e.id.toString(),
         at: e.createdAt.toISOString(),
         actor: e.actorEmail,
-        reason: e.reason,
+        reason: typeof entry?.reason === "string" ? entry.reason : e.reason,
         gateway: o?.gatewayName ?? null,
         ok: o ? o.ok : null,
-        error: o && !o.ok ? `${o.code ?? "error"}: ${o.message}` : null,
+        error: o && !o.ok ? `${o.code ?? "error"}: ${message}` : null,
       };
     }),
   };

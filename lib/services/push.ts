@@ -6,7 +6,7 @@ import { fanOut, type FanOutResult, type GatewayTarget } from "@/lib/gateways/fa
 import type { GatewayState } from "@/lib/gateways/types";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import type { Db } from "@/lib/db";
+import type { Db, Tx } from "@/lib/db";
 import { hasStableCapable } from "./impact";
 import { loadDesired } from "./read";
 import { gatewaysForService } from "@/lib/fleet/groups";
@@ -105,22 +105,34 @@ export async function recordOutcomes(
   await db.$transaction(async (tx) => {
     if (input.eventId !== null) await appendAuditOutcomes(tx, input.eventId, input.outcomes);
     if (input.serviceId === null) return;
-    for (const o of input.outcomes) {
-      if (!o.gatewayId) continue;
-      const lastError = o.ok ? null : `${o.code ?? "error"}: ${o.message}`.slice(0, 1000);
-      await tx.$executeRaw`
-        INSERT INTO "GatewaySync" ("gatewayId", "serviceId", "pushedRevision", "ok", "lastError", "lastAttemptAt", "lastSuccessAt")
-        VALUES (${o.gatewayId}, ${input.serviceId}, ${input.revision}, ${o.ok}, ${lastError}, now(), CASE WHEN ${o.ok} THEN now() ELSE NULL END)
-        ON CONFLICT ("gatewayId", "serviceId") DO UPDATE SET
-          "pushedRevision" = EXCLUDED."pushedRevision",
-          "ok" = EXCLUDED."ok",
-          "lastError" = EXCLUDED."lastError",
-          "lastAttemptAt" = EXCLUDED."lastAttemptAt",
-          "lastSuccessAt" = COALESCE(EXCLUDED."lastSuccessAt", "GatewaySync"."lastSuccessAt")
-        WHERE "GatewaySync"."pushedRevision" <= EXCLUDED."pushedRevision"
-           OR "GatewaySync"."pushedRevision" > (SELECT "revision" FROM "Service" WHERE "id" = EXCLUDED."serviceId")`;
-    }
+    await recordSyncRows(tx, input.outcomes.flatMap((o) => syncRow(o, input.serviceId!, input.revision)));
   });
+}
+
+/** One (gateway, service) sync row of a push outcome; none for a gateway without a row id. */
+export type SyncRow = { gatewayId: string; serviceId: string; revision: number; ok: boolean; lastError: string | null };
+
+export function syncRow(o: PushOutcome, serviceId: string, revision: number): SyncRow[] {
+  if (!o.gatewayId) return [];
+  return [{ gatewayId: o.gatewayId, serviceId, revision, ok: o.ok, lastError: o.ok ? null : `${o.code ?? "error"}: ${o.message}`.slice(0, 1000) }];
+}
+
+/** Upserts sync rows (each (gateway, service) at most once), in one statement; see recordOutcomes. */
+export async function recordSyncRows(tx: Db | Tx, rows: readonly SyncRow[]): Promise<void> {
+  if (!rows.length) return;
+  await tx.$executeRaw`
+    INSERT INTO "GatewaySync" ("gatewayId", "serviceId", "pushedRevision", "ok", "lastError", "lastAttemptAt", "lastSuccessAt")
+    SELECT v.g, v.s, v.r, v.ok, v.err, now(), CASE WHEN v.ok THEN now() ELSE NULL END
+    FROM unnest(${rows.map((r) => r.gatewayId)}::text[], ${rows.map((r) => r.serviceId)}::text[], ${rows.map((r) => r.revision)}::int[],
+                ${rows.map((r) => r.ok)}::boolean[], ${rows.map((r) => r.lastError)}::text[]) AS v(g, s, r, ok, err)
+    ON CONFLICT ("gatewayId", "serviceId") DO UPDATE SET
+      "pushedRevision" = EXCLUDED."pushedRevision",
+      "ok" = EXCLUDED."ok",
+      "lastError" = EXCLUDED."lastError",
+      "lastAttemptAt" = EXCLUDED."lastAttemptAt",
+      "lastSuccessAt" = COALESCE(EXCLUDED."lastSuccessAt", "GatewaySync"."lastSuccessAt")
+    WHERE "GatewaySync"."pushedRevision" <= EXCLUDED."pushedRevision"
+       OR "GatewaySync"."pushedRevision" > (SELECT "revision" FROM "Service" WHERE "id" = EXCLUDED."serviceId")`;
 }
 
 /**

@@ -26,7 +26,7 @@ let drop: () => Promise<void>;
 let session: SessionUser | null;
 let deps: ApiDeps;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-let liveApi: any, auditApi: any;
+let liveApi: any, auditApi: any, gatewaysApi: any;
 
 const get = (p: string, headers: Record<string, string> = {}) => new Request(`${ORIGIN}${p}`, { headers: { host: "portal.test:3000", ...headers } });
 
@@ -53,6 +53,7 @@ before(async () => {
   deps = { db, resolveUser: async (r) => (r.headers.get("authorization") ? null : session) };
   ({ liveApi } = await import("@/lib/api/live"));
   ({ auditApi } = await import("@/lib/api/audit"));
+  ({ gatewaysApi } = await import("@/lib/api/gateways"));
 });
 
 after(async () => {
@@ -89,6 +90,40 @@ describe("the portal's polling routes (session only)", () => {
 
   it("refuse an API token (not part of the documented API) with 401 unauthorized", async () => {
     assert.deepEqual(await failure(await liveApi.stats(get("/api/services/stats", { authorization: "Bearer glt_x" }), deps)), { status: 401, code: "unauthorized" });
+    assert.deepEqual(await failure(await gatewaysApi.live(get("/api/gateways/live", { authorization: "Bearer glt_x" }), deps)), { status: 401, code: "unauthorized" });
+  });
+
+  it("the Gateways table (/api/gateways/live): a gateway nobody answers for is lost until seen, with its group and sync state; error details for an ADMIN only", async () => {
+    const live = async () => {
+      const res: Response = await gatewaysApi.live(get("/api/gateways/live"), deps);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("cache-control"), "no-store");
+      return (await res.json()) as import("@/lib/gateways/live").GatewaysLive;
+    };
+    const row = await db.gateway.create({ data: { name: "edge-live", adminUrl: "http://127.0.0.1:9", tokenEnc: "not-a-token", group: "prod-eu" } });
+    const saved = session;
+    try {
+      const first = await live();
+      const g = first.gateways.find((x) => x.name === "edge-live")!;
+      assert.equal(g.probe.reachable, false);
+      assert.equal(g.lost, true, "never seen and unreachable");
+      assert.equal(g.lastSeenAt, null);
+      assert.equal(g.sync?.status, "empty");
+      assert.deepEqual(first.groups, [{ group: "prod-eu", count: 1 }]);
+      assert.ok(!("tokenEnc" in g) && !("syncLeaseUntil" in g), Object.keys(g).join());
+      assert.ok(!g.probe.reachable && g.probe.error.message === "", "a MANAGER reads the code only");
+
+      const seen = new Date();
+      await db.gateway.update({ where: { id: row.id }, data: { lastSeenAt: seen } });
+      session = { ...saved!, role: "ADMIN" };
+      const second = (await live()).gateways.find((x) => x.name === "edge-live")!;
+      assert.equal(second.lost, false);
+      assert.equal(second.lastSeenAt, seen.toISOString());
+      assert.ok(!second.probe.reachable && second.probe.error.message !== "", "an ADMIN reads the error");
+    } finally {
+      session = saved;
+      await db.gateway.delete({ where: { id: row.id } });
+    }
   });
 
   it("refuse a request without a session with 401 unauthorized", async () => {

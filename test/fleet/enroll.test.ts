@@ -1,6 +1,6 @@
 // Self-enrollment (issue 15), for real: `npm run gateway` with GRAYLANE_PORTAL_URL and
 // GRAYLANE_ENROLL_TOKEN, enroll.lua POSTing over a cosocket to the real enrollment route, the
-// real reconciler pushing the group's services to the new gateway; then a restart (same name,
+// enrollment's own first sync pushing the group's services to the new gateway; then a restart (same name,
 // idempotent), a revoked token, and the API's refusals, each naming its code or field.
 import "../support/audit-env";
 import assert from "node:assert/strict";
@@ -50,7 +50,7 @@ function enrollReq(body: unknown, bearer: string | null = token): Request {
 }
 
 describe("enrollment", () => {
-  it("a new gateway registers itself with a generated admin token and gets its group's services on the next reconcile", async () => {
+  it("a new gateway registers itself with a generated admin token and gets its group's services right away (its enrollment starts its first sync)", async () => {
     gw = await npmGateway({ GRAYLANE_PORTAL_URL: portal.url, GRAYLANE_ENROLL_TOKEN: token, GRAYLANE_GATEWAY_NAME: "edge-1" });
     const row = await waitFor("edge-1 enrolled", () => db.gateway.findUnique({ where: { name: "edge-1" } }));
     assert.equal(row.group, "default");
@@ -75,10 +75,17 @@ describe("enrollment", () => {
     assert.doesNotMatch(JSON.stringify(ev, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)), new RegExp(adminToken));
 
     const client = createGatewayClient({ adminUrl: row.adminUrl, token: adminToken });
-    assert.equal(await client.getUpstream("shop"), null);
-    const report = await reconcileOnce(db, undefined, { settleMs: 0 });
-    assert.deepEqual(report.gateways.map((g) => [g.gatewayName, g.repaired.map((r) => r.service)]), [["edge-1", ["shop"]]]);
-    assert.equal((await client.getUpstream("shop"))?.revision, 1);
+    // The enrollment started the gateway's first sync: no reconcile pass needed.
+    await waitFor("shop on edge-1", async () => (await client.getUpstream("shop"))?.revision === 1);
+    // Once that sync is over (a pass meanwhile leaves the gateway to it: busy), nothing is left to do.
+    const report = await waitFor("the enrollment's sync over", async () => {
+      const r = await reconcileOnce(db, undefined, { settleMs: 0 });
+      return r.gateways.some((g) => g.busy) ? null : r;
+    });
+    const sync = await db.auditEvent.findFirstOrThrow({ where: { action: "service.sync", targetName: "edge-1" } });
+    assert.equal(sync.serviceName, "shop");
+    assert.equal(sync.actorEmail, "system");
+    assert.deepEqual(report.gateways.map((g) => [g.gatewayName, g.repaired.length, g.inSync]), [["edge-1", 0, 1]]);
   });
 
   it("a restart re-enrolls the same name idempotently: one row, same token, one more audit event", async () => {

@@ -95,7 +95,7 @@ it("one reconciler at a time; a gateway enrolled through the real route gets the
   const [{ n }] = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x67726179}::oid AND objid = 2 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
   assert.equal(Number(n), 1, "advisory locks held on the reconciler's id");
 
-  const repairsBefore = await db.auditEvent.count({ where: { action: "service.sync", targetName: "shop" } });
+  const repairsBefore = await db.auditEvent.count({ where: { action: "service.sync", serviceName: "shop" } });
   // A crash, not a clean stop: the lock goes with the leader's database session.
   process.kill(-portals[leader]!.child.pid!, "SIGKILL");
   await new Promise((r) => portals[leader]!.child.once("exit", r));
@@ -104,7 +104,11 @@ it("one reconciler at a time; a gateway enrolled through the real route gets the
   assert.equal(await client.getUpstream("shop"), null);
   await waitFor(`portal ${other} takes over`, async () => leaderLine(portals[other]!), 60_000);
   await waitFor("the new leader repairs the gateway", async () => (await client.getUpstream("shop"))?.revision === 1, 60_000);
-  const repairs = await db.auditEvent.findMany({ where: { action: "service.sync", targetName: "shop" }, orderBy: { id: "asc" } });
+  // The sync's event is written once its pushes are seen to land: just after the gateway has it.
+  const repairs = await waitFor("the repair's event", async () => {
+    const all = await db.auditEvent.findMany({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "asc" } });
+    return all.length > repairsBefore ? all : null;
+  }, 10_000);
   assert.equal(repairs.length, repairsBefore + 1, `repair events: ${JSON.stringify(repairs.map((e) => [e.actorEmail, e.reason]))}`);
   assert.equal(repairs.at(-1)?.actorEmail, "system");
 });

@@ -133,14 +133,18 @@ describe("database restored from an older backup", () => {
       assert.equal((await c.getUpstream("cart"))?.nodes.find((n) => n.addr === "127.0.0.1:8081")?.weight, restored.get("cart")!.nodes[0].weight);
     }
     const events = await db.auditEvent.findMany({ where: { id: { gt: BigInt(eventsBefore) } }, orderBy: { id: "asc" }, include: { outcomes: true } });
+    // One event per gateway, listing both services it repaired.
     const repairs = events.filter((e) => e.action === "service.sync");
-    assert.deepEqual(repairs.map((e) => `${e.serviceName}@${e.outcomes[0]?.gatewayName}`).sort(), ["cart@gw-1", "cart@gw-2", "shop@gw-1", "shop@gw-2"]);
+    assert.deepEqual(repairs.map((e) => e.targetName).sort(), ["gw-1", "gw-2"]);
     for (const e of repairs) {
       assert.equal(e.actorEmail, "system");
       assert.equal(e.actorRole, "SYSTEM");
-      assert.equal(e.reason, "gateway ahead of database");
-      assert.equal((e.before as { drift?: string }).drift, "ahead");
-      assert.ok(e.outcomes.every((o) => o.ok));
+      assert.equal(e.serviceName, null);
+      assert.match(e.reason ?? "", /^2 repaired, 0 failed: gateway ahead of database$/);
+      const listed = (e.before as { services: { service: string; drift: string; reason: string }[] }).services;
+      assert.deepEqual(listed.map((s) => [s.service, s.drift, s.reason]).sort(), [["cart", "ahead", "gateway ahead of database"], ["shop", "ahead", "gateway ahead of database"]]);
+      assert.deepEqual((e.after as { repaired: { service: string }[] }).repaired.map((r) => r.service).sort(), ["cart", "shop"]);
+      assert.deepEqual(e.outcomes.map((o) => [o.gatewayName, o.ok, o.message.split(":")[0]]).sort(), [[e.targetName, true, "cart"], [e.targetName, true, "shop"]]);
     }
     // Converged: the next pass has nothing to do.
     const again = await reconcileOnce(db);
@@ -177,7 +181,8 @@ describe("managed services", () => {
     assert.ok(await inSync(client2));
     const ev = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "shop" }, orderBy: { id: "desc" } });
     assert.equal(ev?.reason, "changed on gateway directly");
-    assert.deepEqual((ev?.before as { changes?: unknown[] }).changes?.length, 2);
+    assert.equal(ev?.targetName, "gw-2");
+    assert.deepEqual((ev?.before as { services: { changes: unknown[] }[] }).services[0].changes.length, 2);
   });
 
   it("a service pushed before managed_by existed is marked on the next pass, audited as such", async () => {
@@ -191,7 +196,7 @@ describe("managed services", () => {
     assert.equal((await client1.getUpstream("cart"))?.managed_by, "portal");
     const ev = await db.auditEvent.findFirst({ where: { action: "service.sync", serviceName: "cart" }, orderBy: { id: "desc" } });
     assert.equal(ev?.reason, "not marked as managed by the portal");
-    assert.deepEqual((ev?.before as { fields?: string[] }).fields, ["managed_by"]);
+    assert.deepEqual((ev?.before as { services: { fields: string[] }[] }).services[0].fields, ["managed_by"]);
   });
 
   it("an unmanaged service (the brief's API) is still adopted, and managed by the portal from then on", async () => {

@@ -28,6 +28,7 @@ end
 local ROUTES = {
     ["/v1/upstreams"] = reads(upstreams.list),
     ["/v1/upstreams/"] = reads(upstreams.list),
+    ["/v1/summary"] = reads(upstreams.summary),
     ["/v1/stats"] = reads(status.stats),
     ["/v1/status"] = reads(status.status),
     ["/metrics"] = reads(status.metrics),

@@ -3,6 +3,7 @@
 --   POST /v1/upstreams/{name}/nodes, PATCH|DELETE /v1/upstreams/{name}/nodes/{addr}.
 -- Every write validates the whole new state and commits under the write lock
 -- (write.lua); responses carry the service's version as ETag.
+local util = require "graylane.util"
 local ip = require "graylane.ip"
 local validate = require "graylane.validate"
 local store = require "graylane.store"
@@ -12,6 +13,7 @@ local http = require "graylane.admin.http"
 local write = require "graylane.admin.write"
 
 local concat = table.concat
+local md5 = ngx.md5
 local remove = table.remove
 
 local send, send_error, send_err = http.send, http.send_error, http.send_err
@@ -40,6 +42,23 @@ end
 
 function _M.list()
     return http.send_text(report.configuration("upstreams", render_list), "application/json")
+end
+
+-- GET /v1/summary: per service its revision, version and the MD5 of the
+-- document the store holds (a new one on every write, forced or not, and on a
+-- state file edited before a restart), so a reader that compared a service
+-- before can tell whether it changed since without reading every document.
+function _M.summary()
+    local names = store.names()
+    local out = {}
+    for i = 1, #names do
+        local raw = store.get_raw(names[i])
+        local st = raw and util.decode(raw)
+        if st then
+            out[#out + 1] = { name = names[i], revision = st.revision, version = st.version, digest = md5(raw) }
+        end
+    end
+    return send(200, { version = store.version(), services = util.array(out) })
 end
 
 function _M.get(name)

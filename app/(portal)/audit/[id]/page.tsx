@@ -112,7 +112,7 @@ export default async function AuditEventPage({ params }: PageProps<"/audit/[id]"
                 <td className="px-3 py-2 font-medium">{o.gatewayName}</td>
                 <td className="px-3 py-2">{o.ok ? <Badge tone="green">{t("detail.ok")}</Badge> : <Badge tone="red">{t("detail.failed")}</Badge>}</td>
                 <td className="px-3 py-2 text-xs break-all">
-                  {o.ok ? "—" : (
+                  {o.ok ? o.message || "—" : (
                     <>
                       {gatewayError(o.code, o.message)}
                       <span className="ml-1 text-slate-500">

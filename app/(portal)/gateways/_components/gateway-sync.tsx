@@ -1,4 +1,6 @@
-import { getTranslations } from "next-intl/server";
+"use client";
+
+import { useTranslations } from "next-intl";
 import type { GatewaySyncSummary } from "@/lib/reconcile/status";
 import { DateTime } from "../../_components/date-time";
 import { Badge, type BadgeTone } from "../../_components/states";
@@ -6,8 +8,8 @@ import { Badge, type BadgeTone } from "../../_components/states";
 const TONE: Record<GatewaySyncSummary["status"], BadgeTone> = { in_sync: "green", failed: "red", pending: "amber", empty: "neutral" };
 
 /** A gateway's sync status over every service, and its last successful sync. */
-export async function GatewaySyncCell({ summary }: { summary: GatewaySyncSummary | undefined }) {
-  const t = await getTranslations("reconcile");
+export function GatewaySyncCell({ summary }: { summary: GatewaySyncSummary | null | undefined }) {
+  const t = useTranslations("reconcile");
   if (!summary) return null;
   const count = summary.status === "failed" ? summary.counts.failed : summary.counts.stale + summary.counts.never;
   return (
