@@ -147,10 +147,7 @@ function _M.remove()
         return changes, { action = "upstream_remove", service = concat(svc_names, ","), node = a.addr },
             { server = a.addr, removed_from = removed }
     end)
-    if not result then
-        return send_err(err)
-    end
-    return send(200, result)
+    return http.reply(result, err)
 end
 
 function _M.list()

@@ -59,6 +59,14 @@ function _M.send_err(err, status)
     return _M.send_error(err.status or status or 400, err.code, err.message, err.field)
 end
 
+-- The answer of a write: 200 with its result, or the error mutate() returned.
+function _M.reply(result, err)
+    if not result then
+        return _M.send_err(err)
+    end
+    return send(200, result)
+end
+
 function _M.method_not_allowed(allowed)
     return send(405, { error = { code = "method_not_allowed", message = "use " .. allowed } },
                 { Allow = allowed })

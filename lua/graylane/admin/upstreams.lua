@@ -94,11 +94,7 @@ function _M.put(name)
     local result
     result, err = mutate(function()
         local cur = store.get(name)
-        local ok, gerr = write.check_if_match(cur)
-        if not ok then
-            return nil, gerr
-        end
-        ok, gerr = write.check_managed(cur, force)
+        local ok, gerr = write.check_writable(cur, force)
         if not ok then
             return nil, gerr
         end
@@ -134,10 +130,7 @@ function _M.delete(name)
         return { { name = name, state = false } }, { action = http.action(), service = name },
             { name = name, deleted = true, version = cur.version }
     end)
-    if not result then
-        return send_err(err)
-    end
-    return send(200, result)
+    return http.reply(result, err)
 end
 
 -- Shared by POST/PATCH/DELETE on nodes: load, check If-Match, apply, guard, bump.

@@ -89,18 +89,24 @@ function _M.check_if_match(cur)
     return true
 end
 
--- Inside mutate(): the current state of an existing service whose version
--- matches If-Match (when given) and that the caller may change (managed_by).
+-- The service (nil: a new one) is at the version If-Match names (when given)
+-- and the caller may change it (managed_by, unless forced).
+function _M.check_writable(cur, force)
+    local ok, err = _M.check_if_match(cur)
+    if not ok then
+        return nil, err
+    end
+    return _M.check_managed(cur, force)
+end
+
+-- Inside mutate(): the current state of an existing service that
+-- check_writable() allows to change.
 function _M.load_existing(name, force)
     local cur = store.get(name)
     if not cur then
         return nil, { status = 404, code = "service_not_found", field = "name", message = "no service named " .. name }
     end
-    local ok, err = _M.check_if_match(cur)
-    if not ok then
-        return nil, err
-    end
-    ok, err = _M.check_managed(cur, force)
+    local ok, err = _M.check_writable(cur, force)
     if not ok then
         return nil, err
     end
