@@ -289,8 +289,10 @@ end
 
 -- $binary_remote_addr against the compiled CIDRs; IPv4 read from the bytes,
 -- a string made only for an IPv6 CIDR
+local BINARY_REMOTE_ADDR = calls.variable("binary_remote_addr")
+
 local function match_cidrs(cidrs)
-    local p, len = var_bytes(get_request(), "binary_remote_addr")
+    local p, len = var_bytes(get_request(), BINARY_REMOTE_ADDR)
     if not p then
         return false
     end

@@ -119,14 +119,17 @@ end
 -- $graylane_service if a location set it, else $host. The first is read
 -- only when the config has such a location (a variable lookup costs ~0.4k
 -- instructions; a map over both cost ~1.1k).
+local SERVICE_VAR = calls.variable("graylane_service")
+local HOST = calls.variable("host")
+
 local function service_name(r)
     if config.service_var then
-        local s = var_get(r, "graylane_service")
+        local s = var_get(r, SERVICE_VAR)
         if s and s ~= "" then
             return s
         end
     end
-    return var_get(r, "host")
+    return var_get(r, HOST)
 end
 
 function _M.balance()
