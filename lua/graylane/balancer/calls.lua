@@ -13,6 +13,7 @@ local C = ffi.C
 local ffi_new = ffi.new
 local ffi_str = ffi.string
 local tonumber = tonumber
+local str_lower = string.lower
 
 local _M = {}
 
@@ -45,14 +46,16 @@ _M.direct_variables = direct
 
 local value_ptr = ffi_new("unsigned char *[1]")
 local value_len = ffi_new("size_t[1]")
-local lowcase_buf = ffi_new("char[128]")
 
--- A variable name (lowercase, at most 128 bytes) made ready for var() and
+-- A variable name (read lowercase, as ngx.var does) made ready for var() and
 -- var_bytes(): its ngx_str_t and hash key. `via_module`: read it through
 -- lua-nginx-module's call anyway (test/gateway/variables.test.ts compares both).
 function _M.variable(name, via_module)
+    name = str_lower(name)
     local v = { name = name, direct = direct and not via_module }
-    if v.direct then
+    if not v.direct then
+        v.lowcase_buf = ffi_new("char[?]", #name)
+    else
         local data = ffi_new("unsigned char[?]", #name)
         ffi.copy(data, name, #name)
         v.data = data -- the ngx_str_t points into it: keep it alive
@@ -72,8 +75,8 @@ local function var_bytes(r, v)
         return vv.data, vv.len
     end
     local name = v.name
-    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
-                                          errmsg)
+    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, v.lowcase_buf, 0, value_ptr,
+                                          value_len, errmsg)
     if rc == 0 then
         return value_ptr[0], tonumber(value_len[0])
     end

@@ -150,7 +150,7 @@ function _M.balance()
         end
         st = new_state(svc)
         if svc.gray_possible then
-            st.gray = gray.match(svc, st)
+            st.gray = gray.match(svc, st, req)
         end
         node = pick(svc, st, svc.any_ejected and ngx_now() or 0)
         if not node then
