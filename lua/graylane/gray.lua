@@ -33,6 +33,7 @@ local crc32 = ngx.crc32_short
 local str_byte = string.byte
 local str_sub = string.sub
 local str_lower = string.lower
+local str_format = string.format
 local band = bit.band
 local bor = bit.bor
 local lshift = bit.lshift
@@ -66,6 +67,35 @@ function _M.compile_cidr(c)
         out.mask4 = bits == 0 and 0 or lshift(-1, 32 - bits)
     end
     return out
+end
+
+-- Up to this many IPv4 CIDRs are tested by one generated expression, no
+-- loop: a loop on the request path can keep LuaJIT from compiling balance()
+-- as one trace (a root trace aborts at an inner loop it has not yet seen
+-- left, and the function is blacklisted after enough aborts). Longer lists
+-- loop; their loop gets a trace of its own.
+local UNROLL4 = 32
+
+-- function(ip4) -> whether the 32-bit address is in one of the CIDRs
+local function ipv4_matcher(list)
+    if #list > UNROLL4 then
+        return function(ip4)
+            for i = 1, #list do
+                local c = list[i]
+                if band(ip4, c.mask4) == c.net4 then
+                    return true
+                end
+            end
+            return false
+        end
+    end
+    local terms = {}
+    for i = 1, #list do
+        terms[i] = str_format("band(ip4, %d) == %d", list[i].mask4, list[i].net4)
+    end
+    local src = "local band = ... return function(ip4) return " .. table.concat(terms, " or ")
+        .. " end"
+    return assert(load(src, "=gray_cidrs4"))(band)
 end
 
 -- $http_<name> variables nginx defines itself (not the generic header lookup)
@@ -110,10 +140,17 @@ function _M.compile(g)
     end
     local cidrs = g.cidrs or {}
     if #cidrs > 0 then
-        out.cidrs = {}
+        local v4, v6 = {}, {}
         for i = 1, #cidrs do
-            out.cidrs[i] = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
+            local c = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
+            if c.net4 then
+                v4[#v4 + 1] = c
+            else
+                v6[#v6 + 1] = c
+            end
         end
+        out.match4 = #v4 > 0 and ipv4_matcher(v4) or nil
+        out.cidrs6 = #v6 > 0 and v6 or nil
         out.any = true
     end
     if g.match and g.match ~= null and #g.match > 0 then
@@ -211,25 +248,27 @@ function _M.client_hash(st)
     return h
 end
 
--- $binary_remote_addr against the compiled CIDRs; IPv4 read from the bytes,
--- a string made only for an IPv6 CIDR
+-- $binary_remote_addr against the compiled CIDRs: IPv4 read from the bytes
+-- into one number, a string made only for an IPv6 address
 local BINARY_REMOTE_ADDR = calls.variable("binary_remote_addr")
 
-local function match_cidrs(req, cidrs)
+local function match_cidrs(req, g)
     local p, len = var_bytes(req, BINARY_REMOTE_ADDR)
     if not p then
         return false
     end
-    local ip4 = len == 4 and bor(lshift(p[0], 24), lshift(p[1], 16), lshift(p[2], 8), p[3])
+    if len == 4 then
+        local m4 = g.match4
+        return m4 ~= nil and m4(bor(lshift(p[0], 24), lshift(p[1], 16), lshift(p[2], 8), p[3]))
+    end
+    local cidrs = g.cidrs6
+    if not cidrs then
+        return false
+    end
     local bin
     for i = 1, #cidrs do
         local c = cidrs[i]
-        local net4 = c.net4
-        if net4 then
-            if ip4 and band(ip4, c.mask4) == net4 then
-                return true
-            end
-        elseif len == c.nbytes then
+        if len == c.nbytes then
             bin = bin or ffi_str(p, len)
             local full = c.full
             if full == 0 or str_sub(bin, 1, full) == c.prefix then
@@ -281,8 +320,7 @@ function _M.match(svc, st, req)
             end
         end
     end
-    local cidrs = g.cidrs
-    if cidrs and match_cidrs(req, cidrs) then
+    if (g.match4 or g.cidrs6) and match_cidrs(req, g) then
         return true
     end
     if g.percent100 > 0 then
