@@ -4,7 +4,9 @@
 // lua-nginx-module's ngx_http_lua_ffi_var_get. Both ways, and ngx.var, must
 // read the same value, also where realip (set_real_ip_from / real_ip_header)
 // replaces the client address; and a CIDR gray rule must follow the realip
-// address through the proxy, as it did when it read ngx.var.
+// address through the proxy, as it did when it read ngx.var. And the gray
+// rule's header and cookie checks give the same answer with few header lines
+// (scanned in Lua) and with more than gray.lua scans (read as variables).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gateway, backends, type TestGateway } from "../support/gateway";
@@ -53,6 +55,7 @@ before(async () => {
             include graylane-proxy.conf;
         }`,
   });
+  await gw.put("hl", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { header: { name: "X-Gray-Id", value: "on" }, cookie: { name: "Gray", value: "on" } } });
   await gw.put("vr", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { cidrs: ["10.0.0.0/8", "2001:db8::/32"] } });
 });
 after(async () => {
@@ -101,4 +104,23 @@ test("a CIDR gray rule reads the realip address through the proxy", async () => 
   // without realip the connection's own address (127.0.0.1) decides
   const r = await gw.proxy("/x", { host: "vr", headers: { "X-Forwarded-For": "10.9.8.7" } });
   assert.equal(r.json.addr, A);
+});
+
+test("header and cookie rules with few and with many header lines (more than gray.lua scans)", async () => {
+  const node = async (lines: Record<string, string>) => {
+    const r = await gw.proxy("/x", { host: "hl", headers: lines });
+    assert.equal(r.status, 200, r.text);
+    return r.json.addr;
+  };
+  for (const filler of [0, 5, 23, 30, 60]) {
+    const extra: Record<string, string> = {};
+    for (let i = 0; i < filler; i++) extra[`X-Filler-${i}`] = String(i);
+    const tag = `${filler} extra lines`;
+    assert.equal(await node({ ...extra }), A, tag);
+    assert.equal(await node({ ...extra, "X-Gray-Id": "on" }), G, tag);
+    assert.equal(await node({ ...extra, "X-Gray-Id": "off" }), A, tag);
+    assert.equal(await node({ ...extra, Cookie: "a=1; GRAY=on" }), G, tag);
+    assert.equal(await node({ ...extra, Cookie: "a=1; gray=off" }), A, tag);
+    assert.equal(await node({ ...extra, "X-Other": "on", Cookie: "grayx=on" }), A, tag);
+  }
 });
