@@ -186,7 +186,7 @@ local truncated = ffi_new("int[1]")
 -- the call is refused (read variables)
 local function fetch_lines(r)
     local n = C.ngx_http_lua_ffi_req_get_headers_count(r, 0, truncated)
-    if n > MAX_LINES then
+    if n < 0 or n > MAX_LINES then
         return -1
     end
     if n > 0 then
