@@ -2,7 +2,8 @@
 -- that lua-resty-core's wrappers (ngx.var, ngx.balancer, ngx.shared.DICT:get)
 -- call, with the request pointer the caller already holds and buffers
 -- allocated once: the wrappers' own argument checks and lookups cost about
--- as much as the C side of these calls. Declarations come from resty.core.
+-- as much as the C side of these calls. Declarations come from resty.core,
+-- except nginx's own ngx_http_get_variable and ngx_hash_key (below).
 local ffi = require "ffi"
 local base = require "resty.core.base"
 require "resty.core.var"
