@@ -47,16 +47,9 @@ end
 local picked, started = {}, {}
 
 function _M.balance_stats()
-    local r = get_request()
-    cursor = cursor % npeers + 1
-    local p = peers[cursor]
-    local ok, err = set_current_peer(p[1], p[2])
-    if not ok then
-        ngx.log(ngx.ERR, "bench_minimal: set_current_peer: ", err)
-        return ngx.exit(ngx.ERROR)
-    end
-    local key = tonumber(ffi_cast(UINTPTR, r))
-    picked[key] = p
+    _M.balance()
+    local key = tonumber(ffi_cast(UINTPTR, get_request()))
+    picked[key] = peers[cursor]
     started[key] = ngx_now()
 end
 
