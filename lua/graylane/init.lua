@@ -13,8 +13,8 @@ function _M.init(opts)
     if not ok then
         ngx.log(ngx.ERR, "graylane: ", err)
     end
+    require("graylane.view").init() -- the change signal (signal.lua)
     -- load every module now so workers share the compiled code (copy-on-write)
-    require "graylane.view"
     require "graylane.balancer"
     require "graylane.admin"
     require "graylane.tester"
