@@ -9,12 +9,13 @@ local _M = {}
 function _M.init(opts)
     config.init(opts)
     require("graylane.enroll").init() -- issue 15: self-enrollment settings, generated admin token
+    require("graylane.view").init() -- the change signal (signal.lua), before the state is loaded
     local ok, err = restore.load()
     if not ok then
         ngx.log(ngx.ERR, "graylane: ", err)
     end
-    require("graylane.view").init() -- the change signal (signal.lua)
     -- load every module now so workers share the compiled code (copy-on-write)
+    require "graylane.view"
     require "graylane.balancer"
     require "graylane.admin"
     require "graylane.tester"

@@ -50,8 +50,9 @@ void *ngx_slab_calloc(void *pool, size_t size);
 -- double *: the word (nil where it could not be set up)
 local word
 
--- In init_by_lua, after restore.load(): finds the word of this zone (a
--- reload) or allocates it (a fresh zone). Returns the word, or nil and why.
+-- In init_by_lua, before restore.load(): finds the word of this zone (a
+-- reload) or allocates it (a fresh zone). Returns the word for readers, or
+-- nil and why not; bump() publishes to it whenever it exists.
 function _M.init()
     local ok, zone = pcall(function()
         local z = C.ngx_http_lua_ffi_shdict_udata_to_zone(STATE[1])
@@ -64,7 +65,11 @@ function _M.init()
     local lo = tonumber(ffi.cast("uintptr_t", zone.addr))
     local hi = lo + tonumber(zone.size)
     local at = STATE:get("sig")
+    local late = false
     if type(at) ~= "number" or at < lo or at + SIZE > hi then
+        -- a running state without a word: a reload from code without the
+        -- signal, whose draining workers bump "ver" without publishing it
+        late = STATE:get("ver") ~= nil
         local p = C.ngx_slab_calloc(zone.addr, SIZE)
         if p == nil then
             word = nil
@@ -78,6 +83,9 @@ function _M.init()
         end
     end
     word = ffi.cast("double *", at)
+    if late then
+        return nil, "made during a reload from code without it; in use from the next reload"
+    end
     return word
 end
 

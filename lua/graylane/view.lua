@@ -190,7 +190,7 @@ end
 
 _M.get = get_versioned
 
--- init_by_lua, after the state is loaded: sets up the change signal (its
+-- init_by_lua, before the state is loaded: sets up the change signal (its
 -- word is shared with the workers forked after this). Without it, or with
 -- the init option change_signal = false, every request reads the version
 -- from the dict; writers publish to the word whenever it exists, so workers
