@@ -23,13 +23,18 @@
 -- reads the word before the dict, and the writer stores it after the dict's
 -- incr (under the dict's mutex, whose lock and unlock are full barriers:
 -- nginx's shmtx uses atomic compare-and-swap), so a reader that sees the new
--- word and then takes that mutex sees the incr too.
+-- word and then takes that mutex sees the incr too. The store reaches the
+-- other cores as soon as the writer's store buffer drains (nanoseconds, and
+-- before its next lock), long before a client that got the write's answer
+-- can send another request.
 local ffi = require "ffi"
 require "resty.core.shdict"
 
 local ngx = ngx
 local C = ffi.C
 local tonumber = tonumber
+local tostring = tostring
+local type = type
 
 local STATE = ngx.shared.graylane_state
 local SIZE = 64

@@ -3,6 +3,7 @@
 // effect for the very next request in every worker; across `nginx -s reload` a
 // worker still draining sees a change made by the new workers; and with the
 // signal off (init option change_signal = false) every worker still does.
+// One gateway of 4 workers for the file; the last test turns the signal off.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -14,32 +15,23 @@ import { freePort } from "../../scripts/lib/net";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 const WORKERS = 4;
+let gw: TestGateway;
 let be: BackendsHandle;
 let A: string, B: string;
-const running: TestGateway[] = [];
-
-async function start(): Promise<TestGateway> {
-  const gw = await gateway({ workers: WORKERS, debugHeaders: true });
-  running.push(gw);
-  return gw;
-}
-async function stop(gw: TestGateway): Promise<void> {
-  running.splice(running.indexOf(gw), 1);
-  await gw.stop();
-}
 
 before(async () => {
   be = await backends(2);
   [A, B] = be.addrs;
+  gw = await gateway({ workers: WORKERS, debugHeaders: true });
 });
 after(async () => {
-  for (const gw of [...running]) await stop(gw);
+  await gw?.stop();
   await be?.stop();
 });
 
 /** `n` requests, each on a fresh connection (the kernel spreads them over the
  * workers): every one must be answered by `want`; returns the workers seen. */
-async function allRouteTo(gw: TestGateway, host: string, want: string, n: number, what: string): Promise<Set<number>> {
+async function allRouteTo(host: string, want: string, n: number, what: string): Promise<Set<number>> {
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
     const r = await request(gw.proxyUrl + "/", { host });
@@ -52,20 +44,20 @@ async function allRouteTo(gw: TestGateway, host: string, want: string, n: number
 
 /** Admin writes alternate the service's node; `rounds` writes, each checked
  * on the next `n` requests; every worker must have answered some of them. */
-async function propagation(gw: TestGateway, host: string, rounds: number, n: number): Promise<void> {
+async function propagation(host: string, rounds: number, n: number): Promise<void> {
   const pids = await gw.workerPids();
   assert.equal(pids.length, WORKERS);
   const seen = new Set<number>();
   for (let round = 0; round < rounds; round++) {
     const want = [A, B][round % 2];
     await gw.put(host, { nodes: [{ addr: want }] });
-    for (const p of await allRouteTo(gw, host, want, n, `round ${round}`)) seen.add(p);
+    for (const p of await allRouteTo(host, want, n, `round ${round}`)) seen.add(p);
   }
   assert.deepEqual([...seen].sort(), [...pids].sort(), "every worker answered");
 }
 
 /** One raw HTTP/1.1 connection to the proxy, reading whole responses. */
-function connection(gw: TestGateway) {
+function connection() {
   const { hostname, port } = new URL(gw.proxyUrl);
   const sock = net.connect(Number(port), hostname);
   sock.setEncoding("latin1");
@@ -123,8 +115,8 @@ function connection(gw: TestGateway) {
  * connection, receives half of a second request's body, `between()` reloads
  * and writes, then the body completes — and nginx runs the balancer only now
  * (the body is read first), in the old worker that is draining. */
-async function heldAcrossReload(gw: TestGateway, host: string, oldAddr: string, between: () => Promise<void>) {
-  const c = connection(gw);
+async function heldAcrossReload(host: string, oldAddr: string, between: () => Promise<void>) {
+  const c = connection();
   c.send(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
   const first = await c.response();
   assert.equal(first.json.addr, oldAddr);
@@ -143,30 +135,25 @@ async function heldAcrossReload(gw: TestGateway, host: string, oldAddr: string, 
 }
 
 test("an admin write is in effect for the next request on each of 4 workers", async () => {
-  const gw = await start();
-  await propagation(gw, "sig", 6, 60);
+  await propagation("sig", 6, 60);
   const log = await fs.readFile(gw.errorLog, "utf8");
   assert.ok(!/no change signal/.test(log), "the change signal is in use");
-  await stop(gw);
 });
 
 test("a passive ejection (health.lua) is in effect for the next request on every worker", async () => {
-  const gw = await start();
   const dead = `127.0.0.1:${await freePort()}`; // nothing listens there
   await gw.put("pe", { nodes: [{ addr: dead }, { addr: A }], health: { max_fails: 1, fail_timeout: 60 } });
   // each worker's round robin would try the dead node within its first two
   // requests: after the first failure ejects it, no worker may try it again
-  await allRouteTo(gw, "pe", A, 80, "passive ejection");
+  await allRouteTo("pe", A, 80, "passive ejection");
   const failures = async () =>
     (await gw.admin("GET", "/v1/stats")).json.services.find((s: { name: string }) => s.name === "pe").nodes[0].connect_failures;
   assert.ok(await eventually(async () => (await failures()) >= 1, 3000), "the dead node was tried");
   await sleep(600); // stats are flushed every 0.25 s
   assert.equal(await failures(), 1, "tried once, by one worker; the others saw the ejection");
-  await stop(gw);
 });
 
 test("an active health check's verdict (healthcheck.lua) is in effect for the next request on every worker", async () => {
-  const gw = await start();
   const check = { path: "/healthz", interval: 0.5, timeout: 0.3, healthy: 1, unhealthy: 1 };
   await gw.put("ah", { nodes: [{ addr: A }, { addr: B }], health: { max_fails: 0, check } });
   const health = async (addr: string) =>
@@ -175,7 +162,7 @@ test("an active health check's verdict (healthcheck.lua) is in effect for the ne
   await be.control(be.nodes[0].port, "status?code=500");
   try {
     assert.ok(await eventually(async () => (await health(A)) === "unhealthy", 5000, 10), "A marked unhealthy");
-    await allRouteTo(gw, "ah", B, 60, "A unhealthy");
+    await allRouteTo("ah", B, 60, "A unhealthy");
   } finally {
     await be.control(be.nodes[0].port, "status?code=0");
   }
@@ -183,37 +170,32 @@ test("an active health check's verdict (healthcheck.lua) is in effect for the ne
   const seen = new Set<string>();
   for (let i = 0; i < 8; i++) seen.add((await request(gw.proxyUrl + "/", { host: "ah" })).json.addr);
   assert.deepEqual([...seen].sort(), [A, B].sort(), "A serves again");
-  await stop(gw);
 });
 
 test("across nginx -s reload, a draining old worker sees a change written by a new worker", async () => {
-  const gw = await start();
   await gw.put("rl", { nodes: [{ addr: A }] });
-  const second = await heldAcrossReload(gw, "rl", A, async () => {
+  const second = await heldAcrossReload("rl", A, async () => {
     await gw.reload();
     await gw.put("rl", { nodes: [{ addr: B }] }); // answered by a new worker
   });
   assert.equal(second.status, 200);
   assert.equal(second.json.addr, B, "the old worker used the state written after the reload");
-  await propagation(gw, "rl", 2, 40);
-  await stop(gw);
+  await propagation("rl", 2, 40);
 });
 
 test("with change_signal = false every worker reads the dict, and old workers reading the signal still see their writes", async () => {
-  const gw = await start();
   await gw.put("off", { nodes: [{ addr: A }] });
   const conf = path.join(gw.prefix, "nginx.conf");
   const text = await fs.readFile(conf, "utf8");
   const off = text.replace(/allow_link_local = (true|false) \}/, "allow_link_local = $1, change_signal = false }");
   assert.notEqual(off, text, "init options found in nginx.conf");
   await fs.writeFile(conf, off);
-  const second = await heldAcrossReload(gw, "off", A, async () => {
+  const second = await heldAcrossReload("off", A, async () => {
     await gw.reload();
     await gw.put("off", { nodes: [{ addr: B }] }); // a new worker, not reading the signal, writes
   });
   assert.equal(second.json.addr, B, "the old worker (reading the signal) saw the new worker's write");
   const log = await fs.readFile(gw.errorLog, "utf8");
   assert.ok(/change_signal = false: every request reads the state version/.test(log), "the fallback is logged");
-  await propagation(gw, "off", 4, 60);
-  await stop(gw);
+  await propagation("off", 4, 60);
 });
