@@ -1,6 +1,8 @@
 // `npx tsx bench/callgrind.ts`: instructions per proxied request, counted by
 // valgrind's callgrind in the one worker of each proxy, for the same variants
-// as bench/gateway.ts plus "lua-floor" (lua-minimal + an empty log_by_lua).
+// as bench/gateway.ts plus "lua-floor" (lua-minimal + an empty log_by_lua) and "lua-stats"
+// (lua-minimal keeping the picked peer and start time per request, counting status class and
+// latency per peer in its log phase: the least a balancer with per-node stats does).
 // Instruction counts repeat to within ~1% from run to run, where CPU time on
 // the shared cores moves by 10%: use this to compare variants of the hot path.
 //
@@ -10,8 +12,10 @@
 // "gateway-header": the gateway variant with every request carrying the rule's header
 // with another value (X-Gray: 0), the header-scan path of a present header;
 // "gateway-cookie" the same with the rule's cookie (Cookie: gray=0).
+// "gateway-browser": the gateway variant with the header lines a browser sends (10 lines besides
+// Host, a Cookie line without the rule's cookie): the header scan walks all of them.
 //
-//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,gateway,gateway-nogray,gateway-header,gateway-cookie,gateway-list]
+//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,lua-stats,gateway,gateway-nogray,gateway-header,gateway-cookie,gateway-browser,gateway-list]
 //     [--requests 20000] [--warmup 6000] [--idle-ms 5000]  (approximate: wrk runs for requests/2000 s)
 // "without timers" subtracts what the worker executes idle (stats flush and health
 // check timers, per second) over the same wall time, measured just before the traffic.
@@ -28,7 +32,19 @@ import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WEIGHTS = [5, 3, 2];
-const ALL = ["static", "lua-minimal", "lua-floor", "gateway", "gateway-nogray", "gateway-header", "gateway-cookie", "gateway-list"];
+const ALL = ["static", "lua-minimal", "lua-floor", "lua-stats", "gateway", "gateway-nogray", "gateway-header", "gateway-cookie", "gateway-browser", "gateway-list"];
+const BROWSER_HEADERS = [
+  "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+  "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  "Accept-Language: en-US,en;q=0.5",
+  "Accept-Encoding: gzip, deflate, br",
+  "Referer: http://bench/start",
+  "Cookie: session=4f9c2a7e1b; theme=dark; consent=1",
+  "Upgrade-Insecure-Requests: 1",
+  "Sec-Fetch-Dest: document",
+  "Sec-Fetch-Mode: navigate",
+  "Sec-Fetch-Site: same-origin",
+];
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -189,7 +205,7 @@ async function main() {
     let conf: string;
     let host = "bench";
     let headers: string[] = [];
-    if (v === "static" || v === "lua-minimal" || v === "lua-floor") {
+    if (v === "static" || v === "lua-minimal" || v === "lua-floor" || v === "lua-stats") {
       const lua = v !== "static";
       const peers = stable.map((a) => `{ "127.0.0.1", ${a.split(":")[1]} }`).join(", ");
       conf = render(await fsp.readFile(path.join(BENCH_DIR, "static-nginx.conf.tmpl"), "utf8"), {
@@ -198,10 +214,10 @@ async function main() {
         WORKERS: "1",
         LISTEN: `127.0.0.1:${port}`,
         UPSTREAM_SERVERS: lua
-          ? `        server 0.0.0.1;\n        balancer_by_lua_block {\n            require("bench_minimal").balance()\n        }`
+          ? `        server 0.0.0.1;\n        balancer_by_lua_block {\n            require("bench_minimal").${v === "lua-stats" ? "balance_stats" : "balance"}()\n        }`
           : stable.map((a, i) => `        server ${a} weight=${WEIGHTS[i]} max_fails=3 fail_timeout=10s;`).join("\n"),
         HTTP_EXTRA: lua ? `    lua_package_path "${path.join(BENCH_DIR, "lua")}/?.lua;;";\n    init_by_lua_block {\n        require("bench_minimal").init({ ${peers} })\n    }\n` : "",
-        LOCATION_EXTRA: v === "lua-floor" ? "            log_by_lua_block { }" : "",
+        LOCATION_EXTRA: v === "lua-floor" ? "            log_by_lua_block { }" : v === "lua-stats" ? '            log_by_lua_block { require("bench_minimal").log() }' : "",
       }).replace(/worker_rlimit_nofile \d+;/, "");
     } else {
       // render the gateway's own config (one worker), load the services into its state file, then run that config under valgrind
@@ -229,6 +245,7 @@ async function main() {
       if (v === "gateway-nogray") host = "bench-nogray";
       if (v === "gateway-header") headers = ["X-Gray: 0"];
       if (v === "gateway-cookie") headers = ["Cookie: gray=0"];
+      if (v === "gateway-browser") headers = BROWSER_HEADERS;
       if (v === "gateway-list") {
         host = "bench-list";
         headers = ["X-User-Id: user-100000"];

@@ -17,6 +17,9 @@ local _M = {
     service_var = false,
     -- node addresses in 169.254.0.0/16 and fe80::/10 (cloud metadata) only when allowed
     allow_link_local = false,
+    -- the request path checks for changes through signal.lua's word (false:
+    -- reads the version from the shared dict on every request, as a fallback)
+    change_signal = true,
 }
 
 -- The trimmed contents of a file; nil (and why, if it could not be read) when
@@ -37,6 +40,7 @@ function _M.init(opts)
     _M.server = opts.server or "nginx"
     _M.service_var = opts.service_var == true
     _M.allow_link_local = opts.allow_link_local == true
+    _M.change_signal = opts.change_signal ~= false
 
     -- alternates on every start and reload (see stats.lua, in-flight slots)
     local gen, gerr = ngx.shared.graylane_stats:incr("gen", 1, 0)

@@ -3,17 +3,18 @@
 --
 -- Header and cookie rules mean what nginx's $http_<name> and $cookie_<name>
 -- mean (nginx <= 1.22: the first matching header line; the first matching
--- cookie of the Cookie lines, name case-insensitive). Reading a variable by
--- name costs ~0.5k instructions (name lowercased and hashed, the prefix
--- variables tried, then the header lines scanned), so the rule is checked on
--- the request's header lines themselves, fetched once through the FFI call
--- ngx.req.get_headers uses (no Lua table built). Header names nginx serves
--- from a variable of its own ($http_host, $http_cookie, ...), and nginx >=
--- 1.23 (which joins repeated header lines), read the variable instead.
+-- cookie of the Cookie lines, name case-insensitive). A header variable costs
+-- ~0.5k instructions (the prefix variables tried, then the header lines
+-- scanned), so a header rule is checked on the request's header lines
+-- themselves, fetched once through the FFI call ngx.req.get_headers uses (no
+-- Lua table built). Header names nginx serves from a variable of its own
+-- ($http_host, $http_cookie, ...), and nginx >= 1.23 (which joins repeated
+-- header lines), read the variable instead. Cookies are read as
+-- $cookie_<name> (nginx's own parser): a Cookie line parsed in Lua made
+-- LuaJIT leave the request's trace for the interpreter (+2.8k instructions).
 local tester = require "graylane.tester"
 local ip = require "graylane.ip"
 local util = require "graylane.util"
-local base = require "resty.core.base"
 require "resty.core.request" -- declares ngx_http_lua_ffi_req_get_headers*
 local ffi = require "ffi"
 local bit = require "bit"
@@ -25,12 +26,14 @@ local var = ngx.var
 local C = ffi.C
 local ffi_new = ffi.new
 local ffi_str = ffi.string
-local get_request = base.get_request
 local var_bytes = calls.var_bytes
+local var_str = calls.var
+local variable = calls.variable
 local crc32 = ngx.crc32_short
 local str_byte = string.byte
 local str_sub = string.sub
 local str_lower = string.lower
+local str_format = string.format
 local band = bit.band
 local bor = bit.bor
 local lshift = bit.lshift
@@ -66,6 +69,35 @@ function _M.compile_cidr(c)
     return out
 end
 
+-- Up to this many IPv4 CIDRs are tested by one generated expression, no
+-- loop: a loop on the request path can keep LuaJIT from compiling balance()
+-- as one trace (a root trace aborts at an inner loop it has not yet seen
+-- left, and the function is blacklisted after enough aborts). Longer lists
+-- loop; their loop gets a trace of its own.
+local UNROLL4 = 32
+
+-- function(ip4) -> whether the 32-bit address is in one of the CIDRs
+local function ipv4_matcher(list)
+    if #list > UNROLL4 then
+        return function(ip4)
+            for i = 1, #list do
+                local c = list[i]
+                if band(ip4, c.mask4) == c.net4 then
+                    return true
+                end
+            end
+            return false
+        end
+    end
+    local terms = {}
+    for i = 1, #list do
+        terms[i] = str_format("band(ip4, %d) == %d", list[i].mask4, list[i].net4)
+    end
+    local src = "local band = ... return function(ip4) return " .. table.concat(terms, " or ")
+        .. " end"
+    return assert(load(src, "=gray_cidrs4"))(band)
+end
+
 -- $http_<name> variables nginx defines itself (not the generic header lookup)
 local OWN_HEADER_VARS = {
     host = true, user_agent = true, referer = true, via = true, x_forwarded_for = true,
@@ -73,12 +105,6 @@ local OWN_HEADER_VARS = {
 }
 -- the header lines are scanned here only where $http_ means "first line"
 local SCAN = (ngx.config and ngx.config.nginx_version or 0) < 1023000
-
-local function bytes_of(s)
-    local t = { str_byte(s, 1, #s) }
-    t.n = #s
-    return t
-end
 
 -- a header key for find_header: its length, text and a memo of raw names
 local function header_key(s)
@@ -92,7 +118,7 @@ function _M.compile(g)
     if g.header ~= null and g.header then
         -- the variable's name: lowercase, '-' read as '_'
         local key = str_lower(g.header.name):gsub("-", "_")
-        out.header_var = "http_" .. key
+        out.header_var = variable("http_" .. key)
         out.header_value = g.header.value
         if SCAN and not OWN_HEADER_VARS[key] then
             out.header_key = header_key(key)
@@ -101,16 +127,14 @@ function _M.compile(g)
         out.any = true
     end
     if g.cookie ~= null and g.cookie then
-        out.cookie_var = "cookie_" .. g.cookie.name
-        out.cookie_key = bytes_of(str_lower(g.cookie.name))
+        out.cookie_var = variable("cookie_" .. g.cookie.name)
         out.cookie_value = g.cookie.value
         out.scan = out.scan or SCAN
         out.any = true
     end
     if g.tester ~= null and g.tester then
         out.tester_cookie = g.tester.cookie
-        out.tester_var = "cookie_" .. g.tester.cookie
-        out.tester_key = bytes_of(str_lower(g.tester.cookie))
+        out.tester_var = variable("cookie_" .. g.tester.cookie)
         -- checked tester values, for as long as this version of the service lives
         out.tester_memo = tester.new_memo()
         out.scan = out.scan or SCAN
@@ -118,23 +142,30 @@ function _M.compile(g)
     end
     local cidrs = g.cidrs or {}
     if #cidrs > 0 then
-        out.cidrs = {}
+        local v4, v6 = {}, {}
         for i = 1, #cidrs do
-            out.cidrs[i] = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
+            local c = _M.compile_cidr(ip.parse_cidr(cidrs[i]))
+            if c.net4 then
+                v4[#v4 + 1] = c
+            else
+                v6[#v6 + 1] = c
+            end
         end
+        out.match4 = #v4 > 0 and ipv4_matcher(v4) or nil
+        out.cidrs6 = #v6 > 0 and v6 or nil
         out.any = true
     end
     if g.match and g.match ~= null and #g.match > 0 then
         out.rules = {}
         for i = 1, #g.match do
-            local r = attr.compile_rule(g.match[i], SCAN, OWN_HEADER_VARS, bytes_of, header_key)
+            local r = attr.compile_rule(g.match[i], SCAN, OWN_HEADER_VARS, header_key)
             out.rules[i] = r
             out.scan = out.scan or r.scan
         end
         out.any = true
     end
     if g.percent_key and g.percent_key ~= null then
-        out.percent_key = attr.compile_rule(g.percent_key, SCAN, OWN_HEADER_VARS, bytes_of, header_key)
+        out.percent_key = attr.compile_rule(g.percent_key, SCAN, OWN_HEADER_VARS, header_key)
         out.scan = out.scan or out.percent_key.scan
     end
     -- in hundredths of a percent, a whole number (1.1 * 100 is 110.00000000000001)
@@ -145,24 +176,21 @@ function _M.compile(g)
     return out
 end
 
--- The request's header lines (raw names), fetched into one reused array.
-local ELTS = ffi.typeof("ngx_http_lua_ffi_table_elt_t[?]")
-local nlines = 32
-local lines = ffi_new(ELTS, nlines)
+-- The request's header lines (raw names), fetched into one reused array, when
+-- there are at most MAX_LINES of them (else the rules read variables).
+local MAX_LINES = 24
+local lines = ffi_new("ngx_http_lua_ffi_table_elt_t[?]", MAX_LINES)
 local truncated = ffi_new("int[1]")
 
--- how many lines are in `lines` now; -1 when the call is refused (read variables)
-local function fetch_lines()
-    local r = get_request()
+-- how many lines are in `lines` now; -1 when there are more than MAX_LINES or
+-- the call is refused (read variables)
+local function fetch_lines(r)
     local n = C.ngx_http_lua_ffi_req_get_headers_count(r, 0, truncated)
-    if n > 0 then
-        if n > nlines then
-            nlines = n
-            lines = ffi_new(ELTS, n)
-        end
-        C.ngx_http_lua_ffi_req_get_headers(r, lines, n, 1)
-    elseif n < 0 then
+    if n < 0 or n > MAX_LINES then
         return -1
+    end
+    if n > 0 then
+        C.ngx_http_lua_ffi_req_get_headers(r, lines, n, 1)
     end
     return n
 end
@@ -185,93 +213,26 @@ local function name_is(k, key)
     return m
 end
 
--- nginx's lookup of $http_<key>: the first line whose name, with A-Z lowered
--- and '-' read as '_', is key. A name of the key's length is compared as one
--- string through a memo.
-local function find_header(n, key)
-    local klen = key.n
-    -- every line, last to first, no early exit: a loop left by return or break
-    -- on the line that matches makes LuaJIT abort the trace there until it
-    -- blacklists the loop (measured: ~11k instructions per request)
-    local found = -1
-    for i = n - 1, 0, -1 do
-        local k = lines[i].key
-        if k.len == klen and name_is(k, key) then
-            found = i
-        end
+-- find_header(n, key): nginx's lookup of $http_<key> in the n fetched lines,
+-- the value (ngx_str_t) of the first line whose name, with A-Z lowered and
+-- '-' read as '_', is key; a name of the key's length is compared as one
+-- string through a memo. Generated as straight-line code, one step per line:
+-- a loop here made LuaJIT end balance()'s trace at it and run the rest of the
+-- request in the interpreter whenever it looped (+1.5k to +2.9k instructions
+-- per request with a browser's 11 header lines).
+local find_header
+do
+    local src = { "local lines, name_is = ...\nreturn function(n, key)\nlocal klen = key.n\nlocal k\n" }
+    for i = 0, MAX_LINES - 1 do
+        src[#src + 1] = str_format("if n == %d then return nil end\nk = lines[%d].key\n"
+            .. "if k.len == klen and name_is(k, key) then return lines[%d].value end\n", i, i, i)
     end
-    if found >= 0 then
-        return lines[found].value
-    end
-    return nil
+    src[#src + 1] = "return nil\nend\n"
+    find_header = assert(load(table.concat(src), "=gray_find_header"))(lines, name_is)
 end
 
--- d[s .. s+klen-1] equals key (lowercase bytes), A-Z lowered
-local function name_at(d, s, key, klen)
-    for j = 0, klen - 1 do
-        local c = d[s + j]
-        if c >= 65 and c <= 90 then
-            c = c + 32
-        end
-        if c ~= key[j + 1] then
-            return false
-        end
-    end
-    return true
-end
-
-local COOKIE = bytes_of("cookie")
-
--- nginx's lookup of $cookie_<key> (ngx_http_parse_multi_header_lines, 1.22):
--- the Cookie lines in order, in each "name = value" items separated by ';' or
--- ','; returns the value's address and length, or nil.
-local function find_cookie(n, key)
-    local klen = key.n
-    for i = 0, n - 1 do
-        local line = lines[i]
-        local k = line.key
-        local vlen = line.value.len
-        if k.len == 6 and klen <= vlen and name_at(k.data, 0, COOKIE, 6) then
-            local d = line.value.data
-            local s = 0
-            while s < vlen do
-                if vlen - s >= klen and name_at(d, s, key, klen) then
-                    s = s + klen
-                    while s < vlen and d[s] == 32 do
-                        s = s + 1
-                    end
-                    if s < vlen and d[s] == 61 then -- '='
-                        s = s + 1
-                        while s < vlen and d[s] == 32 do
-                            s = s + 1
-                        end
-                        local last = s
-                        while last < vlen and d[last] ~= 59 do -- ';'
-                            last = last + 1
-                        end
-                        return d + s, last - s
-                    end
-                    -- nginx steps over the byte that is not '=' before skipping
-                    if s < vlen then
-                        s = s + 1
-                    end
-                end
-                -- skip to after the next ';' or ',', then the spaces
-                while s < vlen do
-                    local c = d[s]
-                    s = s + 1
-                    if c == 59 or c == 44 then
-                        break
-                    end
-                end
-                while s < vlen and d[s] == 32 do
-                    s = s + 1
-                end
-            end
-        end
-    end
-    return nil
-end
+-- whether the n fetched lines hold a Cookie line ($cookie_<name> is read only then)
+local COOKIE = header_key("cookie")
 
 local function equals(p, len, want)
     return len == #want and (len == 0 or C.memcmp(p, want, len) == 0)
@@ -287,23 +248,27 @@ function _M.client_hash(st)
     return h
 end
 
--- $binary_remote_addr against the compiled CIDRs; IPv4 read from the bytes,
--- a string made only for an IPv6 CIDR
-local function match_cidrs(cidrs)
-    local p, len = var_bytes(get_request(), "binary_remote_addr")
+-- $binary_remote_addr against the compiled CIDRs: IPv4 read from the bytes
+-- into one number, a string made only for an IPv6 address
+local BINARY_REMOTE_ADDR = calls.variable("binary_remote_addr")
+
+local function match_cidrs(req, g)
+    local p, len = var_bytes(req, BINARY_REMOTE_ADDR)
     if not p then
         return false
     end
-    local ip4 = len == 4 and bor(lshift(p[0], 24), lshift(p[1], 16), lshift(p[2], 8), p[3])
+    if len == 4 then
+        local m4 = g.match4
+        return m4 ~= nil and m4(bor(lshift(p[0], 24), lshift(p[1], 16), lshift(p[2], 8), p[3]))
+    end
+    local cidrs = g.cidrs6
+    if not cidrs then
+        return false
+    end
     local bin
     for i = 1, #cidrs do
         local c = cidrs[i]
-        local net4 = c.net4
-        if net4 then
-            if ip4 and band(ip4, c.mask4) == net4 then
-                return true
-            end
-        elseif len == c.nbytes then
+        if len == c.nbytes then
             bin = bin or ffi_str(p, len)
             local full = c.full
             if full == 0 or str_sub(bin, 1, full) == c.prefix then
@@ -317,9 +282,10 @@ local function match_cidrs(cidrs)
     return false
 end
 
-function _M.match(svc, st)
+-- req: the request (resty.core.base.get_request())
+function _M.match(svc, st, req)
     local g = svc.gray_rule
-    local n = g.scan and fetch_lines() or -1
+    local n = g.scan and fetch_lines(req) or -1
     if g.header_var then
         if g.header_key and n >= 0 then
             local v = find_header(n, g.header_key)
@@ -327,54 +293,46 @@ function _M.match(svc, st)
                 return true
             end
         else
-            local v = var[g.header_var]
-            if v and v == g.header_value then
+            local p, len = var_bytes(req, g.header_var)
+            if p and equals(p, len, g.header_value) then
                 return true
             end
         end
     end
-    if g.cookie_var then
-        if n >= 0 then
-            local p, len = find_cookie(n, g.cookie_key)
-            if p and equals(p, len, g.cookie_value) then
-                return true
+    if g.cookie_var or g.tester_var then
+        -- a request without a Cookie line has no cookie (a variable that
+        -- misses costs ~0.37k instructions)
+        if n < 0 or find_header(n, COOKIE) then
+            if g.cookie_var then
+                local p, len = var_bytes(req, g.cookie_var)
+                if p and equals(p, len, g.cookie_value) then
+                    return true
+                end
             end
-        else
-            local v = var[g.cookie_var]
-            if v and v == g.cookie_value then
-                return true
+            if g.tester_var then
+                local v = var_str(req, g.tester_var)
+                if v and tester.verify(v, svc.name, g.tester_cookie, g.tester_memo) then
+                    return true
+                end
             end
-        end
-    end
-    if g.tester_var then
-        local v
-        if n >= 0 then
-            local p, len = find_cookie(n, g.tester_key)
-            v = p and ffi_str(p, len)
-        else
-            v = var[g.tester_var]
-        end
-        if v and tester.verify(v, svc.name, g.tester_cookie, g.tester_memo) then
-            return true
         end
     end
     local rules = g.rules
     if rules then
         for i = 1, #rules do
             local r = rules[i]
-            if attr.test(r, attr.read(r, n, find_header, find_cookie)) then
+            if attr.test(r, attr.read(r, n, find_header, req)) then
                 return true
             end
         end
     end
-    local cidrs = g.cidrs
-    if cidrs and match_cidrs(cidrs) then
+    if (g.match4 or g.cidrs6) and match_cidrs(req, g) then
         return true
     end
     if g.percent100 > 0 then
         local pk = g.percent_key
         -- a request without the key's value falls back to the client IP
-        local v = pk and attr.read(pk, n, find_header, find_cookie)
+        local v = pk and attr.read(pk, n, find_header, req)
         local h = (v and v ~= "") and crc32(v) or _M.client_hash(st)
         if h % 10000 < g.percent100 then
             return true

@@ -3,16 +3,18 @@
 -- and tested per request by gray.match(). Kept apart from gray.lua for size.
 --
 -- A list of values becomes a Lua hash set (one table lookup per request,
--- whatever the list's length); a prefix is compared on its bytes. Headers and
--- cookies are read the way gray.lua reads its fixed header/cookie (the
--- request's header lines, fetched once, where nginx's $http_/$cookie_ mean the
--- first line; else the variable). A query argument is nginx's $arg_<name>
--- (the first argument of that name, name case-insensitive), percent-decoded
--- when it holds a '%'; only rules that name one read it.
+-- whatever the list's length); a prefix is compared on its bytes. Headers are
+-- read the way gray.lua reads its fixed header (the request's header lines,
+-- fetched once, where nginx's $http_ means the first line; else the
+-- variable); a cookie is nginx's $cookie_<name>. A query argument is nginx's
+-- $arg_<name> (the first argument of that name, name case-insensitive),
+-- percent-decoded when it holds a '%'; only rules that name one read it.
 local ffi = require "ffi"
+local calls = require "graylane.balancer.calls"
 
 local ngx = ngx
-local var = ngx.var
+local var_str = calls.var
+local variable = calls.variable
 local ffi_str = ffi.string
 local str_lower = string.lower
 local str_sub = string.sub
@@ -23,21 +25,19 @@ local _M = {}
 
 -- {source, name, values | prefix} (or a percent_key {source, name}) made
 -- ready for read() and test().
-function _M.compile_rule(m, scan_lines, own_header_vars, bytes_of, header_key)
+function _M.compile_rule(m, scan_lines, own_header_vars, header_key)
     local out = { source = m.source }
     if m.source == "header" then
         local key = str_lower(m.name):gsub("-", "_")
-        out.var = "http_" .. key
+        out.var = variable("http_" .. key)
         if scan_lines and not own_header_vars[key] then
             out.key = header_key(key)
             out.scan = true
         end
     elseif m.source == "cookie" then
-        out.var = "cookie_" .. m.name
-        out.key = bytes_of(str_lower(m.name))
-        out.scan = scan_lines
+        out.var = variable("cookie_" .. m.name)
     else
-        out.var = "arg_" .. m.name
+        out.var = variable("arg_" .. m.name)
     end
     if m.values then
         local set = {}
@@ -53,18 +53,14 @@ function _M.compile_rule(m, scan_lines, own_header_vars, bytes_of, header_key)
 end
 
 -- The request's value for a compiled rule (a string) or nil. n: the header
--- lines gray.lua fetched (-1: none, read the variable).
-function _M.read(r, n, find_header, find_cookie)
+-- lines gray.lua fetched (-1: none, read the variable); req: the request.
+function _M.read(r, n, find_header, req)
     local key = r.key
     if key and n >= 0 then
-        if r.source == "header" then
-            local v = find_header(n, key)
-            return v and ffi_str(v.data, v.len)
-        end
-        local p, len = find_cookie(n, key)
-        return p and ffi_str(p, len)
+        local v = find_header(n, key)
+        return v and ffi_str(v.data, v.len)
     end
-    local v = var[r.var]
+    local v = var_str(req, r.var)
     if v and r.source == "query" and str_find(v, "%", 1, true) then
         v = unescape_uri(v)
     end

@@ -10,13 +10,13 @@
 -- into an ejected one, so the balancer has one way to skip a node.
 local stats = require "graylane.stats"
 local dict_write = require("graylane.util").dict_write
+local signal = require "graylane.signal"
 
 local ngx = ngx
 local ngx_now = ngx.now
 local tonumber = tonumber
 
 local STATS = ngx.shared.graylane_stats
-local STATE = ngx.shared.graylane_state
 
 local _M = {}
 
@@ -39,7 +39,7 @@ function _M.failed(svc, node)
         return
     end
     STATS:delete(node.fl_key)
-    STATE:incr("ver", 1, 0)
+    signal.bump()
     ngx.log(ngx.WARN, "graylane: node ", node.addr, " of service ", svc.name, " failed ", n,
             " times; ejected for ", h.fail_timeout, "s")
 end

@@ -32,7 +32,6 @@ local type = type
 local concat = table.concat
 
 local STATS = ngx.shared.graylane_stats
-local STATE = ngx.shared.graylane_state
 
 local _M = {}
 
@@ -49,7 +48,7 @@ local busy = {}      -- service name -> true while a round runs
 local known = {}     -- "hc:" keys this worker wrote, to drop them when their node goes
 
 local function bump_version()
-    local _, err = STATE:incr("ver", 1, 0)
+    local _, err = require("graylane.signal").bump()
     if err then
         ngx.log(ngx.ERR, "graylane: cannot bump state version: ", err)
     end

@@ -9,6 +9,7 @@ local _M = {}
 function _M.init(opts)
     config.init(opts)
     require("graylane.enroll").init() -- issue 15: self-enrollment settings, generated admin token
+    require("graylane.view").init() -- the change signal (signal.lua), before the state is loaded
     local ok, err = restore.load()
     if not ok then
         ngx.log(ngx.ERR, "graylane: ", err)

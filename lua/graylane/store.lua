@@ -5,8 +5,9 @@
 -- Layout of graylane_state. Pointers and counters are numbers, changed in
 -- place (never allocating); data keys are write-once, so a failed write on a
 -- full dict never destroys the value it was meant to replace:
---   ver          bumped after every visible change (state or ejection); workers
---                compare it with their cached value on each request
+--   ver          bumped after every visible change (state or ejection), through
+--                signal.bump(); workers read it when the change signal moves
+--   sig          address of the change signal's word (signal.lua)
 --   seq          allocator for data keys
 --   v:<name>     -> "d:<seq>"  normalised service JSON (with its version);
 --                the set of v: keys is the set of services
@@ -17,6 +18,7 @@
 --   q            JSON of the services quarantined at the last fresh start (restore.lua)
 local util = require "graylane.util"
 local config = require "graylane.config"
+local signal = require "graylane.signal"
 
 local ngx = ngx
 local ngx_now = ngx.now
@@ -214,7 +216,7 @@ function _M.commit(changes, info, opts)
             STATE:delete(new_blobs[i])
         end
         if moved then
-            STATE:incr("ver", 1, 0)
+            signal.bump()
         end
     end
 
@@ -269,7 +271,7 @@ function _M.commit(changes, info, opts)
         end
     end
 
-    local ver, verr = STATE:incr("ver", 1, 0)
+    local ver, verr = signal.bump()
     if not ver then
         ngx.log(ngx.ERR, "graylane: cannot bump state version: ", verr)
     end

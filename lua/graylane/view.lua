@@ -1,7 +1,8 @@
 -- The compiled per-worker view of the gateway state: what the balancer reads.
--- A request costs one shared-dict read (the global version); tables are rebuilt
--- only when that version moves, and then only the services whose data key
--- changed are decoded again.
+-- A request costs one load of the change signal (signal.lua: the state version
+-- mirrored in a word of shared memory); the version is read from the shared
+-- dict and tables are rebuilt only when that word moves, and then only the
+-- services whose data key changed are decoded again.
 --
 -- Hostname nodes are resolved here, when a service is (re)built: "localhost"
 -- and names in /etc/hosts. A name that does not resolve is kept in the state
@@ -13,6 +14,8 @@ local stats = require "graylane.stats"
 local health = require "graylane.health"
 local gray = require "graylane.gray"
 local calls = require "graylane.balancer.calls"
+local signal = require "graylane.signal"
+local config = require "graylane.config"
 
 local ngx = ngx
 local STATE = ngx.shared.graylane_state
@@ -23,6 +26,10 @@ local _M = {}
 
 local services = {}
 local cached_ver = -1
+-- the change signal's word (double *; nil: read the dict on every request) and
+-- its value when this worker last read the version (nil: never)
+local word
+local seen
 
 local MAX_TRIES = 5
 
@@ -105,6 +112,7 @@ local function build(st, seq, hosts)
     return svc
 end
 
+-- true when the view is at `ver`
 local function refresh(ver)
     local names = store.names()
     local fresh = {}
@@ -114,7 +122,7 @@ local function refresh(ver)
         local raw, seq = store.get_raw(name)
         if not raw then
             -- a change landed between our reads; keep the old view, retry next request
-            return
+            return false
         end
         local old = services[name]
         if old and old.seq == seq then
@@ -123,7 +131,7 @@ local function refresh(ver)
             local st, err = util.decode(raw)
             if not st then
                 ngx.log(ngx.ERR, "graylane: cannot decode service ", name, ": ", err)
-                return
+                return false
             end
             hosts = hosts or ipaddr.read_hosts()
             fresh[name] = build(st, seq, hosts)
@@ -149,18 +157,57 @@ local function refresh(ver)
     end
     services = fresh
     cached_ver = ver
+    return true
 end
 
--- the state version, read through the FFI (the request path's one shared-dict read)
+-- the state version, read through the FFI
 local STATE_ZONE = calls.zone(STATE)
 local dict_number = calls.dict_number
 
-function _M.get(name)
+-- The service `name` at the current state version (nil when unknown).
+-- The word is loaded before the version is read, and `seen` moves only once
+-- the view is at a version read after that load (why no change is missed:
+-- signal.lua).
+local function get_signalled(name)
+    local w = word[0]
+    if w ~= seen then
+        local ver = dict_number(STATE_ZONE, "ver")
+        if ver == cached_ver or refresh(ver) then
+            seen = w
+        end
+    end
+    return services[name]
+end
+
+-- The same without the signal: the version read from the dict every time.
+local function get_versioned(name)
     local ver = dict_number(STATE_ZONE, "ver")
     if ver ~= cached_ver then
         refresh(ver)
     end
     return services[name]
+end
+
+_M.get = get_versioned
+
+-- init_by_lua, before the state is loaded: sets up the change signal (its
+-- word is shared with the workers forked after this). Without it, or with
+-- the init option change_signal = false, every request reads the version
+-- from the dict; writers publish to the word whenever it exists, so workers
+-- of another generation that read it still see their changes.
+function _M.init()
+    local w, err = signal.init()
+    if not w then
+        ngx.log(ngx.WARN, "graylane: no change signal (", err, "); every request reads the ",
+                "state version from the shared dict")
+    end
+    if w and not config.change_signal then
+        ngx.log(ngx.NOTICE, "graylane: change_signal = false: every request reads the state ",
+                "version from the shared dict")
+    end
+    word = config.change_signal and w or nil
+    seen = nil
+    _M.get = word and get_signalled or get_versioned
 end
 
 -- Every service (name -> decoded service) at the current state version.

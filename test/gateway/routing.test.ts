@@ -145,6 +145,26 @@ test("gray rule by client CIDR", async () => {
   assert.deepEqual(await tally(gw, "g2", 5), new Map([[nA, 5]]));
 });
 
+test("gray rule by client CIDR: /0, /32, and a list longer than the generated comparison (more than 32 IPv4 CIDRs)", async () => {
+  const put = (cidrs: string[]) => gw.put("g2", { nodes: [{ addr: A }, { addr: C, state: "gray" }], gray: { header: null, cookie: null, cidrs } });
+  await put(["0.0.0.0/0"]);
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.9.9.9" }), new Map([[nC, 3]]));
+  await put(["127.0.8.1/32", "::1/128"]);
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.8.1" }), new Map([[nC, 3]]));
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.8.2" }), new Map([[nA, 3]]));
+  // 40 IPv4 CIDRs (a loop, not one expression), the matching ones last, an IPv6 one among them
+  const many = Array.from({ length: 38 }, (_, i) => `10.${i}.0.0/16`);
+  await put([...many, "2001:db8::/32", "127.0.7.0/24", "127.0.9.128/25"]);
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.7.200" }), new Map([[nC, 3]]));
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.9.200" }), new Map([[nC, 3]]));
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.9.100" }), new Map([[nA, 3]]));
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.6.1" }), new Map([[nA, 3]]));
+  // the same CIDRs as one generated expression (32 or fewer)
+  await put([...many.slice(0, 29), "2001:db8::/32", "127.0.7.0/24", "127.0.9.128/25"]);
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.9.200" }), new Map([[nC, 3]]));
+  assert.deepEqual(await tally(gw, "g2", 3, { localAddress: "127.0.9.100" }), new Map([[nA, 3]]));
+});
+
 test("gray rule by percentage: sticky per client IP, about the asked share", async () => {
   const ips = Array.from({ length: 200 }, (_, i) => `127.1.${Math.floor(i / 100)}.${(i % 100) + 1}`);
   const grayShare = async (percent: number) => {

@@ -2,7 +2,8 @@
 -- that lua-resty-core's wrappers (ngx.var, ngx.balancer, ngx.shared.DICT:get)
 -- call, with the request pointer the caller already holds and buffers
 -- allocated once: the wrappers' own argument checks and lookups cost about
--- as much as the C side of these calls. Declarations come from resty.core.
+-- as much as the C side of these calls. Declarations come from resty.core,
+-- except nginx's own ngx_http_get_variable and ngx_hash_key (below).
 local ffi = require "ffi"
 local base = require "resty.core.base"
 require "resty.core.var"
@@ -13,34 +14,84 @@ local C = ffi.C
 local ffi_new = ffi.new
 local ffi_str = ffi.string
 local tonumber = tonumber
+local str_lower = string.lower
 
 local _M = {}
 
 local errmsg = base.get_errmsg_ptr()
 
--- ngx.var[name] for a name of at most 128 bytes (the fixed names of balancer/init.lua)
+-- Variable reads. ngx_http_lua_ffi_var_get lowercases and hashes the name on
+-- every call (for an 18-byte name about half of what the read costs); nginx
+-- exports ngx_http_get_variable, which that function calls with the
+-- lowercase name and its hash, so a name made once by _M.variable() goes to
+-- it directly. Where the symbols are not reachable through ffi.C (an nginx
+-- built without exported symbols) the lua-nginx-module call is used.
+pcall(ffi.cdef, [[
+typedef struct {
+    unsigned len:28;
+    unsigned valid:1;
+    unsigned no_cacheable:1;
+    unsigned not_found:1;
+    unsigned escape:1;
+    unsigned char *data;
+} graylane_variable_value_t;
+graylane_variable_value_t *ngx_http_get_variable(ngx_http_request_t *r, ngx_str_t *name,
+                                                 uintptr_t key);
+uintptr_t ngx_hash_key(const unsigned char *data, size_t len);
+]])
+
+local direct = pcall(function()
+    return C.ngx_http_get_variable ~= nil and C.ngx_hash_key ~= nil
+end)
+_M.direct_variables = direct
+
 local value_ptr = ffi_new("unsigned char *[1]")
 local value_len = ffi_new("size_t[1]")
-local lowcase_buf = ffi_new("char[128]")
 
-function _M.var(r, name)
-    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
-                                          errmsg)
-    if rc == 0 then
-        return ffi_str(value_ptr[0], value_len[0])
+-- A variable name (read lowercase, as ngx.var does) made ready for var() and
+-- var_bytes(): its ngx_str_t and hash key. `via_module`: read it through
+-- lua-nginx-module's call anyway (test/gateway/variables.test.ts compares both).
+function _M.variable(name, via_module)
+    name = str_lower(name)
+    local v = { name = name, direct = direct and not via_module }
+    if not v.direct then
+        v.lowcase_buf = ffi_new("char[?]", #name)
+    else
+        local data = ffi_new("unsigned char[?]", #name)
+        ffi.copy(data, name, #name)
+        v.data = data -- the ngx_str_t points into it: keep it alive
+        v.str = ffi_new("ngx_str_t", { #name, data })
+        v.key = C.ngx_hash_key(data, #name)
     end
-    return nil
+    return v
 end
 
--- the same, as the address and length of the value (valid during this
--- handler): no Lua string made, for values read byte by byte
-function _M.var_bytes(r, name)
-    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, lowcase_buf, 0, value_ptr, value_len,
-                                          errmsg)
+-- the value's address and length (valid during this handler), or nil, 0
+local function var_bytes(r, v)
+    if v.direct then
+        local vv = C.ngx_http_get_variable(r, v.str, v.key)
+        if vv == nil or vv.not_found == 1 then
+            return nil, 0
+        end
+        return vv.data, vv.len
+    end
+    local name = v.name
+    local rc = C.ngx_http_lua_ffi_var_get(r, name, #name, v.lowcase_buf, 0, value_ptr,
+                                          value_len, errmsg)
     if rc == 0 then
         return value_ptr[0], tonumber(value_len[0])
     end
     return nil, 0
+end
+_M.var_bytes = var_bytes
+
+-- ngx.var[name] for a variable of _M.variable()
+function _M.var(r, v)
+    local p, len = var_bytes(r, v)
+    if p then
+        return ffi_str(p, len)
+    end
+    return nil
 end
 
 -- ngx.balancer.set_current_peer(ip, port): true, or nil and the error

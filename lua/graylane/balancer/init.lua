@@ -119,14 +119,17 @@ end
 -- $graylane_service if a location set it, else $host. The first is read
 -- only when the config has such a location (a variable lookup costs ~0.4k
 -- instructions; a map over both cost ~1.1k).
+local SERVICE_VAR = calls.variable("graylane_service")
+local HOST = calls.variable("host")
+
 local function service_name(r)
     if config.service_var then
-        local s = var_get(r, "graylane_service")
+        local s = var_get(r, SERVICE_VAR)
         if s and s ~= "" then
             return s
         end
     end
-    return var_get(r, "host")
+    return var_get(r, HOST)
 end
 
 function _M.balance()
@@ -147,7 +150,7 @@ function _M.balance()
         end
         st = new_state(svc)
         if svc.gray_possible then
-            st.gray = gray.match(svc, st)
+            st.gray = gray.match(svc, st, req)
         end
         node = pick(svc, st, svc.any_ejected and ngx_now() or 0)
         if not node then
