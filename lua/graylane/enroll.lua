@@ -144,17 +144,10 @@ local function post(url, bearer, payload)
         "User-Agent: graylane-gateway\r\n" ..
         "Connection: close\r\n" ..
         "Content-Length: " .. #payload .. "\r\n\r\n" .. payload
-    local bytes
-    bytes, err = sock:send(req)
-    if not bytes then
-        sock:close()
-        return nil, "send: " .. tostring(err)
-    end
     local raw
-    raw, err = sock:receive("*a")
-    sock:close()
+    raw, err = util.exchange(sock, req, "*a")
     if not raw then
-        return nil, "receive: " .. tostring(err)
+        return nil, err
     end
     return parse_response(raw)
 end

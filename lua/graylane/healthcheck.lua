@@ -16,6 +16,7 @@
 local util = require "graylane.util"
 local cache = require "graylane.view"
 local health = require "graylane.health"
+local signal = require "graylane.signal"
 
 local ngx = ngx
 local ngx_now = ngx.now
@@ -48,7 +49,7 @@ local busy = {}      -- service name -> true while a round runs
 local known = {}     -- "hc:" keys this worker wrote, to drop them when their node goes
 
 local function bump_version()
-    local _, err = require("graylane.signal").bump()
+    local _, err = signal.bump()
     if err then
         ngx.log(ngx.ERR, "graylane: cannot bump state version: ", err)
     end
@@ -63,17 +64,11 @@ local function probe(node, check)
     if not ok then
         return false, "connect: " .. tostring(err)
     end
-    ok, err = sock:send(concat({ "GET ", check.path, " HTTP/1.0\r\nHost: ", node.addr,
-                                 "\r\nUser-Agent: graylane-health\r\nConnection: close\r\n\r\n" }))
-    if not ok then
-        sock:close()
-        return false, "send: " .. tostring(err)
-    end
     local line
-    line, err = sock:receive("*l")
-    sock:close()
+    line, err = util.exchange(sock, concat({ "GET ", check.path, " HTTP/1.0\r\nHost: ", node.addr,
+                              "\r\nUser-Agent: graylane-health\r\nConnection: close\r\n\r\n" }), "*l")
     if not line then
-        return false, "receive: " .. tostring(err)
+        return false, err
     end
     local status = tonumber(line:match("^HTTP/%d%.%d (%d%d%d)"))
     if not status then

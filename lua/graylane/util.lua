@@ -241,6 +241,24 @@ function _M.is_integer(v)
 end
 
 -- Compares a secret without an early exit on the first differing byte.
+-- Sends a request on a connected cosocket, reads the answer with `pattern`
+-- ("*a", "*l") and closes the socket: the answer, or nil and
+-- "send: <why>" / "receive: <why>".
+function _M.exchange(sock, request, pattern)
+    local ok, err = sock:send(request)
+    if not ok then
+        sock:close()
+        return nil, "send: " .. tostring(err)
+    end
+    local data
+    data, err = sock:receive(pattern)
+    sock:close()
+    if not data then
+        return nil, "receive: " .. tostring(err)
+    end
+    return data
+end
+
 function _M.secure_equals(a, b)
     if type(a) ~= "string" or type(b) ~= "string" then
         return false
