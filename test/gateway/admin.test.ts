@@ -1,10 +1,11 @@
 // Admin API: every route, auth, validation (a rejected call changes nothing),
 // the brief's three calls, stats, metrics and status.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { request, eventually } from "../support/http";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
@@ -12,14 +13,10 @@ let gw: TestGateway;
 let be: BackendsHandle;
 let A: string, B: string, C: string;
 
-before(async () => {
-  be = await backends(3);
+withGateway(3, { workers: 2 }, (g, b) => {
+  gw = g;
+  be = b;
   [A, B, C] = be.addrs;
-  gw = await gateway({ workers: 2 });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 test("every admin call needs the bearer token", async () => {

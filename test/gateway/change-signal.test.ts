@@ -4,12 +4,13 @@
 // worker still draining sees a change made by the new workers; and with the
 // signal off (init option change_signal = false) every worker still does.
 // One gateway of 4 workers for the file; the last test turns the signal off.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { request, eventually, sleep } from "../support/http";
 import { freePort } from "../../scripts/lib/net";
 import type { BackendsHandle } from "../../scripts/lib/backends";
@@ -19,14 +20,10 @@ let gw: TestGateway;
 let be: BackendsHandle;
 let A: string, B: string;
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, { workers: WORKERS, debugHeaders: true }, (g, b) => {
+  gw = g;
+  be = b;
   [A, B] = be.addrs;
-  gw = await gateway({ workers: WORKERS, debugHeaders: true });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 /** `n` requests, each on a fresh connection (the kernel spreads them over the

@@ -1,11 +1,12 @@
 // The shared contract on the gateway side (issue 10): one node limit on every
 // write path, per-service snapshot recovery (quarantine), services managed by
 // the portal, and input hygiene (HEAD, IPv6, service names).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { gateway, backends, tempDir, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 const LIMIT = 512;
@@ -14,14 +15,10 @@ let gw: TestGateway;
 let be: BackendsHandle;
 let A: string, B: string;
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, { workers: 2 }, (g, b) => {
+  gw = g;
+  be = b;
   [A, B] = be.addrs;
-  gw = await gateway({ workers: 2 });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 const nodes = (n: number, start = 0) => Array.from({ length: n }, (_, i) => ({ addr: `10.${(start + i) >> 8}.${(start + i) & 255}.1:80` }));

@@ -1,8 +1,9 @@
 // Failover: retries on another node, passive ejection visible in the API,
 // a node SIGKILLed under load, node churn under load.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, backends, tally, type TestGateway } from "../support/gateway";
+import { backends, tally, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { load, sleep, eventually } from "../support/http";
 import { freePort } from "../../scripts/lib/net";
 import type { BackendsHandle } from "../../scripts/lib/backends";
@@ -10,13 +11,9 @@ import type { BackendsHandle } from "../../scripts/lib/backends";
 let gw: TestGateway;
 let be: BackendsHandle;
 
-before(async () => {
-  be = await backends(3);
-  gw = await gateway({ workers: 2, readTimeout: "700ms" });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
+withGateway(3, { workers: 2, readTimeout: "700ms" }, (g, b) => {
+  gw = g;
+  be = b;
 });
 
 test("a refused connection is retried on another node; the node is ejected after max_fails, then comes back", async () => {

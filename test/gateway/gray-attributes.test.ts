@@ -4,10 +4,11 @@
 // header or cookie puts every request carrying the same value on the same side
 // (the side crc32(value) picks, like the client IP's today), and a request
 // without the key's value falls back to the client IP.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
 import { gateway, backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 let gw: TestGateway;
@@ -15,10 +16,10 @@ let be: BackendsHandle;
 let A: string, G: string;
 const USERS = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, { workers: 1 }, async (g, b) => {
+  gw = g;
+  be = b;
   [A, G] = be.addrs;
-  gw = await gateway({ workers: 1 });
   const nodes = [{ addr: A }, { addr: G, state: "gray" }];
   await gw.put("lst", { nodes, gray: { match: [{ source: "header", name: "X-User-Id", values: USERS }] } });
   await gw.put("pre", { nodes, gray: { match: [{ source: "cookie", name: "team", prefix: "qa-" }, { source: "header", name: "User-Agent", prefix: "qa-bot/" }] } });
@@ -27,10 +28,6 @@ before(async () => {
   await gw.put("pkc", { nodes, gray: { percent: 50, percent_key: { source: "cookie", name: "uid" } } });
   // an old-style rule next to a new one keeps its meaning
   await gw.put("mix", { nodes, gray: { header: { name: "X-Gray", value: "1" }, match: [{ source: "header", name: "X-Tier", values: ["gold"] }] } });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 async function side(host: string, path = "/", headers: Record<string, string> = {}): Promise<"gray" | "stable"> {

@@ -7,11 +7,12 @@
 // repeat, change case, use '_' for '-'; Cookie lines carry odd spacing, ','
 // and ';' separators, names that are prefixes of others, a name without '='.
 // FUZZ_SEED=<n> replays a run.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import fc from "fast-check";
-import { gateway, backends, type TestGateway } from "../support/gateway";
+import { backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -21,25 +22,21 @@ let gw: TestGateway;
 let be: BackendsHandle;
 let A: string, G: string;
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, {
+  workers: 1,
+  // nginx's own reading of what the rules below look at
+  extraProxyConfig: `
+      location = /__nginx_vars {
+          return 200 "[$http_x_gray_id]\\n[$cookie_gray]\\n[$http_x_forwarded_for]\\n[$cookie_g_ry]\\n";
+      }`,
+}, async (g, b) => {
+  gw = g;
+  be = b;
   [A, G] = be.addrs;
-  gw = await gateway({
-    workers: 1,
-    // nginx's own reading of what the rules below look at
-    extraProxyConfig: `
-        location = /__nginx_vars {
-            return 200 "[$http_x_gray_id]\\n[$cookie_gray]\\n[$http_x_forwarded_for]\\n[$cookie_g_ry]\\n";
-        }`,
-  });
   // header name with '-', cookie name in mixed case (nginx compares cookie names case-insensitively)
   await gw.put("gm", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { header: { name: "X-Gray-Id", value: "on" }, cookie: { name: "Gray", value: "on" } } });
   // a header nginx serves from a variable of its own (joins repeated lines), and a cookie name with '_'
   await gw.put("gm2", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { header: { name: "X-Forwarded-For", value: "1.2.3.4, 5.6.7.8" }, cookie: { name: "g_ry", value: "1" } } });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 /** One raw HTTP/1.1 request; returns status and body (Content-Length or chunked). */

@@ -1,9 +1,10 @@
 // Active health checks: validation, an unhealthy node gets no traffic and comes
 // back, probes follow node additions and removals at once, and with 2 workers
 // only one of them probes (also after that worker is killed).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, backends, tally, type TestGateway } from "../support/gateway";
+import { backends, tally, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { sleep, eventually } from "../support/http";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
@@ -13,13 +14,9 @@ let be: BackendsHandle;
 const INTERVAL = 0.5;
 const CHECK = { path: "/healthz", interval: INTERVAL, timeout: 0.3, healthy: 1, unhealthy: 2 };
 
-before(async () => {
-  be = await backends(4);
-  gw = await gateway({ workers: 2 });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
+withGateway(4, { workers: 2 }, (g, b) => {
+  gw = g;
+  be = b;
 });
 
 type NodeView = { addr: string; health?: string; health_checked_at?: number | null; health_error?: string | null };

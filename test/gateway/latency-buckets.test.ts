@@ -5,22 +5,19 @@
 // the request's time (the histogram's sum) is within its bound. Compared
 // with the request's own time, not with the delay, so a slow machine moves
 // the request to a later bucket but cannot make the test fail.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, backends, type TestGateway } from "../support/gateway";
+import { backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { eventually } from "../support/http";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 let gw: TestGateway;
 let be: BackendsHandle;
 
-before(async () => {
-  be = await backends(1);
-  gw = await gateway({ workers: 1 });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
+withGateway(1, { workers: 1 }, (g, b) => {
+  gw = g;
+  be = b;
 });
 
 type Latency = { buckets: { le: number | "+Inf"; count: number }[]; count: number; sum: number };

@@ -1,7 +1,8 @@
 // Proxy routing: service lookup, algorithms, gray rules, pools, draining.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gateway, backends, tally, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import { load, request, sleep, eventually } from "../support/http";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
@@ -10,23 +11,19 @@ let be: BackendsHandle;
 let A: string, B: string, C: string;
 let nA: string, nB: string, nC: string;
 
-before(async () => {
-  be = await backends(3);
+withGateway(3, {
+  workers: 2,
+  // a location that names its service instead of the Host header
+  extraProxyConfig: `
+      location /via-var/ {
+          set $graylane_service routed;
+          include graylane-proxy.conf;
+      }`,
+}, (g, b) => {
+  gw = g;
+  be = b;
   [A, B, C] = be.addrs;
   [nA, nB, nC] = be.nodes.map((n) => n.name);
-  gw = await gateway({
-    workers: 2,
-    // a location that names its service instead of the Host header
-    extraProxyConfig: `
-        location /via-var/ {
-            set $graylane_service routed;
-            include graylane-proxy.conf;
-        }`,
-  });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 test("unknown service -> 404 JSON; no available stable node -> 503 JSON naming the service", async () => {

@@ -2,10 +2,11 @@
 // (zh-CN or English from Accept-Language) that says the link was replaced or has expired,
 // with the right status, no caching and nothing of the request echoed back. Clients that do
 // not prefer HTML (API clients asking for JSON, curl's */*, no Accept at all) keep the JSON error.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { gateway, backends, type TestGateway } from "../support/gateway";
+import { backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 import type { Res } from "../support/http";
 
@@ -23,17 +24,13 @@ const sign = (service: string, exp: number, name = COOKIE, key = KEY) =>
 const link = (service: string, exp: number, sig: string) => `/__graylane/tester?service=${service}&exp=${exp}&sig=${sig}`;
 const open = (path: string, headers: Record<string, string>) => gw.proxy(path, { host: "shop", headers });
 
-before(async () => {
-  be = await backends(2);
-  gw = await gateway({ workers: 1, testerKey: KEY });
+withGateway(2, { workers: 1, testerKey: KEY }, async (g, b) => {
+  gw = g;
+  be = b;
   await gw.put("shop", {
     nodes: [{ addr: be.addrs[0] }, { addr: be.addrs[1], state: "gray" }],
     gray: { header: null, cookie: null, tester: { cookie: COOKIE } },
   });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 function assertPage(r: Res, status: number, lang: "en" | "zh-CN") {

@@ -1,10 +1,11 @@
 // Signed tester cookies (HMAC-SHA256 via OpenSSL) and the /__graylane/tester
 // and /__graylane/leave links. The signature covers "<service>.<exp>.<cookie name>", so a link
 // or cookie made for one release's cookie name stops working once the gray rule names another.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { gateway, backends, tally, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 const KEY = "tester-key-" + crypto.randomBytes(8).toString("hex");
@@ -21,17 +22,13 @@ const now = () => Math.floor(Date.now() / 1000);
 const cookie = (service: string, exp: number, name = DEFAULT, key = KEY) => `${service}.${exp}.${sign(service, exp, name, key)}`;
 const enter = (service: string, exp: number, sig: string) => `/__graylane/tester?service=${service}&exp=${exp}&sig=${sig}`;
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, { workers: 2, testerKey: KEY }, async (g, b) => {
+  gw = g;
+  be = b;
   [A, B] = be.addrs;
   [nA, nB] = be.nodes.map((n) => n.name);
-  gw = await gateway({ workers: 2, testerKey: KEY });
   await gw.put("shop.web", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: null, cookie: null, tester: { cookie: "graylane_tester" } } });
   await gw.put("other", { nodes: [{ addr: A }, { addr: B, state: "gray" }], gray: { header: null, cookie: null, tester: {} } });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 test("a valid tester cookie routes to the gray pool", async () => {

@@ -7,9 +7,10 @@
 // address through the proxy, as it did when it read ngx.var. And the gray
 // rule's header and cookie checks give the same answer with few header lines
 // (scanned in Lua) and with more than gray.lua scans (read as variables).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gateway, backends, type TestGateway } from "../support/gateway";
+import { backends, type TestGateway } from "../support/gateway";
+import { withGateway } from "../support/fixtures";
 import type { BackendsHandle } from "../../scripts/lib/backends";
 
 let gw: TestGateway;
@@ -18,49 +19,45 @@ let A: string, G: string;
 
 const NAMES = ["binary_remote_addr", "remote_addr", "host", "graylane_service", "http_x_forwarded_for", "cookie_gray", "arg_a", "no_such_variable"];
 
-before(async () => {
-  be = await backends(2);
+withGateway(2, {
+  workers: 1,
+  extraProxyConfig: `
+      location = /__vars {
+          set_real_ip_from 127.0.0.0/8;
+          real_ip_header X-Forwarded-For;
+          content_by_lua_block {
+              local calls = require "graylane.balancer.calls"
+              local r = require("resty.core.base").get_request()
+              local out = { direct = calls.direct_variables, vars = {} }
+              for _, name in ipairs(${JSON.stringify(NAMES).replace(/^\[/, "{").replace(/\]$/, "}")}) do
+                  local direct = calls.variable(name)
+                  local module = calls.variable(name, true)
+                  out.vars[name] = {
+                      direct = direct.direct,
+                      module = module.direct,
+                      values = { calls.var(r, direct) or "(nil)", calls.var(r, module) or "(nil)",
+                                 ngx.var[name] or "(nil)" },
+                  }
+              end
+              for _, v in pairs(out.vars) do
+                  for i = 1, 3 do
+                      v.values[i] = ngx.encode_base64(v.values[i])
+                  end
+              end
+              ngx.say(require("cjson").encode(out))
+          }
+      }
+      location /realip/ {
+          set_real_ip_from 127.0.0.0/8;
+          real_ip_header X-Forwarded-For;
+          include graylane-proxy.conf;
+      }`,
+}, async (g, b) => {
+  gw = g;
+  be = b;
   [A, G] = be.addrs;
-  gw = await gateway({
-    workers: 1,
-    extraProxyConfig: `
-        location = /__vars {
-            set_real_ip_from 127.0.0.0/8;
-            real_ip_header X-Forwarded-For;
-            content_by_lua_block {
-                local calls = require "graylane.balancer.calls"
-                local r = require("resty.core.base").get_request()
-                local out = { direct = calls.direct_variables, vars = {} }
-                for _, name in ipairs(${JSON.stringify(NAMES).replace(/^\[/, "{").replace(/\]$/, "}")}) do
-                    local direct = calls.variable(name)
-                    local module = calls.variable(name, true)
-                    out.vars[name] = {
-                        direct = direct.direct,
-                        module = module.direct,
-                        values = { calls.var(r, direct) or "(nil)", calls.var(r, module) or "(nil)",
-                                   ngx.var[name] or "(nil)" },
-                    }
-                end
-                for _, v in pairs(out.vars) do
-                    for i = 1, 3 do
-                        v.values[i] = ngx.encode_base64(v.values[i])
-                    end
-                end
-                ngx.say(require("cjson").encode(out))
-            }
-        }
-        location /realip/ {
-            set_real_ip_from 127.0.0.0/8;
-            real_ip_header X-Forwarded-For;
-            include graylane-proxy.conf;
-        }`,
-  });
   await gw.put("hl", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { header: { name: "X-Gray-Id", value: "on" }, cookie: { name: "Gray", value: "on" } } });
   await gw.put("vr", { nodes: [{ addr: A }, { addr: G, state: "gray" }], gray: { cidrs: ["10.0.0.0/8", "2001:db8::/32"] } });
-});
-after(async () => {
-  await gw?.stop();
-  await be?.stop();
 });
 
 type Vars = { direct: boolean; vars: Record<string, { direct: boolean; module: boolean; values: string[] }> };
