@@ -86,12 +86,12 @@ export async function addGateway(db: Db, name: string): Promise<TestGateway> {
   return tg;
 }
 
-export type Fleet = { db: Db; url: string; gateways: TestGateway[]; drop: () => Promise<void> };
+export type Fleet = { db: Db; url: string; gateways: TestGateway[]; stop: () => Promise<void> };
 
 /**
  * A fresh database, real gateways registered under `names`, and `services` (nodes
  * 127.0.0.1:8081 and :8082, nothing listens there) created and pushed to all of them.
- * `drop()` disconnects and drops the database; the caller stops the gateways.
+ * `stop()` stops the gateways, then disconnects and drops the database.
  */
 export async function fleet(names: readonly string[], services: readonly string[]): Promise<Fleet> {
   const t = await freshDatabase();
@@ -100,7 +100,11 @@ export async function fleet(names: readonly string[], services: readonly string[
   for (const name of services) {
     await createService(t.db, actor, createServiceSchema.parse({ name, nodes: [{ addr: "127.0.0.1:8081" }, { addr: "127.0.0.1:8082" }] }));
   }
-  return { db: t.db, url: t.url, gateways, drop: t.stop };
+  const stop = async () => {
+    for (const gw of gateways) await gw.stop();
+    await t.stop();
+  };
+  return { db: t.db, url: t.url, gateways, stop };
 }
 
 /** One proxied request to `proxyUrl` for the service `host`: its status code. */

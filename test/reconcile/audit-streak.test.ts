@@ -14,7 +14,7 @@ import { diffState } from "@/lib/services/state";
 import { actor, fleet, type TestGateway } from "../portal/helpers";
 
 let db: Db;
-let dropDb: () => Promise<void>;
+let stopFleet: () => Promise<void>;
 let gwA: TestGateway;
 let gwB: TestGateway;
 let clientA: GatewayClient;
@@ -31,16 +31,13 @@ async function passes(n: number): Promise<void> {
 
 before(async () => {
   const f = await fleet(["gw-a", "gw-b"], ["bad", "shop"]);
-  ({ db, drop: dropDb } = f);
+  ({ db, stop: stopFleet } = f);
   [gwA, gwB] = f.gateways;
   clientA = createGatewayClient({ adminUrl: gwA.adminUrl, token: gwA.token });
 });
 
 after(async () => {
-  await gwA?.stop();
-  await gwB?.stop();
-  await db?.$disconnect();
-  await dropDb?.();
+  await stopFleet?.();
 });
 
 describe("failure streaks", () => {

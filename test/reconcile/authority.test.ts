@@ -30,7 +30,7 @@ const run = promisify(execFile);
 
 let db: Db;
 let url: string;
-let dropDb: () => Promise<void>;
+let stopFleet: () => Promise<void>;
 let gw1: TestGateway;
 let gw2: TestGateway;
 let client1: GatewayClient;
@@ -59,17 +59,14 @@ async function direct(gw: TestGateway, method: string, p: string, body?: unknown
 
 before(async () => {
   const f = await fleet(["gw-1", "gw-2"], ["shop", "cart"]);
-  ({ db, url, drop: dropDb } = f);
+  ({ db, url, stop: stopFleet } = f);
   [gw1, gw2] = f.gateways;
   client1 = createGatewayClient({ adminUrl: gw1.adminUrl, token: gw1.token });
   client2 = createGatewayClient({ adminUrl: gw2.adminUrl, token: gw2.token });
 });
 
 after(async () => {
-  await gw1?.stop();
-  await gw2?.stop();
-  await db?.$disconnect();
-  await dropDb?.();
+  await stopFleet?.();
   rmSync(dumpDir, { recursive: true, force: true });
 });
 

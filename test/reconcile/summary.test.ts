@@ -19,7 +19,7 @@ import { freePort } from "../../scripts/lib/net";
 import { fleet, type TestGateway } from "../portal/helpers";
 
 let db: Db;
-let drop: () => Promise<void>;
+let stopFleet: () => Promise<void>;
 let gw: TestGateway;
 let client: GatewayClient;
 let proxy: http.Server;
@@ -28,7 +28,7 @@ const calls: string[] = [];
 
 before(async () => {
   const f = await fleet(["gw-1"], ["alpha", "beta", "gamma"]);
-  ({ db, drop } = f);
+  ({ db, stop: stopFleet } = f);
   [gw] = f.gateways;
   client = createGatewayClient({ adminUrl: gw.adminUrl, token: gw.token });
   const target = new URL(gw.adminUrl);
@@ -48,8 +48,7 @@ before(async () => {
 
 after(async () => {
   await new Promise((r) => proxy?.close(r));
-  await gw?.stop();
-  await drop?.();
+  await stopFleet?.();
 });
 
 /** A call as a script makes it: the token, no manager header. */
