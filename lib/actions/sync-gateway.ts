@@ -7,7 +7,7 @@ import { db } from "@/lib/db";
 import { syncGatewayNow } from "@/lib/reconcile/sync";
 import { gatewayIdSchema } from "@/lib/validations/gateway";
 
-/** Pushes every service that differs on this gateway (each push audited as service.sync). */
+/** Pushes every service that differs on this gateway (one service.sync event for the pushes seen to land, and those that failed). */
 export const syncGatewayAction = defineAction("gateways.write", gatewayIdSchema, async ({ id }, ctx) => {
   const report = await syncGatewayNow(db, actorFrom(ctx), id);
   revalidatePath("/gateways");
