@@ -221,12 +221,22 @@ function _M.parse_addr(s)
     return { addr = h .. ":" .. port, host = h, port = port, kind = "hostname" }
 end
 
--- True for link-local addresses (169.254.0.0/16, fe80::/10), where cloud
--- metadata services answer. a: a parse_addr result.
+-- IPv4-mapped IPv6 (::ffff:a.b.c.d): 10 zero bytes, then ff ff
+local V4_MAPPED = ("\0"):rep(10) .. "\255\255"
+
+-- True for link-local addresses (169.254.0.0/16, fe80::/10, and 169.254/16
+-- as IPv4-mapped IPv6, which reaches the same host on a dual-stack socket),
+-- where cloud metadata services answer. a: a parse_addr result.
 function _M.is_link_local(a)
     local b = a.bytes
-    return b ~= nil and ((a.kind == "ipv4" and str_byte(b, 1) == 169 and str_byte(b, 2) == 254)
-        or (a.kind == "ipv6" and str_byte(b, 1) == 0xfe and band(str_byte(b, 2), 0xc0) == 0x80))
+    if b == nil then
+        return false
+    end
+    if a.kind == "ipv6" and b:sub(1, 12) == V4_MAPPED then
+        return str_byte(b, 13) == 169 and str_byte(b, 14) == 254
+    end
+    return (a.kind == "ipv4" and str_byte(b, 1) == 169 and str_byte(b, 2) == 254)
+        or (a.kind == "ipv6" and str_byte(b, 1) == 0xfe and band(str_byte(b, 2), 0xc0) == 0x80)
 end
 
 

@@ -354,7 +354,7 @@ test("admin reads of a 1,024-node fleet: whole documents, sent in chunks, render
 });
 
 test("link-local node addresses (cloud metadata) are refused on every write path unless the gateway allows them", async () => {
-  const bad = ["169.254.169.254:80", "[fe80::1]:80", "[FEBF::1]:8080"];
+  const bad = ["169.254.169.254:80", "[fe80::1]:80", "[FEBF::1]:8080", "[fe80:0:0:0:0:0:0:0]:1", "[::ffff:169.254.169.254]:80"];
   for (const addr of bad) {
     const put = await gw.admin("PUT", "/v1/upstreams/ll", { nodes: [{ addr: A }, { addr }] });
     assert.equal(put.status, 400, `PUT ${addr}: ${put.text}`);
@@ -369,7 +369,7 @@ test("link-local node addresses (cloud metadata) are refused on every write path
     assert.deepEqual(got.json.nodes.map((n: { addr: string }) => n.addr), [A], "nothing changed");
   }
   // neighbours of the ranges stay valid
-  for (const addr of ["169.253.1.1:80", "169.255.1.1:80", "[fec0::1]:80", "[fe7f::1]:80"]) {
+  for (const addr of ["169.253.1.1:80", "169.255.1.1:80", "[fec0::1]:80", "[fe7f::1]:80", "[::ffff:169.253.1.1]:80", "[::fffe:a9fe:101]:80"]) {
     const r = await gw.admin("POST", "/v1/upstreams/ll/nodes", { addr });
     assert.equal(r.status, 201, `POST ${addr}: ${r.text}`);
   }
