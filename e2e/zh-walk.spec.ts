@@ -40,7 +40,15 @@ async function readableText(page: import("@playwright/test").Page): Promise<stri
   });
 }
 
-/** Everything the database holds that a page may show as it is. */
+/** The names of the services the gateway holds (a service a spec left there, no longer in the
+ * database, is listed on /services as not managed by the portal: data too). */
+async function gatewayServiceNames(): Promise<string[]> {
+  const res = await fetch(`${env.gateway.adminUrl}/v1/summary`, { headers: { authorization: `Bearer ${env.gateway.token}` } });
+  if (!res.ok) throw new Error(`gateway summary: HTTP ${res.status}`);
+  return ((await res.json()) as { services: { name: string }[] }).services.map((s) => s.name);
+}
+
+/** Everything the database and the gateway hold that a page may show as it is. */
 async function dataWords(): Promise<string[]> {
   const db = createDbClient(env.databaseUrl);
   try {
@@ -62,6 +70,7 @@ async function dataWords(): Promise<string[]> {
       ...enrollTokens.map((x) => x.name),
       ...events.flatMap((x) => [x.targetName, x.reason ?? "", x.userAgent]),
       ...env.backends,
+      ...(await gatewayServiceNames()),
     ]
       .filter((x) => x.length > 1)
       .sort((x, y) => y.length - x.length);
