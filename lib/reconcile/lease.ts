@@ -8,6 +8,12 @@ import type { Db } from "@/lib/db";
 import { log } from "@/lib/log";
 
 export const SYNC_LEASE_MS = 15_000;
+
+/** The error of a gateway left out because another sync holds its lease: not checked, not ok. */
+export const SYNC_BUSY = {
+  code: "sync_busy",
+  message: "another sync of this gateway is running (a reconcile pass or its first sync after enrolling); it was not checked",
+} as const;
 const RENEW_MS = 5_000;
 
 /** Takes the lease of each gateway of `ids` that nobody holds; returns those taken. */

@@ -11,7 +11,7 @@ import { log } from "@/lib/log";
 import { SYSTEM_ACTOR, type Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 import { loadAllDesired, type StoredService } from "@/lib/services/read";
-import { withSyncLeases } from "./lease";
+import { SYNC_BUSY, withSyncLeases } from "./lease";
 import { forgetGatewaysBut } from "./summary";
 import { syncGateway, type GatewaySyncReport } from "./sync";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
@@ -26,7 +26,8 @@ export type GatewayReconcile = {
   inSync: number;
   /** Changed too recently to tell a lost push from one in flight: left for a later pass. */
   settling: number;
-  /** Another sync of this gateway was running (its first sync after enrolling): left to it. */
+  /** Another sync of this gateway was running (its first sync after enrolling): left to it,
+   * with `error` SYNC_BUSY (not checked by this pass, so not reported as in sync). */
   busy?: boolean;
 };
 
@@ -120,7 +121,7 @@ export async function reconcileGateways(db: Db, actor: Actor, targets: readonly 
     return Promise.all(
       targets.map((t) =>
         t.id && !leased.has(t.id)
-          ? { gatewayId: t.id, gatewayName: t.name, error: null, repaired: [], inSync: 0, settling: 0, busy: true }
+          ? { gatewayId: t.id, gatewayName: t.name, error: { ...SYNC_BUSY }, repaired: [], inSync: 0, settling: 0, busy: true }
           : reconcileGateway(db, actor, t, settleMs, desired),
       ),
     );

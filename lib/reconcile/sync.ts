@@ -18,6 +18,7 @@ import { loadAllDesired, type StoredService } from "@/lib/services/read";
 import { loadGatewayTargets } from "@/lib/gateways/targets";
 import { diffState, toGatewayState, type Drift, type DriftKind } from "@/lib/services/state";
 import { servesGateway } from "@/lib/fleet/groups";
+import { SYNC_BUSY, withSyncLeases } from "./lease";
 import { mapLimit } from "./limit";
 import { readLive, remember } from "./summary";
 
@@ -38,7 +39,10 @@ export type GatewaySyncReport = {
 export async function syncGatewayNow(db: Db, actor: Actor, gatewayId: string): Promise<GatewaySyncReport> {
   const [target] = await loadGatewayTargets(db, { id: gatewayId });
   if (!target) throw new AppError("not_found", `gateway ${gatewayId} not found`, { params: { gateway: gatewayId } });
-  return syncGateway(db, actor, target);
+  // Under the gateway's lease, like a reconcile pass and the enrollment's sync: one at a time.
+  return withSyncLeases(db, [gatewayId], async (leased) =>
+    leased.has(gatewayId) ? syncGateway(db, actor, target) : { gatewayId, gatewayName: target.name, error: { ...SYNC_BUSY }, services: [] },
+  );
 }
 
 /** The audit reason of a repair, by what the gateway held. */

@@ -11,6 +11,7 @@ import { createGatewayClient } from "@/lib/gateways/client";
 import { decrypt } from "@/lib/crypto";
 import { reconcileEnrolled, reconcileOnce } from "@/lib/reconcile/reconcile";
 import { releaseSyncLeases, takeSyncLeases } from "@/lib/reconcile/lease";
+import { syncGatewayNow } from "@/lib/reconcile/sync";
 import { createService } from "@/lib/services/mutations";
 import { createServiceSchema } from "@/lib/validations/node";
 import type { Db } from "@/lib/db";
@@ -108,6 +109,13 @@ describe("a late gateway", () => {
       assert.equal(enrolled?.busy, true);
       const pass = await reconcileOnce(db, undefined, { settleMs: 0 });
       assert.equal(pass.gateways.find((g) => g.gatewayName === "late-1")?.busy, true);
+      // Not checked is not in sync: the pass (and "Reconcile now") reports it as not done.
+      assert.equal(pass.gateways.find((g) => g.gatewayName === "late-1")?.error?.code, "sync_busy");
+      assert.ok(pass.failures >= 1, "the busy gateway counts as not done");
+      // "Sync now" on that gateway takes the same lease, and says it did nothing.
+      const now = await syncGatewayNow(db, admin, row.id);
+      assert.equal(now.error?.code, "sync_busy");
+      assert.deepEqual(now.services, []);
       assert.equal(await client.getUpstream("svc-002"), null, "nobody pushed while the lease was held");
     } finally {
       await releaseSyncLeases(db, [row.id]);
