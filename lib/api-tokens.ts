@@ -8,12 +8,10 @@ import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, TOKEN_VIEW_
 // Personal API tokens for automation (CI/CD calling the portal): "glt_" secret tokens
 // (lib/secret-tokens.ts), shown once, kept as their SHA-256 and a short prefix.
 
-const KIND = secretTokenKind("glt_");
+/** The "glt_" kind: make a token, the columns kept of it, read it from a bearer value. */
+export const API_TOKENS = secretTokenKind("glt_");
 
 export type ApiTokenView = SecretTokenView;
-
-export const hashApiToken = hashSecretToken;
-export const generateApiToken = KIND.generate;
 
 /** Creates a token for `userId`; the plaintext is in the result and nowhere else. */
 export async function createApiToken(
@@ -21,10 +19,10 @@ export async function createApiToken(
   name: string,
   opts: { expiresAt?: Date | null; actor?: Actor } = {},
 ): Promise<{ token: string; apiToken: ApiTokenView }> {
-  const token = generateApiToken();
+  const token = API_TOKENS.generate();
   const apiToken = await db.$transaction(async (tx) => {
     const created = await tx.apiToken.create({
-      data: { userId, name, ...KIND.stored(token), expiresAt: opts.expiresAt ?? null },
+      data: { userId, name, ...API_TOKENS.stored(token), expiresAt: opts.expiresAt ?? null },
       select: TOKEN_VIEW_SELECT,
     });
     if (opts.actor) await auditChange(tx, opts.actor, tokenCreated("api_token", created));
@@ -54,10 +52,10 @@ export async function revokeApiToken(userId: string, id: string, actor?: Actor):
  * token is unknown, revoked, expired, or its user is disabled.
  */
 export async function verifyApiToken(bearer: string | null | undefined, now = new Date()): Promise<SessionUser | null> {
-  const token = KIND.fromBearer(bearer);
+  const token = API_TOKENS.fromBearer(bearer);
   if (!token) return null;
   const row = await db.apiToken.findUnique({
-    where: { tokenHash: hashApiToken(token) },
+    where: { tokenHash: hashSecretToken(token) },
     select: {
       id: true,
       revokedAt: true,

@@ -52,11 +52,12 @@ function loadSecrets(): Secrets {
 async function ensureEnrollToken(): Promise<void> {
   // Imported late: these modules read DATABASE_URL and the secret key from the environment.
   const { db } = await import("../lib/db");
-  const { createEnrollToken, hashEnrollToken } = await import("../lib/enroll/tokens");
+  const { createEnrollToken } = await import("../lib/enroll/tokens");
+  const { hashSecretToken } = await import("../lib/secret-tokens");
   const { SYSTEM_ACTOR } = await import("../lib/audit/append");
   try {
     const stored = JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as { enrollToken?: string };
-    const row = stored.enrollToken ? await db.enrollToken.findUnique({ where: { tokenHash: hashEnrollToken(stored.enrollToken) } }) : null;
+    const row = stored.enrollToken ? await db.enrollToken.findUnique({ where: { tokenHash: hashSecretToken(stored.enrollToken) } }) : null;
     if (row && !row.revokedAt) return;
     const { token } = await createEnrollToken(db, SYSTEM_ACTOR, { name: "demo" });
     writeFileSync(SECRETS_FILE, JSON.stringify({ ...stored, enrollToken: token }, null, 2), { mode: 0o600 });

@@ -9,7 +9,8 @@ import { hashSecretToken, lastUsedDue, secretTokenKind, TOKEN_ORDER, TOKEN_VIEW_
 // 256 random bits, shown once, only the SHA-256 and a short prefix kept. Created, listed and
 // revoked by ADMINs on the Gateways page (gateways.write), every change audited.
 
-const KIND = secretTokenKind("gle_");
+/** The "gle_" kind: make a token, the columns kept of it, read it from a bearer value. */
+export const ENROLL_TOKENS = secretTokenKind("gle_");
 
 /** A token as the Gateways page lists it: who made it and how many gateways it enrolled. */
 export type EnrollTokenView = SecretTokenView & { createdByEmail: string; gateways: number };
@@ -22,20 +23,18 @@ function view({ _count, ...row }: Row): EnrollTokenView {
   return { ...row, gateways: _count.gateways };
 }
 
-export const hashEnrollToken = hashSecretToken;
-
 /** A new enrollment token by `actor`; the plaintext is in the result and nowhere else. */
 export async function createEnrollToken(
   db: Db,
   actor: Actor,
   input: { name: string; expiresAt?: Date | null },
 ): Promise<{ token: string; enrollToken: EnrollTokenView }> {
-  const token = KIND.generate();
+  const token = ENROLL_TOKENS.generate();
   const created = await db.$transaction(async (tx) => {
     const row = await tx.enrollToken.create({
       data: {
         name: input.name,
-        ...KIND.stored(token),
+        ...ENROLL_TOKENS.stored(token),
         createdById: actor.id,
         createdByEmail: actor.email,
         expiresAt: input.expiresAt ?? null,
@@ -71,10 +70,10 @@ export type EnrollTokenCheck =
 
 /** What a bearer enrollment token is worth: the token row, or why it is refused. */
 export async function checkEnrollToken(db: Db, bearer: string | null | undefined, now = new Date()): Promise<EnrollTokenCheck> {
-  const token = KIND.fromBearer(bearer);
+  const token = ENROLL_TOKENS.fromBearer(bearer);
   if (token === "") return { ok: false, code: "enroll_token_missing" };
   if (token === null) return { ok: false, code: "enroll_token_unknown" };
-  const row = await db.enrollToken.findUnique({ where: { tokenHash: hashEnrollToken(token) } });
+  const row = await db.enrollToken.findUnique({ where: { tokenHash: hashSecretToken(token) } });
   if (!row) return { ok: false, code: "enroll_token_unknown" };
   if (row.revokedAt) return { ok: false, code: "enroll_token_revoked" };
   if (row.expiresAt && row.expiresAt <= now) return { ok: false, code: "enroll_token_expired" };

@@ -14,7 +14,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { generateApiToken, hashApiToken } from "@/lib/api-tokens";
+import { API_TOKENS } from "@/lib/api-tokens";
 import { createGatewayClient } from "@/lib/gateways/client";
 import type { Actor } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
@@ -98,8 +98,8 @@ before(async () => {
   // Through the seed, as the Users and Gateways pages write them.
   const user = await seedUser(db, { email, name: "Outage Admin", role: "ADMIN", password });
   await seedGateway(db, { name: "gw-outage", adminUrl: gateway.adminUrl, proxyUrl: gateway.proxyUrl, token: gatewayToken });
-  apiToken = generateApiToken();
-  await db.apiToken.create({ data: { userId: user.id, name: "ci", prefix: apiToken.slice(0, 12), tokenHash: hashApiToken(apiToken) } });
+  apiToken = API_TOKENS.generate();
+  await db.apiToken.create({ data: { userId: user.id, name: "ci", ...API_TOKENS.stored(apiToken) } });
   const actor: Actor = { id: user.id, email, role: "ADMIN", clientIp: "127.0.0.1", userAgent: "outage-test" };
   const created = await createService(db, actor, createServiceSchema.parse({ name: SERVICE, nodes: backends.addrs.map((addr) => ({ addr })) }));
   assert.ok(created.outcomes.every((o) => o.ok), JSON.stringify(created.outcomes));
