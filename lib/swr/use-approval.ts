@@ -2,12 +2,9 @@
 
 import useSWR from "swr";
 import type { ApprovalView } from "@/lib/approvals/read";
+import { jsonFetcher } from "./fetch";
 
-async function fetcher(url: string): Promise<ApprovalView> {
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(`approval: HTTP ${res.status}`);
-  return res.json() as Promise<ApprovalView>;
-}
+const fetcher = jsonFetcher<ApprovalView>("approval");
 
 /** The release's approval state, polled every 2 s (null pauses). */
 export function useApproval(releaseId: string | null) {

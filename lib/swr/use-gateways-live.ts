@@ -1,30 +1,16 @@
 "use client";
 
-import useSWR from "swr";
 import type { GatewaysLive } from "@/lib/gateways/live";
+import { jsonFetcher, useLiveSnapshot } from "./fetch";
 
 /** Each poll checks every gateway's /v1/status (2 s timeout at most): slower than the stats widgets. */
 export const GATEWAYS_LIVE_INTERVAL_MS = 5000;
 export const GATEWAYS_LIVE_KEY = "/api/gateways/live";
 
-async function fetcher(url: string): Promise<GatewaysLive> {
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(`gateways: HTTP ${res.status}`);
-  return res.json() as Promise<GatewaysLive>;
-}
+const fetchGateways = jsonFetcher<GatewaysLive>("gateways");
 
-/**
- * The Gateways table as it changes, polled every 5 s. `initial` is what the server rendered;
- * whichever of it and the last poll is newer wins, so a router.refresh() after the user's own
- * action (add, edit, delete) shows at once.
- */
+/** The Gateways table as it changes, polled every 5 s from the server-rendered `initial`. */
 export function useGatewaysLive(initial: GatewaysLive) {
-  const swr = useSWR<GatewaysLive>(GATEWAYS_LIVE_KEY, fetcher, {
-    refreshInterval: GATEWAYS_LIVE_INTERVAL_MS,
-    keepPreviousData: true,
-    revalidateOnMount: false,
-    fallbackData: initial,
-  });
-  const data = swr.data && Date.parse(swr.data.at) >= Date.parse(initial.at) ? swr.data : initial;
-  return { data, error: swr.error as Error | undefined };
+  const { data, error } = useLiveSnapshot(GATEWAYS_LIVE_KEY, fetchGateways, initial, GATEWAYS_LIVE_INTERVAL_MS);
+  return { data, error };
 }

@@ -2,14 +2,11 @@
 
 import useSWR from "swr";
 import type { LiveStats } from "@/lib/services/live";
+import { jsonFetcher } from "./fetch";
 
 export const LIVE_STATS_INTERVAL_MS = 2000;
 
-async function fetcher(url: string): Promise<LiveStats> {
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(`live stats: HTTP ${res.status}`);
-  return res.json() as Promise<LiveStats>;
-}
+const fetcher = jsonFetcher<LiveStats>("live stats");
 
 /** Live stats of one service (or of all with `service` undefined); null pauses polling. */
 export function useLiveStats(service: string | null | undefined) {
