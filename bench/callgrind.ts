@@ -15,7 +15,7 @@
 // "gateway-browser": the gateway variant with the header lines a browser sends (10 lines besides
 // Host, a Cookie line without the rule's cookie): the header scan walks all of them.
 //
-//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,lua-stats,gateway,gateway-nogray,gateway-header,gateway-cookie,gateway-browser,gateway-list]
+//   npx tsx bench/callgrind.ts [--variants static,lua-minimal,lua-floor,lua-stats,gateway,gateway-nogray,gateway-header,gateway-cookie,gateway-browser,gateway-list,gateway-iphash]
 //     [--requests 20000] [--warmup 6000] [--idle-ms 5000]  (approximate: wrk runs for requests/2000 s)
 // "without timers" subtracts what the worker executes idle (stats flush and health
 // check timers, per second) over the same wall time, measured just before the traffic.
@@ -32,7 +32,7 @@ import { freePort, waitForTcp } from "../scripts/lib/net";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WEIGHTS = [5, 3, 2];
-const ALL = ["static", "lua-minimal", "lua-floor", "lua-stats", "gateway", "gateway-nogray", "gateway-header", "gateway-cookie", "gateway-browser", "gateway-list"];
+const ALL = ["static", "lua-minimal", "lua-floor", "lua-stats", "gateway", "gateway-nogray", "gateway-header", "gateway-cookie", "gateway-browser", "gateway-list", "gateway-iphash"];
 const BROWSER_HEADERS = [
   "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
   "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -233,6 +233,7 @@ async function main() {
         gray: { header: { name: "X-Gray", value: "1" }, cookie: { name: "gray", value: "1" }, cidrs: ["10.0.0.0/8", "192.168.0.0/16"], percent: 0 },
       });
       await put("bench-nogray", { nodes: stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })) });
+      if (v === "gateway-iphash") await put("bench-iphash", { algorithm: "ip_hash", nodes: stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })) });
       // only where measured: a gateway from before issue 16 refuses gray.match
       if (v === "gateway-list") await put("bench-list", {
         nodes: [...stable.map((addr, i) => ({ addr, weight: WEIGHTS[i] })), { addr: addrs[3], state: "gray" }],
@@ -243,6 +244,7 @@ async function main() {
       });
       await gw.stop();
       if (v === "gateway-nogray") host = "bench-nogray";
+      if (v === "gateway-iphash") host = "bench-iphash";
       if (v === "gateway-header") headers = ["X-Gray: 0"];
       if (v === "gateway-cookie") headers = ["Cookie: gray=0"];
       if (v === "gateway-browser") headers = BROWSER_HEADERS;

@@ -22,7 +22,6 @@ local calls = require "graylane.balancer.calls"
 local attr = require "graylane.gray_attr"
 
 local ngx = ngx
-local var = ngx.var
 local C = ffi.C
 local ffi_new = ffi.new
 local ffi_str = ffi.string
@@ -34,6 +33,7 @@ local str_byte = string.byte
 local str_sub = string.sub
 local str_lower = string.lower
 local str_format = string.format
+local get_request = require("resty.core.base").get_request
 local band = bit.band
 local bor = bit.bor
 local lshift = bit.lshift
@@ -238,11 +238,15 @@ local function equals(p, len, want)
     return len == #want and (len == 0 or C.memcmp(p, want, len) == 0)
 end
 
--- Stable per client: the same IP always lands on the same side of percent.
+local REMOTE_ADDR = variable("remote_addr")
+
+-- Stable per client: the same IP always lands on the same side of percent
+-- (and on the same ip_hash node). Once per request; $remote_addr is read
+-- through calls.lua like every other variable on the request path.
 function _M.client_hash(st)
     local h = st.hash
     if not h then
-        h = crc32(var.remote_addr or "")
+        h = crc32(var_str(get_request(), REMOTE_ADDR) or "")
         st.hash = h
     end
     return h
