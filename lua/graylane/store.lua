@@ -87,6 +87,12 @@ function _M.get_raw(name)
     return raw, seq
 end
 
+-- The data key's seq of a service's stored document (nil: no such service).
+-- A document is written once under its seq: the same seq, the same document.
+function _M.seq(name)
+    return STATE:get("v:" .. name)
+end
+
 function _M.get(name)
     local raw = _M.get_raw(name)
     if not raw then
